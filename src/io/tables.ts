@@ -1,0 +1,80 @@
+/**
+ * Row types and column orders of the CSV tables in a run folder: the contract between the trainer
+ * (which writes them) and analysis/report (which read them). See README "Run folder".
+ */
+
+/** metrics.csv: one row per training iteration. */
+export interface MetricsRow {
+  iteration: number;
+  epoch: number;
+  loss: number;
+  batch_loss: number;
+  memory_loss: number; // 0 while XBM is off
+  lr: number;
+  xbm_active: 0 | 1; // the memory loss counted in this step
+  memory_fill: number; // entries in the memory
+  memory_bytes: number;
+  memory_age_min: number; // iterations since the oldest/newest entry was written; NaN when empty
+  memory_age_mean: number;
+  memory_age_max: number;
+  batch_pos_pairs: number; // pair counts of the batch-vs-batch loss
+  batch_neg_pairs: number;
+  batch_active_pairs: number;
+  memory_pos_pairs: number; // pair counts of the batch-vs-memory loss (0 while XBM is off)
+  memory_neg_pairs: number;
+  memory_active_pairs: number;
+  ms_per_iteration: number;
+  ms_data: number;
+  ms_step: number;
+  drift_s: number; // D(t; S) when measured at this iteration (online warm-up / guard), else NaN
+  event: string; // '', 'xbm-start', 'xbm-pause', 'xbm-resume', 'collapse', ...
+}
+export const METRICS_COLUMNS: (keyof MetricsRow)[] = [
+  'iteration', 'epoch', 'loss', 'batch_loss', 'memory_loss', 'lr', 'xbm_active', 'memory_fill',
+  'memory_bytes', 'memory_age_min', 'memory_age_mean', 'memory_age_max', 'batch_pos_pairs',
+  'batch_neg_pairs', 'batch_active_pairs', 'memory_pos_pairs', 'memory_neg_pairs',
+  'memory_active_pairs', 'ms_per_iteration', 'ms_data', 'ms_step', 'drift_s', 'event',
+];
+
+/** eval.csv: retrieval metrics on the test classes, one row per evaluation. */
+export interface EvalRow {
+  iteration: number;
+  split: string; // 'test'
+  recall_at_1: number;
+  recall_at_2: number;
+  recall_at_4: number;
+  recall_at_8: number;
+  map_at_r: number;
+  nmi: number;
+  ms_eval: number;
+}
+export const EVAL_COLUMNS: (keyof EvalRow)[] = [
+  'iteration', 'split', 'recall_at_1', 'recall_at_2', 'recall_at_4', 'recall_at_8', 'map_at_r', 'nmi', 'ms_eval',
+];
+
+/** analysis/drift.csv: D(t; dt) = mean over the probe set of ||f_t(x) - f_(t-dt)(x)||^2. */
+export interface DriftRow {
+  iteration: number; // t
+  gap: number; // dt
+  mean: number;
+  median: number;
+  p90: number;
+  max: number;
+  n: number; // probe samples
+}
+export const DRIFT_COLUMNS: (keyof DriftRow)[] = ['iteration', 'gap', 'mean', 'median', 'p90', 'max', 'n'];
+
+/** staleness.csv: true staleness of the memory, measured every N iterations on request. */
+export interface StalenessRow {
+  iteration: number;
+  entries: number;
+  age_mean: number; // iterations
+  age_max: number;
+  drift_mean: number; // mean ||stored - fresh||^2 over the memory
+  drift_median: number;
+  drift_p90: number;
+  drift_max: number;
+}
+export const STALENESS_COLUMNS: (keyof StalenessRow)[] = [
+  'iteration', 'entries', 'age_mean', 'age_max', 'drift_mean', 'drift_median', 'drift_p90', 'drift_max',
+];

@@ -1,0 +1,2 @@
+/** User-facing texts of src/data: every error and warning defined once. */
+export const dataMessages = {} as const;
