@@ -1,2 +1,5 @@
 /** User-facing texts of src/cli: every error and warning defined once. */
-export const cliMessages = {} as const;
+export const cliMessages = {
+  noCommand: 'Give a command: run `xbm-drift --help` to list them.',
+  badArguments: (msg: string) => `${msg} Run the command with --help to see its options.`,
+} as const;

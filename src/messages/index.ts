@@ -10,3 +10,4 @@ export * from './analysis.js';
 export * from './report.js';
 export * from './cli.js';
 export * from './config.js';
+export * from './drift.js';
