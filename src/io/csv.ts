@@ -2,7 +2,8 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { parseString, writeToString } from 'fast-csv';
 import { writeFileAtomic } from './atomic-write.js';
 
-type Row = Record<string, unknown>;
+// Any object: interfaces such as MetricsRow have no index signature.
+type Row = object;
 
 function formatCell(v: unknown): unknown {
   // Full precision for numbers; NaN stays "NaN" so readers can tell "not measured" from 0.
@@ -10,7 +11,7 @@ function formatCell(v: unknown): unknown {
 }
 
 async function format(columns: readonly string[], rows: readonly Row[], headers: boolean): Promise<string> {
-  const data = rows.map((r) => columns.map((c) => formatCell(r[c])));
+  const data = rows.map((r) => columns.map((c) => formatCell((r as Record<string, unknown>)[c])));
   // fast-csv writes no header for zero rows; a header-only file is still a valid table.
   if (data.length === 0) return headers ? columns.join(',') + '\n' : '';
   return writeToString(data, { headers: headers ? [...columns] : false, includeEndRowDelimiter: true });

@@ -1,2 +1,25 @@
 /** User-facing texts of src/analysis/drift*: every error and warning defined once. */
-export const driftMessages = {} as const;
+
+/** At most `max` numbers of a long list, with a count, so a message stays one readable line. */
+function listNumbers(values: readonly number[], max = 12): string {
+  if (values.length === 0) return 'none';
+  if (values.length <= max) return values.join(', ');
+  return `${values.slice(0, max - 1).join(', ')}, ..., ${values[values.length - 1]} (${values.length} values)`;
+}
+
+export const driftMessages = {
+  badGapList: (text: string) =>
+    `--gaps "${text}" is not a comma-separated list of non-negative whole numbers: write e.g. --gaps 10,100,1000.`,
+  badGap: (gap: number) =>
+    `Gap ${gap} is not a non-negative whole number of iterations: use gaps such as 10, 100, 1000.`,
+  unsupportedGaps: (runDir: string, gaps: readonly number[], possible: readonly number[]) =>
+    `warning: no two snapshots of ${runDir} are ${listNumbers(gaps)} iterations apart, so those gaps give no rows; possible gaps: ${listNumbers(possible)}.`,
+  oneSnapshot: (runDir: string, iteration: number) =>
+    `warning: ${runDir} has a single snapshot (iteration ${iteration}), so drift needs at least two: train longer or snapshot more often.`,
+  badNeighbourLimit: (value: number) =>
+    `--neighbour-limit ${value} is not a whole number >= 2: give the number of probe samples to search, e.g. 2000.`,
+  neighbourLimited: (used: number, probe: number) =>
+    `note: neighbour churn uses the first ${used} of ${probe} probe samples (--neighbour-limit); raise it for all, at O(n^2 d) cost.`,
+  notARun: (path: string) =>
+    `${path} is not a run folder: give the folder of a run (runs/<name>), which holds snapshots/.`,
+} as const;

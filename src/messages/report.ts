@@ -1,2 +1,46 @@
-/** User-facing texts of src/report: every error and warning defined once. */
-export const reportMessages = {} as const;
+/** User-facing texts of src/report, src/sweep and their CLI verbs: every error and warning defined once. */
+export const reportMessages = {
+  // inputs
+  notFound: (dir: string) => `${dir} does not exist: give a run folder (with run.json) or a sweep folder (with sweep.json).`,
+  notRunOrSweep: (dir: string) =>
+    `${dir} is neither a run folder (run.json or config.json + metrics.csv) nor a sweep folder (sweep.json): point at one of those.`,
+  noInputs: 'No runs to report: give at least one run or sweep folder.',
+  badJson: (path: string, detail: string) => `${path} is not valid JSON (${detail}): rerun the command that writes it or remove the file.`,
+  mixedDatasets: (datasets: string[]) =>
+    `The runs use different datasets (${datasets.join(' vs ')}): compare runs of one dataset, or pass --force to compare anyway.`,
+  outRequired: 'Several inputs need an explicit --out <dir> for the report.',
+  outNotReport: (dir: string) =>
+    `${dir} exists and is not a report folder: choose another --out (an empty folder or a previous report).`,
+  badTheme: (theme: string) => `Unknown theme "${theme}": use --theme default or --theme paper.`,
+  badSmooth: (value: unknown) => `--smooth must be a whole number of iterations >= 0, got ${String(value)}.`,
+
+  // notes on figures (shown in the report and printed as warnings)
+  missingDrift: (run: string, dir: string) =>
+    `No drift analysis for ${run}: run \`xbm-drift drift ${dir}\` to produce analysis/drift.csv.`,
+  noDrift: 'No run has analysis/drift.csv; run `xbm-drift drift <run>` first.',
+  noEval: 'No run has eval.csv rows, so there is no retrieval curve.',
+  noMetrics: 'No run has metrics.csv rows.',
+  noMiningCounts: 'metrics.csv has no pair counts (batch_pos_pairs ...).',
+  noBatchSize: (run: string) => `${run}: config.json has no batchSize, so pairs cannot be divided per anchor; skipped.`,
+  noMemory: 'The memory was never filled in any run (XBM off), so there is nothing stale to show.',
+  noStaleness: 'No staleness.csv: only the age of memory entries is shown (train with staleness logging for true drift).',
+  noSweep: 'No sweep among the inputs: run `xbm-drift sweep` for R@1 against batch or memory size.',
+  noSweepBatch: 'The sweeps have no completed points with a batch grid (--grid batch=...).',
+  noSweepMemory: 'The sweeps have no completed points with a memory grid (--grid memory=...) and XBM on.',
+  noConfig: 'No run has a config.json with a batch size, so there is nothing for the resource table.',
+  incompletePoints: (n: number) => `${n} sweep point(s) without a completed run are left out.`,
+  noStart: (run: string) => `${run}: XBM never started.`,
+
+  // sweep
+  badGrid: (spec: string) => `--grid "${spec}" is not key=v1,v2,...: write for example --grid batch=16,32,64.`,
+  duplicateGridKey: (key: string) => `--grid ${key} is given twice: list all its values in one --grid ${key}=...`,
+  noGrid: 'Give at least one --grid key=v1,v2,... for the sweep.',
+  badJobs: (jobs: unknown) => `--jobs must be a whole number >= 1, got ${String(jobs)}.`,
+  reservedTrainFlag: (flag: string) => `${flag} after -- is set by the sweep itself for each point: remove it.`,
+  sweepMismatch: (dir: string) =>
+    `${dir} holds a sweep with a different grid or train flags: use a new --out, or rerun with the same grid and flags to resume.`,
+  outIsRun: (dir: string) => `${dir} is a run folder, not a sweep folder: choose another --out.`,
+  pointFailed: (name: string, code: number | null, log: string) =>
+    `sweep point ${name} failed (exit ${code ?? 'signal'}): see ${log}.`,
+  sweepFailures: (n: number, total: number) => `${n} of ${total} sweep point(s) failed; rerun the same command to retry them.`,
+} as const;

@@ -1,0 +1,165 @@
+import { UserError } from '../errors.js';
+import type { SnapshotReader } from '../io/snapshot-reader.js';
+import type { Snapshot } from '../io/snapshot-file.js';
+import type { DriftRow } from '../io/tables.js';
+import { driftMessages } from '../messages/drift.js';
+import { perSampleDrift, summariseInPlace } from './drift-stats.js';
+
+export { pairDrift, perSampleDrift, type DriftStats } from './drift-stats.js';
+
+/**
+ * D(t; dt) = mean over the probe set of ||f_t(x) - f_(t-dt)(x)||^2, with median, p90 and max, for
+ * every snapshot iteration t that has a snapshot at t - dt (xbm-primer.md "Feature drift").
+ */
+
+/** analysis/drift-by-class.csv: the same statistics over the probe samples of one class. */
+export interface DriftByClassRow extends DriftRow {
+  class: number;
+}
+export const DRIFT_BY_CLASS_COLUMNS: (keyof DriftByClassRow)[] = [
+  'iteration', 'gap', 'class', 'mean', 'median', 'p90', 'max', 'n',
+];
+
+export interface DriftOptions {
+  byClass?: boolean;
+  /** snapshots of the most recent iterations kept in memory (current included); default 4 */
+  window?: number;
+}
+
+export interface DriftRunStats {
+  pairs: number;
+  snapshotsRead: number;
+  /** most snapshots alive at once; never above window + 1 */
+  peakSnapshotsHeld: number;
+  /** embedding bytes of both snapshots of every pair: pairs x 2 x n x dim x 4 */
+  bytesCompared: number;
+}
+
+export interface DriftResult {
+  runId: string;
+  /** sorted by gap, then iteration */
+  rows: DriftRow[];
+  byClass?: DriftByClassRow[];
+  /** requested gaps (> 0) that no snapshot pair supports */
+  unsupportedGaps: number[];
+  /** every gap some snapshot pair supports, ascending */
+  possibleGaps: number[];
+  /** texts for the user (driftMessages), already formatted */
+  warnings: string[];
+  stats: DriftRunStats;
+}
+
+export const DEFAULT_WINDOW = 4;
+
+/**
+ * Drift of every supported (t, dt) pair, streaming over the run.
+ *
+ * Memory is bounded by window + 1 snapshots whatever the run's length: t goes through the snapshot
+ * iterations in ascending order; the snapshots of the last `window` iterations that some pair uses
+ * stay in memory (so small gaps, including the companion snapshots of a schedule, cost no second
+ * read), and an older snapshot that a large gap needs is read for that pair only and dropped.
+ */
+export function computeDrift(reader: SnapshotReader, gaps: readonly number[], opts: DriftOptions = {}): DriftResult {
+  for (const g of gaps) if (!Number.isInteger(g) || g < 0) throw new UserError(driftMessages.badGap(g));
+  const window = Math.max(1, Math.floor(opts.window ?? DEFAULT_WINDOW));
+  const iters = reader.iterations();
+  const have = new Set(iters);
+  const wanted = [...new Set(gaps)].sort((a, b) => a - b);
+  const possible = possibleGaps(iters);
+  const possibleSet = new Set(possible);
+  const unsupported = wanted.filter((g) => g > 0 && !possibleSet.has(g));
+  const used = wanted.filter((g) => g === 0 || possibleSet.has(g));
+
+  // Iterations that take part in some pair, either as t or as t - dt: only these are read.
+  const needed = new Set<number>();
+  for (const t of iters) for (const g of used) if (have.has(t - g)) needed.add(t).add(t - g);
+
+  const probe = reader.probe();
+  const n = probe.sampleIds.length;
+  const classes = opts.byClass ? classIndex(probe.labels) : null;
+  const perSample = new Float64Array(n);
+  const scratch = new Float64Array(n);
+  const rows: DriftRow[] = [];
+  const byClass: DriftByClassRow[] = [];
+  const stats: DriftRunStats = { pairs: 0, snapshotsRead: 0, peakSnapshotsHeld: 0, bytesCompared: 0 };
+  const recent = new Map<number, Snapshot>(); // insertion order = iteration order
+
+  for (const t of iters) {
+    if (!needed.has(t)) continue;
+    const cur = reader.at(t);
+    stats.snapshotsRead++;
+    recent.set(t, cur);
+    while (recent.size > window) recent.delete(recent.keys().next().value!);
+    stats.peakSnapshotsHeld = Math.max(stats.peakSnapshotsHeld, recent.size);
+    for (const g of used) {
+      if (!have.has(t - g)) continue;
+      let prev = recent.get(t - g);
+      if (prev === undefined) {
+        prev = reader.at(t - g); // transient: unreferenced after this pair
+        stats.snapshotsRead++;
+        stats.peakSnapshotsHeld = Math.max(stats.peakSnapshotsHeld, recent.size + 1);
+      }
+      perSampleDrift(cur.embeddings, prev.embeddings, cur.dim, perSample);
+      stats.pairs++;
+      stats.bytesCompared += 2 * cur.embeddings.byteLength;
+      scratch.set(perSample);
+      rows.push({ iteration: t, gap: g, ...summariseInPlace(scratch, n) });
+      if (classes) {
+        for (const [label, idx] of classes) {
+          for (let i = 0; i < idx.length; i++) scratch[i] = perSample[idx[i]];
+          byClass.push({ iteration: t, gap: g, class: label, ...summariseInPlace(scratch, idx.length) });
+        }
+      }
+    }
+  }
+
+  const order = (a: DriftRow, b: DriftRow) => a.gap - b.gap || a.iteration - b.iteration;
+  rows.sort(order);
+  byClass.sort((a, b) => order(a, b) || a.class - b.class);
+  const warnings: string[] = [];
+  if (iters.length === 1) warnings.push(driftMessages.oneSnapshot(reader.runDir, iters[0]));
+  else if (unsupported.length > 0) warnings.push(driftMessages.unsupportedGaps(reader.runDir, unsupported, possible));
+  return {
+    runId: probe.runId,
+    rows,
+    ...(classes ? { byClass } : {}),
+    unsupportedGaps: unsupported,
+    possibleGaps: possible,
+    warnings,
+    stats,
+  };
+}
+
+/** Every positive difference between two snapshot iterations, ascending. O(T^2) in the count T. */
+export function possibleGaps(iterations: readonly number[]): number[] {
+  const gaps = new Set<number>();
+  for (let i = 0; i < iterations.length; i++) {
+    for (let j = 0; j < i; j++) gaps.add(Math.abs(iterations[i] - iterations[j]));
+  }
+  gaps.delete(0);
+  return [...gaps].sort((a, b) => a - b);
+}
+
+/**
+ * Gaps to use when the user gives none: the powers of ten (1, 10, 100, ...) that some snapshot
+ * pair supports, plus the smallest spacing of the snapshots (the finest drift the run can show).
+ */
+export function defaultGaps(iterations: readonly number[]): number[] {
+  const possible = possibleGaps(iterations);
+  if (possible.length === 0) return [];
+  const set = new Set(possible);
+  const out = new Set<number>([possible[0]]);
+  for (let g = 1; g <= possible[possible.length - 1]; g *= 10) if (set.has(g)) out.add(g);
+  return [...out].sort((a, b) => a - b);
+}
+
+/** Probe row indices per class, classes ascending. */
+function classIndex(labels: Int32Array): [number, Int32Array][] {
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < labels.length; i++) {
+    const g = groups.get(labels[i]);
+    if (g) g.push(i);
+    else groups.set(labels[i], [i]);
+  }
+  return [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([label, idx]) => [label, Int32Array.from(idx)]);
+}

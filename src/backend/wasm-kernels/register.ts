@@ -1,0 +1,65 @@
+/**
+ * The wasm kernels this project adds or replaces, and why each one (measured on the reference
+ * embedder, batch 64, 1 thread; see scripts/profile-step.ts):
+ * - Conv2DBackpropFilter: missing in tfjs-backend-wasm 4.22.0, so a conv net cannot train.
+ * - Conv2DBackpropInput: the stock kernel is a scalar loop, ~2/3 of a step; ours runs on XNNPACK.
+ * - MaxPoolGrad: stock scalar loop, ~95 ms per step; ours is a sequential JavaScript pass.
+ * - Sum: the stock kernel transposes a whole activation for every bias gradient.
+ * - UnsortedSegmentSum: missing; the gradient of tf.gather needs it.
+ * Stock configs are kept so a replacement can fall back to them and so they can be restored.
+ */
+import { tf } from '../tf.js';
+import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.js';
+import { conv2dBackpropInputWasm } from './conv2d-backprop-input.js';
+import { forgetStockKernel, rememberStockKernel } from './kernel-utils.js';
+import { maxPoolGradWasm } from './max-pool-grad.js';
+import { sumWasm } from './sum.js';
+import { unsortedSegmentSumWasm } from './unsorted-segment-sum.js';
+
+export const WASM_KERNEL_NAMES = [
+  'Conv2DBackpropFilter',
+  'Conv2DBackpropInput',
+  'MaxPoolGrad',
+  'Sum',
+  'UnsortedSegmentSum',
+] as const;
+export type WasmKernelName = (typeof WASM_KERNEL_NAMES)[number];
+
+const kernelFuncs: Record<WasmKernelName, tf.KernelFunc> = {
+  Conv2DBackpropFilter: conv2dBackpropFilterWasm as unknown as tf.KernelFunc,
+  Conv2DBackpropInput: conv2dBackpropInputWasm as unknown as tf.KernelFunc,
+  MaxPoolGrad: maxPoolGradWasm as unknown as tf.KernelFunc,
+  Sum: sumWasm as unknown as tf.KernelFunc,
+  UnsortedSegmentSum: unsortedSegmentSumWasm as unknown as tf.KernelFunc,
+};
+
+const installed = new Set<WasmKernelName>();
+
+/**
+ * Registers this project's wasm kernels (all by default) for backend 'wasm', replacing stock ones.
+ * Idempotent. Works before or after the wasm backend is initialised (no setup function needed).
+ */
+export function registerWasmKernels(names: readonly WasmKernelName[] = WASM_KERNEL_NAMES): WasmKernelName[] {
+  for (const name of names) {
+    if (installed.has(name)) continue;
+    if (rememberStockKernel(name) !== undefined) tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: kernelFuncs[name] });
+    installed.add(name);
+  }
+  return [...installed];
+}
+
+/** Puts the stock kernels back (and removes the ones wasm lacks); for comparisons and tests. */
+export function unregisterWasmKernels(names: readonly WasmKernelName[] = WASM_KERNEL_NAMES): void {
+  for (const name of names) {
+    if (!installed.has(name)) continue;
+    tf.unregisterKernel(name, 'wasm');
+    const stock = forgetStockKernel(name);
+    if (stock !== undefined) tf.registerKernel(stock);
+    installed.delete(name);
+  }
+}
+
+export function registeredWasmKernels(): WasmKernelName[] {
+  return [...installed];
+}

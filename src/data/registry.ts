@@ -1,0 +1,22 @@
+import { UserError } from '../errors.js';
+import { dataMessages } from '../messages/data.js';
+import { idxFactory } from './idx-folder.js';
+import { mnistFactory } from './mnist.js';
+import { mnist2Factory, mnist3Factory } from './multi-digit.js';
+import type { Dataset, DatasetFactory, DatasetOptions } from './types.js';
+
+/** Every dataset the toolkit knows. A new dataset is one file exporting a factory, added here. */
+export const DATASETS: readonly DatasetFactory[] = [mnistFactory, mnist2Factory, mnist3Factory, idxFactory];
+
+/** How the user writes each dataset, for --help and error messages. */
+export const DATASET_NAMES: readonly string[] = DATASETS.map((d) => d.usage);
+
+/** Resolve a spec ('mnist2', 'idx:/data/fashion') to its factory and load it. */
+export async function loadDataset(spec: string, opts: DatasetOptions): Promise<Dataset> {
+  for (const f of DATASETS) {
+    if (f.key.endsWith(':') ? spec.startsWith(f.key) : spec === f.key) {
+      return f.load(spec.slice(f.key.endsWith(':') ? f.key.length : spec.length), spec, opts);
+    }
+  }
+  throw new UserError(dataMessages.unknownDataset(spec, DATASET_NAMES));
+}

@@ -1,0 +1,10 @@
+export { cosineSimilarity } from './similarity.js';
+export { computePairLoss, pairMask, readPairStats } from './pair-loss.js';
+export type { LossOutput, PairLoss, PairMask, PairStats, SimilarityLossKernel } from './pair-loss.js';
+export { ContrastiveLoss } from './contrastive.js';
+export { TripletLoss, TRIPLET_MINING } from './triplet.js';
+export type { TripletMining } from './triplet.js';
+export { MultiSimilarityLoss } from './multi-similarity.js';
+export type { MultiSimilarityParams } from './multi-similarity.js';
+export { createLoss, LOSS_DEFAULTS, LOSS_KINDS } from './create-loss.js';
+export type { LossConfig, LossKind } from './create-loss.js';

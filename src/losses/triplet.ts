@@ -1,0 +1,123 @@
+import type { tf } from '../backend/tf.js';
+import { computePairLoss, type LossOutput, type PairLoss, type PairMask } from './pair-loss.js';
+
+export type TripletMining = 'all' | 'semi-hard' | 'hard';
+export const TRIPLET_MINING: readonly TripletMining[] = ['all', 'semi-hard', 'hard'];
+
+/**
+ * Triplet loss on cosine similarities: for anchor i, positive p, negative n,
+ *   t = s_in - s_ip + margin, loss contribution relu(t).
+ * Mining selects the triplets:
+ *   'all'       every (p, n) of the anchor;
+ *   'semi-hard' negatives less similar than the positive but within the margin,
+ *               s_ip - margin < s_in < s_ip (FaceNet's band, as pytorch-metric-learning's miner);
+ *   'hard'      batch-hard (Hermans et al. 2017): per anchor, the least similar positive and the
+ *               most similar negative, one triplet.
+ * Normalisation: the mean over mined triplets with t > 0 (0 when there are none), as
+ * pytorch-metric-learning's TripletMarginLoss; this keeps the scale independent of the number of
+ * references, so the memory term does not grow with the memory size.
+ * Default margin 0.1 (similarities lie in [-1, 1]; LOSS_DEFAULTS).
+ * Active pairs: (anchor, p) or (anchor, n) pairs that take part in at least one triplet with t > 0.
+ */
+export class TripletLoss implements PairLoss {
+  readonly name = 'triplet';
+  constructor(readonly margin: number, readonly mining: TripletMining) {}
+
+  compute(q: tf.Tensor2D, qLabels: tf.Tensor1D, ref: tf.Tensor2D, refLabels: tf.Tensor1D, selfIndex?: Int32Array): LossOutput {
+    return computePairLoss((s, pairs) => tripletKernel(s, pairs, this.margin, this.mining), q, qLabels, ref, refLabels, selfIndex);
+  }
+}
+
+export function tripletKernel(s: Float32Array, pairs: PairMask, margin: number, mining: TripletMining) {
+  const { nq, nr, kind } = pairs;
+  // grad holds per-pair triplet counts (signed) until the final division by the triplet count.
+  const grad = new Float32Array(s.length);
+  let sum = 0;
+  let triplets = 0;
+  let active = 0;
+  const pos: number[] = [];
+  const neg: number[] = [];
+  for (let i = 0; i < nq; i++) {
+    const row = i * nr;
+    pos.length = 0;
+    neg.length = 0;
+    for (let j = 0; j < nr; j++) {
+      if (kind[row + j] === 1) pos.push(row + j);
+      else if (kind[row + j] === -1) neg.push(row + j);
+    }
+    if (pos.length === 0 || neg.length === 0) continue;
+
+    if (mining === 'hard') {
+      let p = pos[0];
+      for (const k of pos) if (s[k] < s[p]) p = k;
+      let n = neg[0];
+      for (const k of neg) if (s[k] > s[n]) n = k;
+      const t = s[n] + margin - s[p];
+      if (t > 0) {
+        sum += t;
+        triplets++;
+        grad[p] -= 1;
+        grad[n] += 1;
+        active += 2;
+      }
+      continue;
+    }
+
+    // Positives sorted by similarity: for a negative with similarity x and r = x + margin,
+    // t > 0 exactly for positives below r, and the semi-hard band is x < s_ip < r.
+    pos.sort((a, b) => s[a] - s[b]);
+    const sorted = Float64Array.from(pos, (k) => s[k]);
+    const prefix = new Float64Array(pos.length + 1);
+    for (let a = 0; a < pos.length; a++) prefix[a + 1] = prefix[a] + sorted[a];
+    const diff = new Int32Array(pos.length + 1); // range updates of per-positive triplet counts
+    for (const n of neg) {
+      const x = s[n];
+      const r = x + margin;
+      const hi = lowerBound(sorted, r);
+      const lo = mining === 'all' ? 0 : upperBound(sorted, x);
+      if (hi <= lo) continue;
+      const k = hi - lo;
+      sum += k * r - (prefix[hi] - prefix[lo]);
+      triplets += k;
+      grad[n] += k;
+      diff[lo] += 1;
+      diff[hi] -= 1;
+      active++;
+    }
+    let count = 0;
+    for (let a = 0; a < pos.length; a++) {
+      count += diff[a];
+      if (count === 0) continue;
+      grad[pos[a]] -= count;
+      active++;
+    }
+  }
+  if (triplets === 0) return { value: 0, grad, active: 0 };
+  const scale = 1 / triplets;
+  for (let k = 0; k < grad.length; k++) grad[k] *= scale;
+  return { value: sum * scale, grad, active };
+}
+
+/** First index with xs[i] >= v (xs ascending). */
+function lowerBound(xs: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index with xs[i] > v (xs ascending). */
+function upperBound(xs: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid] <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

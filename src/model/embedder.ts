@@ -1,0 +1,93 @@
+import { tf } from '../backend/tf.js';
+import type { Rng } from '../random.js';
+
+/** The embedder architectures: a small CNN (default) or an MLP, each with a linear head and L2 norm. */
+export type EmbedderConfig =
+  | { kind: 'cnn'; channels: number[]; dim: number }
+  | { kind: 'mlp'; hidden: number[]; dim: number };
+
+export interface Embedder {
+  readonly config: EmbedderConfig;
+  readonly inputShape: readonly [number, number, number];
+  readonly dim: number;
+  /** Trainable variables in a fixed order; their names are the checkpoint keys. */
+  readonly variables: tf.Variable[];
+  /** x: [n, h, w, c] -> L2-normalised embeddings [n, dim]. The caller owns the result. */
+  apply(x: tf.Tensor4D): tf.Tensor2D;
+}
+
+/**
+ * conv3x3(c1)-ReLU-maxpool2 -> ... -> conv3x3(c_last)-ReLU -> global average pool -> linear(dim)
+ * -> L2 normalise. With channels 32,64,128 and dim 64 this is exactly the PyTorch reference in
+ * shared/peers/pytorch_reference.py, so speed comparisons are like for like.
+ */
+export function createEmbedder(config: EmbedderConfig, inputShape: readonly [number, number, number], rng: Rng): Embedder {
+  const [h, w, c] = inputShape;
+  const vars: tf.Variable[] = [];
+  const param = (name: string, shape: number[], fanIn: number | null) => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const values = new Float32Array(size);
+    // He-normal for ReLU layers, zeros for biases: the same scale PyTorch's defaults roughly give.
+    if (fanIn !== null) {
+      const std = Math.sqrt(2 / fanIn);
+      for (let i = 0; i < size; i++) values[i] = rng.normal() * std;
+    }
+    const v = tf.variable(tf.tensor(values, shape), true, name);
+    vars.push(v);
+    return v;
+  };
+
+  if (config.kind === 'cnn') {
+    const convs: { kernel: tf.Variable; bias: tf.Variable }[] = [];
+    let inC = c;
+    config.channels.forEach((outC, i) => {
+      convs.push({
+        kernel: param(`conv${i + 1}/kernel`, [3, 3, inC, outC], 9 * inC),
+        bias: param(`conv${i + 1}/bias`, [outC], null),
+      });
+      inC = outC;
+    });
+    const head = { kernel: param('head/kernel', [inC, config.dim], inC), bias: param('head/bias', [config.dim], null) };
+    return {
+      config, inputShape, dim: config.dim, variables: vars,
+      apply: (x) => tf.tidy(() => {
+        let y: tf.Tensor4D = x;
+        convs.forEach((layer, i) => {
+          y = tf.relu(tf.add(tf.conv2d(y, layer.kernel as tf.Tensor4D, 1, 'same'), layer.bias)) as tf.Tensor4D;
+          if (i < convs.length - 1) y = tf.maxPool(y, 2, 2, 'valid');
+        });
+        const pooled = tf.mean(y, [1, 2]) as tf.Tensor2D;
+        return l2Normalize(tf.add(tf.matMul(pooled, head.kernel as tf.Tensor2D), head.bias));
+      }),
+    };
+  }
+
+  const layers: { kernel: tf.Variable; bias: tf.Variable }[] = [];
+  let inF = h * w * c;
+  [...config.hidden, config.dim].forEach((outF, i) => {
+    const name = i === config.hidden.length ? 'head' : `dense${i + 1}`;
+    layers.push({ kernel: param(`${name}/kernel`, [inF, outF], inF), bias: param(`${name}/bias`, [outF], null) });
+    inF = outF;
+  });
+  return {
+    config, inputShape, dim: config.dim, variables: vars,
+    apply: (x) => tf.tidy(() => {
+      let y: tf.Tensor2D = tf.reshape(x, [x.shape[0], h * w * c]);
+      layers.forEach((layer, i) => {
+        y = tf.add(tf.matMul(y, layer.kernel as tf.Tensor2D), layer.bias);
+        if (i < layers.length - 1) y = tf.relu(y);
+      });
+      return l2Normalize(y);
+    }),
+  };
+}
+
+/** Rows scaled to unit length; the epsilon keeps an all-zero row finite (it stays zero). */
+export function l2Normalize(x: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => tf.div(x, tf.sqrt(tf.add(tf.sum(tf.square(x), 1, true), 1e-12))));
+}
+
+/** Parameter count, for logs and run.json. */
+export function parameterCount(e: Embedder): number {
+  return e.variables.reduce((n, v) => n + v.size, 0);
+}

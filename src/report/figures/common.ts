@@ -1,0 +1,149 @@
+import type { TopLevelSpec } from 'vega-lite';
+import type { Theme } from '../theme.js';
+import { themeConfig } from '../theme.js';
+import type { Figure, FigureId, FigureOutcome, FigureSpan, Row, RunTables } from '../types.js';
+
+/** Everything a figure needs besides the tables. Figures are pure functions of (input, context). */
+export interface FigureContext {
+  theme: Theme;
+  /** Every run key of the report, in order: the fixed colour domain. */
+  runDomain: string[];
+  /** Trailing moving-average window for noisy per-iteration series, in logged rows; 0 = off. */
+  smooth: number;
+  /** Most points drawn per series: longer series are thinned evenly (the CSV holds the same rows). */
+  maxPoints: number;
+}
+
+export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+// Specs are assembled as plain objects and checked against the Vega-Lite schema in the tests;
+// the deeply nested union types of TopLevelSpec add little here.
+export type Spec = Record<string, unknown>;
+
+export function topLevel(ctx: FigureContext, title: string, datasets: Record<string, Row[]>, body: Spec): TopLevelSpec {
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title,
+    datasets,
+    ...body,
+    config: themeConfig(ctx.theme),
+  } as unknown as TopLevelSpec;
+}
+
+export function figure(
+  id: FigureId,
+  title: string,
+  span: FigureSpan,
+  data: Row[],
+  columns: string[],
+  spec: TopLevelSpec,
+  notes: string[] = [],
+): FigureOutcome {
+  const fig: Figure = { id, title, spec, data, columns, span, notes };
+  return { kind: 'figure', figure: fig };
+}
+
+export function skipped(id: FigureId, title: string, reason: string): FigureOutcome {
+  return { kind: 'skipped', skipped: { id, title, reason } };
+}
+
+/** Colour by run with the report's fixed domain, so a run has one colour in every figure. */
+export function runColor(ctx: FigureContext, legend = true): Spec {
+  return {
+    field: 'run',
+    type: 'nominal',
+    title: 'run',
+    scale: { domain: ctx.runDomain, range: ctx.theme.palette },
+    ...(legend ? {} : { legend: null }),
+  };
+}
+
+export const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** Keep at most `max` rows, evenly spaced, always keeping the first and the last. */
+export function thin<T>(rows: readonly T[], max: number): T[] {
+  if (rows.length <= max || max < 2) return [...rows];
+  const step = (rows.length - 1) / (max - 1);
+  const out: T[] = [];
+  for (let i = 0; i < max; i++) out.push(rows[Math.round(i * step)]);
+  return out;
+}
+
+/** Trailing moving average over the last `window` finite values (window <= 1 returns the input). */
+export function movingAverage(values: readonly number[], window: number): number[] {
+  if (window <= 1) return [...values];
+  const out: number[] = [];
+  const buf: number[] = [];
+  let sum = 0;
+  for (const v of values) {
+    if (Number.isFinite(v)) {
+      buf.push(v);
+      sum += v;
+      if (buf.length > window) sum -= buf.shift()!;
+    }
+    out.push(buf.length ? sum / buf.length : NaN);
+  }
+  return out;
+}
+
+export interface Marker extends Row {
+  run: string;
+  iteration: number;
+  label: string;
+  kind: 'start' | 'suggested';
+  /** Label row, so the labels of several runs (slot) or of one run (runSlot) do not overlap. */
+  slot: number;
+  runSlot: number;
+}
+
+/** The XBM start of each run (and a warm-up suggestion when it differs), for rules and labels. */
+export function startMarkers(runs: readonly RunTables[]): Marker[] {
+  const out: Marker[] = [];
+  for (const r of runs) {
+    const start = r.xbm.start;
+    if (finite(start)) {
+      const policy = r.xbm.decision?.policy;
+      out.push({ run: r.key, iteration: start, kind: 'start', label: `XBM start ${start}${policy ? ` (${policy})` : ''}`, slot: 0, runSlot: 0 });
+    }
+    const s = r.suggestion;
+    if (s && finite(s.start) && s.start !== start)
+      out.push({ run: r.key, iteration: s.start, kind: 'suggested', label: `suggested ${s.start} (${s.policy})`, slot: 0, runSlot: 0 });
+  }
+  out.forEach((m, i) => {
+    m.slot = i;
+    m.runSlot = out.slice(0, i).filter((o) => o.run === m.run).length;
+  });
+  return out;
+}
+
+/** Rule + label layers for start markers read from the named dataset `markers`. */
+export function markerLayers(ctx: FigureContext, filterRun?: string, colorByRun = true): Spec[] {
+  const f = ctx.theme.fontSize;
+  const transform = filterRun === undefined ? [] : [{ filter: { field: 'run', equal: filterRun } }];
+  const color = colorByRun ? { color: runColor(ctx, false) } : { color: { value: '#444444' } };
+  return [
+    {
+      data: { name: 'markers' },
+      transform,
+      mark: { type: 'rule', strokeDash: [4, 3] },
+      encoding: {
+        x: { field: 'iteration', type: 'quantitative' },
+        ...color,
+        opacity: { field: 'kind', type: 'nominal', scale: { domain: ['start', 'suggested'], range: [0.9, 0.5] }, legend: null },
+      },
+    },
+    {
+      data: { name: 'markers' },
+      transform: [...transform, { calculate: `${Math.round(f * 1.25)} * datum.${filterRun === undefined ? 'slot' : 'runSlot'} + 2`, as: 'label_y' }],
+      mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, fontSize: f },
+      encoding: {
+        x: { field: 'iteration', type: 'quantitative' },
+        y: { field: 'label_y', type: 'quantitative', scale: null },
+        text: { field: 'label', type: 'nominal' },
+        ...color,
+      },
+    },
+  ];
+}
+
+export const iterationX = (extra: Spec = {}): Spec => ({ field: 'iteration', type: 'quantitative', title: 'iteration', ...extra });

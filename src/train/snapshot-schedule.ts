@@ -1,0 +1,25 @@
+/**
+ * Which iterations get a probe snapshot. Every `every` iterations a main snapshot, plus companion
+ * snapshots `offset` iterations before each main one (offset < every). So D(t; dt) exists at every
+ * main iteration t for the small gaps (the offsets) and for all multiples of `every`, at a cost of
+ * (1 + offsets) probe passes per `every` iterations instead of one pass per iteration.
+ * Iteration t means "after t training steps"; 0 is the untrained model.
+ */
+export function snapshotIterations(every: number, offsets: readonly number[], iterations: number): number[] {
+  if (every <= 0) return [];
+  const set = new Set<number>();
+  for (let t = 0; t <= iterations; t += every) {
+    set.add(t);
+    for (const g of offsets) if (g > 0 && g < every && t - g >= 0) set.add(t - g);
+  }
+  set.add(iterations);
+  return [...set].sort((a, b) => a - b);
+}
+
+/** The gaps a schedule supports at some iteration, for messages and defaults. */
+export function supportedGaps(iterationsWithSnapshots: readonly number[]): number[] {
+  const have = new Set(iterationsWithSnapshots);
+  const gaps = new Set<number>();
+  for (const t of iterationsWithSnapshots) for (const s of iterationsWithSnapshots) if (s < t && have.has(s)) gaps.add(t - s);
+  return [...gaps].sort((a, b) => a - b);
+}
