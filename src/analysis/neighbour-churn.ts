@@ -14,11 +14,12 @@ export type NeighbourMetric = 'cosine' | 'euclidean';
 export interface NeighbourChurnRow {
   iteration: number;
   gap: number;
+  metric: NeighbourMetric;
   churn: number; // changed / n
   changed: number;
   n: number; // probe samples searched
 }
-export const NEIGHBOUR_CHURN_COLUMNS: (keyof NeighbourChurnRow)[] = ['iteration', 'gap', 'churn', 'changed', 'n'];
+export const NEIGHBOUR_CHURN_COLUMNS: (keyof NeighbourChurnRow)[] = ['iteration', 'gap', 'metric', 'churn', 'changed', 'n'];
 
 export const DEFAULT_NEIGHBOUR_LIMIT = 2000;
 
@@ -130,7 +131,7 @@ export function computeNeighbourChurn(
     for (const t of iters) {
       if (!have.has(t - g)) continue;
       const changed = changedNeighbours(nn.get(t - g)!, nn.get(t)!);
-      rows.push({ iteration: t, gap: g, churn: m > 0 ? changed / m : NaN, changed, n: m });
+      rows.push({ iteration: t, gap: g, metric, churn: m > 0 ? changed / m : NaN, changed, n: m });
     }
   }
   return { rows, metric, n: m, probeSize };

@@ -1,12 +1,16 @@
 import yargs, { type CommandModule } from 'yargs';
 import { isUserError, UserError } from '../errors.js';
 import { cliMessages } from '../messages/cli.js';
+import { trainCommand } from './train.js';
+import { evalCommand } from './eval.js';
+import { driftCommand } from './drift.js';
+import { inspectCommand } from './inspect.js';
 
 /**
  * The xbm-drift CLI: one yargs command module per verb (src/cli/<verb>.ts). A handler turns flags
  * into a validated config and calls the library; user errors become one line and exit code 2.
  */
-const commands: CommandModule<any, any>[] = [];
+const commands: CommandModule<any, any>[] = [trainCommand, evalCommand, driftCommand, inspectCommand];
 
 export function buildCli(argv: string[]) {
   let cli = yargs(argv)

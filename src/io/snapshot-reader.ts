@@ -132,7 +132,8 @@ export class SnapshotReader {
       for (let i = 0; i < probe.sampleIds.length; i++) set.index.set(probe.sampleIds[i], i);
     }
     const { dim, n } = s;
-    const embeddings = new Float32Array(n * dim);
+    // Ids first (membership, duplicates), then labels: the message names the root problem.
+    const target = new Int32Array(n);
     const filled = new Uint8Array(n);
     for (let row = 0; row < n; row++) {
       const id = s.sampleIds[row];
@@ -140,8 +141,13 @@ export class SnapshotReader {
       if (to === undefined) throw new UserError(ioMessages.probeIdMismatch(path, id, probe.path));
       if (filled[to]) throw new UserError(ioMessages.duplicateSampleIds(path, id));
       filled[to] = 1;
+      target[row] = to;
+    }
+    const embeddings = new Float32Array(n * dim);
+    for (let row = 0; row < n; row++) {
+      const to = target[row];
       if (s.labels[row] !== probe.labels[to]) {
-        throw new UserError(ioMessages.probeLabelMismatch(path, id, s.labels[row], probe.path, probe.labels[to]));
+        throw new UserError(ioMessages.probeLabelMismatch(path, s.sampleIds[row], s.labels[row], probe.path, probe.labels[to]));
       }
       embeddings.set(s.embeddings.subarray(row * dim, (row + 1) * dim), to * dim);
     }

@@ -1,2 +1,110 @@
-/** User-facing texts of src/analysis: every error and warning defined once. */
-export const analysisMessages = {} as const;
+/** User-facing texts of src/analysis (retrieval, warm-up, collapse) and the warmup command. */
+import { fmt } from '../analysis/warmup/threshold.js';
+
+type Shortfall = {
+  lastIteration: number | null;
+  lastValue: number | null;
+  ratio: number | null;
+  consecutive: number;
+  window: number;
+  best: { iteration: number; value: number } | null;
+};
+
+const pct = (x: number) => `${fmt(x * 100)}%`;
+const times = (ratio: number | null) => (ratio === null || !Number.isFinite(ratio) ? '' : `, ${fmt(ratio)}x the target`);
+const list = (xs: readonly number[]) => xs.join(', ');
+
+export const analysisMessages = {
+  // retrieval and k-means
+  badEmbeddingShape: (length: number, dim: number) =>
+    `Embeddings of ${length} floats cannot be rows of width ${dim}: the width must be a positive integer that divides the length.`,
+  labelLengthMismatch: (rows: number, labels: number) => `Got ${labels} labels for ${rows} embeddings: give one label per embedding.`,
+  badRecallK: (k: number) => `Recall@K needs a positive integer K, got ${k}.`,
+  badClusterCount: (k: number, n: number) => `k-means needs between 1 and ${n} clusters, got ${k}.`,
+
+  // warm-up policy specs
+  unknownPolicy: (name: string) =>
+    `Unknown warm-up policy '${name}': use staleness, plateau or fixed:<iteration>, e.g. staleness:threshold=0.02,window=3.`,
+  fixedNeedsStart: 'The fixed policy needs a start iteration, e.g. fixed:1000.',
+  badPolicyParameterSyntax: (policy: string, part: string) =>
+    `Write ${policy} parameters as key=value pairs separated by commas, got '${part}'.`,
+  unknownPolicyParameter: (policy: string, key: string, allowed: readonly string[]) =>
+    `The ${policy} policy has no parameter '${key}': use ${allowed.join(', ')}.`,
+  badPolicyNumber: (policy: string, key: string, value: string) => `The ${policy} ${key} must be a number, got '${value}'.`,
+  policyOutOfRange: (policy: string, key: string, value: number, range: string) =>
+    `The ${policy} ${key} must be ${range}, got ${value}.`,
+  badContextSize: (name: string, value: number) => `The ${name} must be a positive integer, got ${value}.`,
+
+  // warm-up data requirements
+  noDriftAtGap: (policy: string, gap: number, span: number, gaps: readonly number[], run: string) =>
+    `The ${policy} policy reads drift at a gap of at least ${gap} (memory span S = ${span}), but ` +
+    (gaps.length > 0 ? `drift.csv only has gaps ${list(gaps)}` : 'drift.csv has no rows') +
+    `: compute it with \`xbm-drift drift ${run} --gaps ${gap}\`.`,
+  tooFewSnapshots: (policy: string, gap: number, have: number, need: number, run: string, snapshots?: number) =>
+    `The ${policy} policy needs drift at a gap of at least ${gap} at ${need} snapshots or more, but drift.csv has it at ${have}` +
+    (snapshots !== undefined ? ` (the run has ${snapshots} snapshots)` : '') +
+    `: train longer or snapshot more often, then run \`xbm-drift drift ${run} --gaps ${gap}\`.`,
+
+  // warm-up evidence and reasons
+  thresholdGiven: (t: number) => `${fmt(t)}, given explicitly`,
+  plateauTargetDerivation: (r: number, w: number) =>
+    `relative change (max - min) / mean of the drift over ${w} snapshots at most ${fmt(r)}, given or default`,
+  fixedNoThreshold: 'none: the fixed policy does not look at drift',
+  gapText: (gap: number, span: number, used: readonly number[]) => {
+    const name = gap === span ? `D(t; S=${span})` : `D(t; ${gap})`;
+    const read = used.filter((g) => g !== gap);
+    return read.length > 0 ? `${name}, read at measured gap ${list(used)},` : name;
+  },
+  stalenessFired: (start: number, gapText: string, threshold: number, window: number, first: number) =>
+    `The drift over the memory span ${gapText} stayed at or below ${fmt(threshold)} for ${window} consecutive snapshot${window === 1 ? '' : 's'} from iteration ${first}, so XBM can start at iteration ${start}.`,
+  stalenessNotReached: (gapText: string, threshold: number, window: number, s: Shortfall) =>
+    `The drift over the memory span ${gapText} never stayed at or below ${fmt(threshold)} for ${window} consecutive snapshot${window === 1 ? '' : 's'}` +
+    (s.lastValue === null
+      ? ': no snapshot was evaluated.'
+      : `: the last value ${fmt(s.lastValue)} at iteration ${s.lastIteration} is ${fmt(s.ratio!)}x the threshold` +
+        (s.best ? ` (lowest ${fmt(s.best.value)} at iteration ${s.best.iteration}).` : '.')),
+  plateauFired: (start: number, gapText: string, r: number, w: number, level: number, driftThreshold: number) =>
+    `The drift curve ${gapText} changed by at most ${pct(r)} over ${w} snapshots ending at iteration ${start}, so XBM can start there; ` +
+    `its level ${fmt(level)} is ${level <= driftThreshold ? 'within' : `${fmt(level / driftThreshold)}x`} the margin-derived threshold ${fmt(driftThreshold)}.`,
+  plateauNotReached: (gapText: string, r: number, w: number, s: Shortfall) =>
+    `The drift curve ${gapText} never changed by at most ${pct(r)} over ${w} snapshots` +
+    (s.lastValue === null
+      ? `: only ${s.consecutive} snapshot${s.consecutive === 1 ? '' : 's'} so far.`
+      : `: the last window, ending at iteration ${s.lastIteration}, changed by ${pct(s.lastValue)}${times(s.ratio)}.`),
+  fixedReason: (start: number, gapText: string, at: { iteration: number; drift: number } | null, driftThreshold: number) =>
+    `XBM starts at the fixed iteration ${start}, as configured; ` +
+    (at === null
+      ? `no drift ${gapText} was measured up to it.`
+      : `${gapText} was ${fmt(at.drift)} at iteration ${at.iteration}, ${fmt(at.drift / driftThreshold)}x the margin-derived threshold ${fmt(driftThreshold)}.`),
+
+  // guard
+  guardOutOfRange: (key: string, value: number, range: string) => `The XBM guard ${key} must be ${range}, got ${value}.`,
+  guardPause: (iteration: number, drift: number, bound: number, n: number) =>
+    `Paused XBM at iteration ${iteration}: D(t; S) = ${fmt(drift)} exceeded the pause bound ${fmt(bound)} for ${n} consecutive observation${n === 1 ? '' : 's'}.`,
+  guardResume: (iteration: number, drift: number, bound: number, n: number) =>
+    `Resumed XBM at iteration ${iteration}: D(t; S) = ${fmt(drift)} stayed at or below the threshold ${fmt(bound)} for ${n} consecutive observation${n === 1 ? '' : 's'}.`,
+
+  // collapse
+  memoryLossNonFinite: (iteration: number, loss: number) => `The memory loss became ${loss} at iteration ${iteration}.`,
+  memoryLossAbsolute: (iteration: number, loss: number, bound: number, perPair: number) =>
+    `The memory loss ${fmt(loss)} at iteration ${iteration} exceeds ${fmt(bound)}, ${perPair} per batch-vs-memory pair per anchor: the memory's negatives score like positives.`,
+  memoryLossRelative: (iteration: number, loss: number, reference: number, factor: number) =>
+    `The memory loss ${fmt(loss)} at iteration ${iteration} is ${fmt(loss / reference)}x its value ${fmt(reference)} right after the XBM start (limit ${factor}x).`,
+  driftNearMax: (iteration: number, gap: number, drift: number, limit: number) =>
+    `Drift D(t; ${gap}) = ${fmt(drift)} at iteration ${iteration} is above ${limit} (4 is the maximum for unit vectors): the features are being rewritten.`,
+  recallDrop: (iteration: number, recall: number, reference: number, fraction: number) =>
+    `Test Recall@1 ${fmt(recall)} at iteration ${iteration} fell below ${pct(fraction)} of its value ${fmt(reference)} at the XBM start.`,
+
+  // warmup command
+  missingDriftCsv: (path: string, run: string, gap: number | null) =>
+    `No drift table at ${path}: compute it first with \`xbm-drift drift ${run} --gaps ${gap ?? '<S>'}\`` +
+    (gap === null ? ', where S = ceil(memory size / batch size).' : ` (the memory span S = ${gap}).`),
+  missingContext: (flag: string, field: string) =>
+    `Give ${flag}: the run's config.json has no ${field}.`,
+  badContextFlag: (flag: string, value: string) => `${flag} must be a positive integer, got '${value}'.`,
+  badSizeList: (value: string) => `--memory-sizes must be a comma-separated list of positive integers, e.g. 1000,3000,10000; got '${value}'.`,
+  flagNotForPolicy: (flag: string, policy: string, applies: string) =>
+    `${flag} does not apply to the ${policy} policy (it sets ${applies}).`,
+  badConfigJson: (path: string, reason: string) => `Cannot read ${path}: ${reason}.`,
+  adviceNeedsStart: 'Memory-size advice skipped: the policy gave no start iteration to measure from.',
+} as const;

@@ -39,6 +39,7 @@ export const reportMessages = {
   reservedTrainFlag: (flag: string) => `${flag} after -- is set by the sweep itself for each point: remove it.`,
   sweepMismatch: (dir: string) =>
     `${dir} holds a sweep with a different grid or train flags: use a new --out, or rerun with the same grid and flags to resume.`,
+  outNotSweep: (dir: string) => `${dir} exists, is not empty and holds no sweep.json: choose a new --out for the sweep.`,
   outIsRun: (dir: string) => `${dir} is a run folder, not a sweep folder: choose another --out.`,
   pointFailed: (name: string, code: number | null, log: string) =>
     `sweep point ${name} failed (exit ${code ?? 'signal'}): see ${log}.`,

@@ -27,8 +27,9 @@ export function datasetLabel(dataset: unknown): string {
   if (dataset === undefined || dataset === null) return 'unknown';
   if (typeof dataset === 'string') return dataset;
   const o = obj(dataset);
-  const name = str(o?.name) ?? str(o?.kind);
-  const rest = o ? Object.keys(o).filter((k) => k !== 'name' && k !== 'kind') : [];
+  const nameKey = ['name', 'spec', 'kind'].find((k) => typeof o?.[k] === 'string');
+  const name = nameKey ? str(o![nameKey]) : undefined;
+  const rest = o ? Object.keys(o).filter((k) => k !== nameKey) : [];
   if (name && rest.length === 0) return name;
   return name ? `${name} ${stableStringify(Object.fromEntries(rest.map((k) => [k, o![k]])))}` : stableStringify(dataset);
 }
@@ -68,14 +69,28 @@ export function testRows(rows: EvalRow[]): EvalRow[] {
   return withSplit.length === 0 ? rows : withSplit.filter((r) => r.split === 'test');
 }
 
-/** The start iteration: run.json, else config.json when it is a number, else the metrics' first active step. */
+/**
+ * A configured start (config.json xbm.start, run.json xbm.requested): a number, 'off', null, or
+ * the trainer's {kind: 'off' | 'at' | 'auto'}. undefined when it leaves the start to a policy.
+ */
+export function configuredStart(v: unknown): number | null | undefined {
+  if (v === null || v === 'off') return null;
+  if (num(v) !== undefined) return num(v);
+  const o = obj(v);
+  if (o?.kind === 'off') return null;
+  if (o?.kind === 'at') return num(o.iteration);
+  return undefined;
+}
+
+/** The start iteration: run.json, else config.json when it fixes one, else the metrics' first active step. */
 function startIteration(run: unknown, config: unknown, metrics: MetricsRow[] | null): number | null | undefined {
   const fromRun = pick(run, 'xbm.start');
-  if (fromRun === null) return null;
+  if (fromRun === null && obj(run)) return null;
   if (num(fromRun) !== undefined) return num(fromRun);
-  const fromConfig = pick(config, 'xbm.start');
-  if (fromConfig === null || fromConfig === 'off') return null;
-  if (num(fromConfig) !== undefined) return num(fromConfig);
+  // Without a memory XBM is off, whatever the start says.
+  if (num(pick(config, 'xbm.size')) === 0) return null;
+  const fromConfig = configuredStart(pick(config, 'xbm.start'));
+  if (fromConfig !== undefined) return fromConfig;
   if (metrics && metrics.length > 0) {
     const first = metrics.find((m) => m.event === 'xbm-start' || Number(m.xbm_active) === 1);
     return first ? first.iteration : undefined;

@@ -96,7 +96,10 @@ export interface Figure {
   data: Row[];
   columns: string[];
   span: FigureSpan;
+  /** What the figure shows and how to read it. */
   notes: string[];
+  /** Data the figure lacks and the command that produces it. */
+  warnings: string[];
 }
 
 export interface SkippedFigure {
@@ -137,7 +140,10 @@ export interface RunSummary {
 export interface ReportSummary {
   runs: RunSummary[];
   sweeps: { key: string; dir: string; gridKeys: string[]; points: number; completed: number }[];
-  notes: string[];
+  /** Figures left out and why. */
+  skipped: string[];
+  /** Missing data and the command that produces it (the CLI prints these). */
+  warnings: string[];
 }
 
 export interface Report {

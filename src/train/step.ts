@@ -1,6 +1,6 @@
 import { tf } from '../backend/tf.js';
 import type { Embedder } from '../model/embedder.js';
-import type { PairLoss } from '../losses/types.js';
+import type { PairLoss } from '../losses/pair-loss.js';
 import type { CrossBatchMemory } from '../memory/cross-batch-memory.js';
 import { xbmLoss } from '../memory/xbm-loss.js';
 

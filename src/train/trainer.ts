@@ -11,7 +11,8 @@ import type { Dataset } from '../data/types.js';
 import { createSampler, restoreSampler, type Sampler } from '../data/samplers.js';
 import { selectProbe } from '../data/probe.js';
 import { createEmbedder, parameterCount, type Embedder } from '../model/embedder.js';
-import { embedSamples, allIndices } from '../model/embed.js';
+import { embedSamples } from '../model/embed.js';
+import { evaluateModel } from './evaluate.js';
 import { createLoss } from '../losses/index.js';
 import { CrossBatchMemory } from '../memory/cross-batch-memory.js';
 import { runPaths, type RunPaths } from '../io/run-paths.js';
@@ -21,7 +22,6 @@ import { EVAL_COLUMNS, METRICS_COLUMNS, STALENESS_COLUMNS, type DriftRow, type E
 import { writeSnapshot, readSnapshot } from '../io/snapshot-file.js';
 import { writeProbe } from '../io/probe-file.js';
 import { pairDrift } from '../analysis/drift.js';
-import { evaluateRetrieval } from '../analysis/retrieval.js';
 import { detectCollapse } from '../analysis/collapse.js';
 import { Rng } from '../random.js';
 import { learningRateAt } from './lr-schedule.js';
@@ -118,14 +118,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   let warnedExplosion = false;
 
   const runEval = async (t: number) => {
-    const t0 = Date.now();
-    const emb = await embedSamples(model, dataset.test, allIndices(dataset.test.size));
-    const r = await evaluateRetrieval(emb, dataset.test.labels, model.dim, { ks: config.eval.ks, nmi: config.eval.nmi, rng: new Rng(config.seed) });
-    const row: EvalRow = {
-      iteration: t, split: 'test',
-      recall_at_1: r.recallAtK[1] ?? NaN, recall_at_2: r.recallAtK[2] ?? NaN, recall_at_4: r.recallAtK[4] ?? NaN, recall_at_8: r.recallAtK[8] ?? NaN,
-      map_at_r: r.mapAtR, nmi: r.nmi, ms_eval: Date.now() - t0,
-    };
+    const row = await evaluateModel(model, dataset.test, t, { ks: config.eval.ks, nmi: config.eval.nmi, seed: config.seed });
     evalMs += row.ms_eval;
     await evals.append([row]);
     lastEval.row = row;
@@ -170,10 +163,12 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
 
   const measureStaleness = async (t: number) => {
     const entries = memory!.entries();
-    const fresh = await embedSamples(model, dataset.train, entries.sampleIds);
-    const d = pairDrift(entries.embeddings, fresh, model.dim);
+    const stored = new Float32Array(entries.length * model.dim);
+    entries.forEach((e, i) => stored.set(e.embedding, i * model.dim));
+    const fresh = await embedSamples(model, dataset.train, Int32Array.from(entries, (e) => e.sampleId));
+    const d = pairDrift(stored, fresh, model.dim);
     const ages = memory!.ages(t);
-    return { iteration: t, entries: entries.sampleIds.length, age_mean: ages.mean, age_max: ages.max, drift_mean: d.mean, drift_median: d.median, drift_p90: d.p90, drift_max: d.max };
+    return { iteration: t, entries: entries.length, age_mean: ages.mean, age_max: ages.max, drift_mean: d.mean, drift_median: d.median, drift_p90: d.p90, drift_max: d.max };
   };
 
   const checkpoint = async (t: number) => {

@@ -1,7 +1,10 @@
 import type { TrainConfig } from '../config/train-config.js';
 import { memorySpan } from '../config/train-config.js';
 import type { DriftRow } from '../io/tables.js';
-import { OnlineWarmup, parseWarmupPolicy, defaultStalenessThreshold, type WarmupDecision } from '../analysis/warmup/index.js';
+import { OnlineWarmup } from '../analysis/warmup/online.js';
+import { parseWarmupPolicy } from '../analysis/warmup/parse-policy.js';
+import { defaultDriftThreshold } from '../analysis/warmup/threshold.js';
+import type { WarmupDecision } from '../analysis/warmup/types.js';
 import { XbmGuard } from '../analysis/warmup/guard.js';
 
 export type XbmEventKind = 'xbm-start' | 'xbm-pause' | 'xbm-resume' | 'drift-over-threshold' | 'drift-back-under-threshold';
@@ -26,15 +29,16 @@ export class XbmController {
   constructor(private readonly config: TrainConfig) {
     this.span = config.xbm.size > 0 ? memorySpan(config) : 0;
     const margin = config.loss.kind === 'multi-similarity' ? config.loss.base : config.loss.margin;
-    const ctx = { memorySize: config.xbm.size, batchSize: config.batchSize, margin, lossKind: config.loss.kind };
+    const ctx = { memorySize: Math.max(1, config.xbm.size), batchSize: config.batchSize, margin, lossKind: config.loss.kind };
+    const marginThreshold = defaultDriftThreshold(ctx).threshold;
     const start = config.xbm.start;
     if (start.kind === 'auto') {
       const policy = parseWarmupPolicy(start.policy);
       this.online = new OnlineWarmup(policy, ctx);
-      this.threshold = policy.kind === 'staleness' && policy.threshold !== undefined ? policy.threshold : defaultStalenessThreshold(margin);
+      this.threshold = policy.kind === 'staleness' && policy.threshold !== undefined ? policy.threshold : marginThreshold;
     } else {
       this.online = null;
-      this.threshold = defaultStalenessThreshold(margin);
+      this.threshold = marginThreshold;
     }
     this.guard = config.xbm.guard && config.xbm.size > 0 ? new XbmGuard(this.threshold) : null;
   }

@@ -38,8 +38,9 @@ export function figure(
   columns: string[],
   spec: TopLevelSpec,
   notes: string[] = [],
+  warnings: string[] = [],
 ): FigureOutcome {
-  const fig: Figure = { id, title, spec, data, columns, span, notes };
+  const fig: Figure = { id, title, spec, data, columns, span, notes, warnings };
   return { kind: 'figure', figure: fig };
 }
 

@@ -1,5 +1,6 @@
 import { reportMessages } from '../../messages/report.js';
 import { panelSize } from '../theme.js';
+import { num, obj } from '../read-json.js';
 import type { FigureInput, FigureOutcome, Row } from '../types.js';
 import { figure, finite, iterationX, markerLayers, skipped, startMarkers, topLevel, type FigureContext, type Spec } from './common.js';
 
@@ -13,7 +14,8 @@ export const DRIFT_FIGURE_COLUMNS = ['run', 'iteration', 'gap', 'mean', 'median'
  */
 export function driftFigure(input: FigureInput, ctx: FigureContext): FigureOutcome {
   const withDrift = input.runs.filter((r) => r.drift && r.drift.length > 0);
-  const notes = input.runs.filter((r) => !withDrift.includes(r)).map((r) => reportMessages.missingDrift(r.key, r.dir));
+  const warnings = input.runs.filter((r) => !withDrift.includes(r)).map((r) => reportMessages.missingDrift(r.key, r.dir));
+  const notes: string[] = [];
   if (withDrift.length === 0) return skipped(ID, TITLE, reportMessages.noDrift);
 
   const rows: Row[] = [];
@@ -30,6 +32,7 @@ export function driftFigure(input: FigureInput, ctx: FigureContext): FigureOutco
   if (rows.length === 0) return skipped(ID, TITLE, reportMessages.noDrift);
 
   const markers = startMarkers(withDrift);
+  const thresholds = driftThresholds(withDrift);
   const size = panelSize(ctx.theme, 'single');
   const gaps = [...new Set(rows.map((r) => r.gap as number))].sort((a, b) => a - b);
   const panel = (run: string, title: boolean): Spec => ({
@@ -53,11 +56,43 @@ export function driftFigure(input: FigureInput, ctx: FigureContext): FigureOutco
         },
       },
       ...markerLayers(ctx, run, false),
+      ...(thresholds.some((t) => t.run === run) ? thresholdLayers(ctx, run) : []),
     ],
   });
   const keys = withDrift.map((r) => r.key);
   const body: Spec =
     keys.length === 1 ? panel(keys[0], false) : { vconcat: keys.map((k) => panel(k, true)), resolve: { scale: { x: 'shared', y: 'shared', color: 'shared' } } };
   const title = keys.length === 1 ? `${TITLE}: ${keys[0]}` : TITLE;
-  return figure(ID, TITLE, 'single', rows, DRIFT_FIGURE_COLUMNS, topLevel(ctx, title, { table: rows, markers }, body), notes);
+  return figure(ID, TITLE, 'single', rows, DRIFT_FIGURE_COLUMNS, topLevel(ctx, title, { table: rows, markers, thresholds }, body), notes, warnings);
+}
+
+/** The drift threshold a warm-up policy compared D(t; gap) with, read from its evidence. */
+function driftThresholds(runs: FigureInput['runs']): Row[] {
+  const out: Row[] = [];
+  for (const r of runs) {
+    const ev = obj((r.xbm.decision ?? r.suggestion)?.evidence);
+    const value = num(ev?.driftThreshold) ?? num(ev?.threshold);
+    if (value === undefined || value <= 0) continue;
+    const gap = num(ev?.gap);
+    out.push({ run: r.key, value, label: `threshold${gap !== undefined ? ` at Δt = ${gap}` : ''}` });
+  }
+  return out;
+}
+
+function thresholdLayers(ctx: FigureContext, run: string): Spec[] {
+  const transform = [{ filter: { field: 'run', equal: run } }];
+  return [
+    {
+      data: { name: 'thresholds' },
+      transform,
+      mark: { type: 'rule', strokeDash: [2, 2], color: '#666666' },
+      encoding: { y: { field: 'value', type: 'quantitative' } },
+    },
+    {
+      data: { name: 'thresholds' },
+      transform,
+      mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -2, color: '#666666', fontSize: ctx.theme.fontSize },
+      encoding: { y: { field: 'value', type: 'quantitative' }, x: { value: 'width' }, text: { field: 'label', type: 'nominal' } },
+    },
+  ];
 }

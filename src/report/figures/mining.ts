@@ -20,12 +20,12 @@ const COLUMNS: Record<'batch' | 'memory', Record<(typeof KINDS)[number], keyof M
  */
 export function miningFigure(input: FigureInput, ctx: FigureContext): FigureOutcome {
   const rows: Row[] = [];
-  const notes: string[] = [];
+  const warnings: string[] = [];
   for (const r of input.runs) {
     if (!r.metrics || r.metrics.length === 0) continue;
     const b = r.batchSize;
     if (!finite(b) || b <= 0) {
-      notes.push(reportMessages.noBatchSize(r.key));
+      warnings.push(reportMessages.noBatchSize(r.key));
       continue;
     }
     for (const source of ['batch', 'memory'] as const) {
@@ -37,7 +37,7 @@ export function miningFigure(input: FigureInput, ctx: FigureContext): FigureOutc
         }
     }
   }
-  if (rows.length === 0) return skipped(ID, TITLE, notes.length ? notes.join(' ') : reportMessages.noMiningCounts);
+  if (rows.length === 0) return skipped(ID, TITLE, warnings.length ? warnings.join(' ') : reportMessages.noMiningCounts);
 
   const size = panelSize(ctx.theme, 'double', 3);
   const spec = topLevel(ctx, TITLE, { table: rows }, {
@@ -56,5 +56,5 @@ export function miningFigure(input: FigureInput, ctx: FigureContext): FigureOutc
     },
     resolve: { scale: { y: 'independent' } },
   });
-  return figure(ID, TITLE, 'double', rows, MINING_FIGURE_COLUMNS, spec, notes);
+  return figure(ID, TITLE, 'double', rows, MINING_FIGURE_COLUMNS, spec, [], warnings);
 }

@@ -88,7 +88,9 @@ export function stalenessFigure(input: FigureInput, ctx: FigureContext): FigureO
     },
   };
   const panels = [...(hasAge ? [agePanel] : []), ...(hasDrift ? [driftPanel] : [])];
-  const body: Spec = panels.length === 1 ? panels[0] : { hconcat: panels, resolve: { scale: { x: 'shared' } } };
+  // A lone panel takes the figure's title, so its own subtitle goes.
+  const body: Spec = panels.length === 1 ? { ...panels[0], title: undefined } : { hconcat: panels, resolve: { scale: { x: 'shared' } } };
+  if (body.title === undefined) delete body.title;
   const notes = hasDrift ? [] : [reportMessages.noStaleness];
   return figure(ID, TITLE, 'double', rows, STALENESS_FIGURE_COLUMNS, topLevel(ctx, TITLE, { table: rows }, body), notes);
 }

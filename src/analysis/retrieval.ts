@@ -1,0 +1,188 @@
+import { tf } from '../backend/tf.js';
+import { UserError } from '../errors.js';
+import { analysisMessages } from '../messages/analysis.js';
+import { Rng } from '../random.js';
+import { kMeans, normalizedMutualInformation } from './kmeans.js';
+
+export interface RetrievalOptions {
+  /** Recall@K cut-offs; default [1, 2, 4, 8]. */
+  ks?: number[];
+  /** Compute NMI (k-means with k = number of classes); default true. */
+  nmi?: boolean;
+  /** Compute MAP@R; default true. Without it the top-k pass only needs max(ks) neighbours. */
+  mapAtR?: boolean;
+  /** Seeds k-means++; default new Rng(0), so results are reproducible. */
+  rng?: Rng;
+  /** Lloyd iterations of the NMI k-means; default 20 (stops earlier on convergence). */
+  kMeansIterations?: number;
+  /** Upper bound on similarity-matrix floats held at once; default 8e6 (32 MB). */
+  chunkElements?: number;
+}
+
+export interface RetrievalResult {
+  /** Fraction of counted queries with a same-class item among their K nearest neighbours. */
+  recallAtK: Record<number, number>;
+  /** Mean over counted queries of AP over the first R neighbours (Musgrave et al. 2020). */
+  mapAtR: number;
+  /** NMI of k-means clusters against the labels; NaN when not requested. */
+  nmi: number;
+  /** Queries counted in Recall@K and MAP@R. */
+  queries: number;
+  /** Queries left out because no other sample shares their class. */
+  excludedQueries: number;
+}
+
+export const DEFAULT_RECALL_KS: readonly number[] = [1, 2, 4, 8];
+const DEFAULT_CHUNK_ELEMENTS = 8_000_000;
+
+/**
+ * Retrieval metrics of L2-normalised embeddings (row-major Float32Array, n x dim) against their
+ * labels; the query itself is never its own neighbour.
+ *
+ * - Similarity is the dot product, which ranks like Euclidean distance for unit vectors.
+ * - Recall@K: a query counts as a hit when any of its K nearest neighbours shares its label.
+ * - MAP@R: R = number of other samples of the query's class; AP@R = (1/R) * sum over the first R
+ *   neighbours of precision@i at each relevant position i.
+ * - A query whose class has no other sample cannot be answered and is excluded from Recall@K and
+ *   MAP@R (the standard choice); `excludedQueries` counts them. With no countable query at all,
+ *   Recall@K and MAP@R are NaN. Every sample still takes part in NMI and as a neighbour.
+ * - Ties: neighbours are ordered by similarity, then by lower sample index. Which of several
+ *   exactly tied items make it into the backend's top-k at the cut-off is the backend's choice;
+ *   with float embeddings exact ties only arise from duplicate vectors.
+ *
+ * Fast path: the similarity matrix is built chunk by chunk with flag-free tf.matMul against a
+ * transposed copy, and tf.topk picks max(K, R) + 1 candidates per row; JS only walks those
+ * candidates. Memory: chunkElements floats for similarities, plus the embeddings twice.
+ */
+export function evaluateRetrieval(
+  embeddings: Float32Array, labels: Int32Array, dim: number, opts: RetrievalOptions = {},
+): RetrievalResult {
+  if (!Number.isInteger(dim) || dim < 1 || embeddings.length % dim !== 0) {
+    throw new UserError(analysisMessages.badEmbeddingShape(embeddings.length, dim));
+  }
+  const n = embeddings.length / dim;
+  if (labels.length !== n) throw new UserError(analysisMessages.labelLengthMismatch(n, labels.length));
+  const ks = opts.ks ?? [...DEFAULT_RECALL_KS];
+  for (const k of ks) if (!Number.isInteger(k) || k < 1) throw new UserError(analysisMessages.badRecallK(k));
+  const wantMap = opts.mapAtR ?? true;
+  const wantNmi = opts.nmi ?? true;
+
+  const classSize = new Map<number, number>();
+  for (let i = 0; i < n; i++) classSize.set(labels[i], (classSize.get(labels[i]) ?? 0) + 1);
+  let maxR = 0;
+  for (const c of classSize.values()) maxR = Math.max(maxR, c - 1);
+
+  const ranking = rankNeighbours(embeddings, labels, n, dim, ks, wantMap ? maxR : 0, classSize,
+    opts.chunkElements ?? DEFAULT_CHUNK_ELEMENTS);
+
+  let nmi = NaN;
+  if (wantNmi && n > 0) {
+    const { assignments } = kMeans(embeddings, dim, {
+      k: classSize.size, rng: opts.rng ?? new Rng(0), maxIterations: opts.kMeansIterations,
+    });
+    nmi = normalizedMutualInformation(assignments, labels);
+  }
+  return { ...ranking, mapAtR: wantMap ? ranking.mapAtR : NaN, nmi };
+}
+
+function rankNeighbours(
+  embeddings: Float32Array, labels: Int32Array, n: number, dim: number, ks: number[], maxR: number,
+  classSize: Map<number, number>, chunkElements: number,
+): Omit<RetrievalResult, 'nmi'> {
+  const maxK = ks.length > 0 ? Math.max(...ks) : 0;
+  const need = Math.min(n - 1, Math.max(maxK, maxR)); // neighbours per query, self excluded
+  const kTop = Math.min(n, need + 1); // +1: the query is normally its own top hit
+  const hits = new Float64Array(ks.length);
+  let apSum = 0;
+  let queries = 0;
+  let excluded = 0;
+
+  if (n > 0 && need > 0) {
+    const rows = Math.max(1, Math.floor(chunkElements / n));
+    const x = tf.tensor2d(embeddings, [n, dim]);
+    const xt = tf.transpose(x);
+    const order = new Int32Array(kTop);
+    const nbr = new Int32Array(need);
+    try {
+      for (let start = 0; start < n; start += rows) {
+        const size = Math.min(rows, n - start);
+        const [valT, idxT] = tf.tidy(() => {
+          const sims = tf.matMul(tf.slice(x, [start, 0], [size, dim]), xt);
+          // Unsorted top-k is cheaper on wasm; the few candidates are sorted in JS below.
+          const t = tf.topk(sims, kTop, false);
+          return [t.values, t.indices] as const;
+        });
+        const vals = valT.dataSync();
+        const idx = idxT.dataSync();
+        tf.dispose([valT, idxT]);
+        for (let r = 0; r < size; r++) {
+          const q = start + r;
+          const label = labels[q];
+          const rel = classSize.get(label)! - 1;
+          if (rel === 0) {
+            excluded++;
+            continue;
+          }
+          queries++;
+          const base = r * kTop;
+          sortCandidates(vals, idx, base, kTop, order);
+          let m = 0;
+          for (let j = 0; j < kTop && m < need; j++) {
+            const c = idx[base + order[j]];
+            if (c !== q) nbr[m++] = c;
+          }
+          let first = -1;
+          for (let j = 0; j < m; j++) {
+            if (labels[nbr[j]] === label) {
+              first = j;
+              break;
+            }
+          }
+          if (first >= 0) for (let t = 0; t < ks.length; t++) if (first < ks[t]) hits[t]++;
+          if (maxR > 0) {
+            let found = 0;
+            let sum = 0;
+            for (let j = 0; j < rel && j < m; j++) {
+              if (labels[nbr[j]] === label) {
+                found++;
+                sum += found / (j + 1);
+              }
+            }
+            apSum += sum / rel;
+          }
+        }
+      }
+    } finally {
+      tf.dispose([x, xt]);
+    }
+  } else {
+    for (let i = 0; i < n; i++) if (classSize.get(labels[i])! > 1) queries++; else excluded++;
+  }
+  const recallAtK: Record<number, number> = {};
+  ks.forEach((k, t) => (recallAtK[k] = queries > 0 ? hits[t] / queries : NaN));
+  return { recallAtK, mapAtR: queries > 0 ? apSum / queries : NaN, queries, excludedQueries: excluded };
+}
+
+/** Fill `order` with 0..k-1 sorted by value descending, then by sample index ascending. */
+function sortCandidates(vals: ArrayLike<number>, idx: ArrayLike<number>, base: number, k: number, order: Int32Array): void {
+  for (let j = 0; j < k; j++) order[j] = j;
+  const before = (a: number, b: number) => {
+    const va = vals[base + a];
+    const vb = vals[base + b];
+    return va !== vb ? vb - va : idx[base + a] - idx[base + b];
+  };
+  if (k > 32) {
+    order.sort(before);
+    return;
+  }
+  // Insertion sort for the usual small k (max(K, R) + 1).
+  for (let j = 1; j < k; j++) {
+    const o = order[j];
+    let p = j - 1;
+    while (p >= 0 && before(order[p], o) > 0) {
+      order[p + 1] = order[p];
+      p--;
+    }
+    order[p + 1] = o;
+  }
+}

@@ -1,0 +1,35 @@
+import { UserError } from '../../errors.js';
+import type { DriftRow } from '../../io/tables.js';
+import { analysisMessages as msg } from '../../messages/analysis.js';
+import { driftSeries, measuredGaps, sortDriftRows } from './drift-at-gap.js';
+import { OnlineWarmup } from './online.js';
+import type { WarmupContext, WarmupDecision, WarmupPolicyConfig } from './types.js';
+
+/**
+ * Decide when XBM should start from a run's drift table. The rows are replayed in (iteration,
+ * gap) order through OnlineWarmup, the evaluator the trainer uses, so both give one answer.
+ * Throws a UserError when the table cannot evaluate the policy at all (see assertEvaluable);
+ * a policy that could be evaluated but never fired returns start null with its shortfall.
+ */
+export function decideWarmup(rows: DriftRow[], cfg: WarmupPolicyConfig, ctx: WarmupContext): WarmupDecision {
+  const online = new OnlineWarmup(cfg, ctx);
+  assertEvaluable(rows, online);
+  for (const row of sortDriftRows(rows)) if (online.observe(row)) break;
+  return online.conclude();
+}
+
+/**
+ * Throws a UserError naming the missing data when the rows cannot evaluate the policy: no
+ * measured gap >= the required gap, or fewer such snapshots than the policy's window. fixed needs
+ * no drift. `run` is the run folder named in the suggested command.
+ */
+export function assertEvaluable(rows: readonly DriftRow[], online: OnlineWarmup, run = '<run>'): void {
+  const cfg = online.cfg;
+  if (cfg.kind === 'fixed') return;
+  const gap = online.requiredGap();
+  const have = driftSeries(rows, gap).length;
+  if (have === 0) throw new UserError(msg.noDriftAtGap(cfg.kind, gap, online.span, measuredGaps(rows), run));
+  if (have < cfg.window) {
+    throw new UserError(msg.tooFewSnapshots(cfg.kind, gap, have, cfg.window, run, online.ctx.snapshotIterations?.length));
+  }
+}

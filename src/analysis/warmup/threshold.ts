@@ -1,0 +1,70 @@
+import type { WarmupContext } from './types.js';
+
+/** S = ceil(M / B): when the memory is full its oldest entry was written S iterations ago. */
+export function memorySpan(memorySize: number, batchSize: number): number {
+  return Math.ceil(memorySize / batchSize);
+}
+
+/** The error budget: typical similarity error at most this fraction of the margin. */
+export const MARGIN_FRACTION = 1 / 4;
+
+/**
+ * Similarity scale used when the context gives no usable margin. Multi-similarity has no margin:
+ * its pair weights switch around the base lambda (0.5 in the paper and pytorch-metric-learning),
+ * so lambda plays the margin's role. Other losses default to the contrastive margin 0.5 of XBM.
+ */
+export const MARGIN_EQUIVALENTS: Readonly<Record<string, number>> = {
+  'multi-similarity': 0.5,
+  contrastive: 0.5,
+};
+export const FALLBACK_MARGIN = 0.5;
+
+/**
+ * Default staleness threshold on the mean drift D(t; S), derived from the loss margin.
+ *
+ * A memory entry m was computed S iterations ago; the loss compares the cosine similarity of a
+ * fresh query f_q with it. For unit vectors the error of that similarity is
+ *   |s_stale - s_fresh| = |f_q . (m_stale - m_fresh)| <= ||m_stale - m_fresh|| = sqrt(D(x))
+ * (Cauchy-Schwarz), where D(x) is the entry's own drift over S iterations. Over the memory, the
+ * typical error is bounded by the mean drift: E[sqrt(D(x))] <= sqrt(E[D(x)]) = sqrt(D(t; S))
+ * (Jensen). Mining and the loss decide on similarities relative to the margin, so we ask that the
+ * typical error be a modest fraction of it:
+ *   sqrt(D) <= margin / 4   <=>   D <= margin^2 / 16,
+ * i.e. D(t; S) <= 0.015625 for the contrastive margin 0.5 (typical error <= 0.125). For a loss
+ * without a margin (multi-similarity) the base lambda = 0.5 stands in for it. The fraction 1/4 is
+ * a judgement call, not a theorem: override it with `threshold` (e.g. margin^2/4, D <= 0.0625,
+ * allows a typical error of half the margin).
+ */
+export function defaultDriftThreshold(ctx: Pick<WarmupContext, 'margin' | 'lossKind'>): {
+  threshold: number;
+  margin: number;
+  derivation: string;
+} {
+  const kind = normaliseLossKind(ctx.lossKind);
+  const given = Number.isFinite(ctx.margin) && ctx.margin > 0;
+  const margin = given ? ctx.margin : (MARGIN_EQUIVALENTS[kind] ?? FALLBACK_MARGIN);
+  const threshold = (margin * MARGIN_FRACTION) ** 2;
+  const source = given
+    ? kind === 'multi-similarity' ? `base lambda ${margin} of the multi-similarity loss` : `${kind} margin ${margin}`
+    : kind === 'multi-similarity'
+      ? `base lambda ${margin} of the multi-similarity loss (it has no margin)`
+      : `assumed margin ${margin} (no margin given for loss '${kind}')`;
+  return {
+    threshold,
+    margin,
+    derivation: `(margin/4)^2 = ${fmt(threshold)} from the ${source}: a typical similarity error sqrt(D) of at most a quarter of the margin`,
+  };
+}
+
+export function normaliseLossKind(kind: string): string {
+  const k = kind.trim().toLowerCase().replace(/[_\s]+/g, '-');
+  return k === 'ms' || k === 'multisimilarity' ? 'multi-similarity' : k;
+}
+
+/** Short, stable number formatting for messages. */
+export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  return a >= 1e4 || a < 1e-3 ? x.toExponential(3).replace(/\.?0+e/, 'e') : String(Number(x.toPrecision(4)));
+}

@@ -1,0 +1,94 @@
+import { join } from 'node:path';
+import { resolveTrainConfig, type TrainFlags } from '../config/train-config.js';
+import { train } from '../train/trainer.js';
+import type { RunRecord } from '../train/run-record.js';
+import { SnapshotReader } from '../io/snapshot-reader.js';
+import { computeDrift } from '../analysis/drift.js';
+import { writeDriftOutputs } from '../analysis/drift-output.js';
+import { decideWarmup } from '../analysis/warmup/decide.js';
+import { parseWarmupPolicy } from '../analysis/warmup/parse-policy.js';
+import type { WarmupDecision } from '../analysis/warmup/types.js';
+import { runPaths } from '../io/run-paths.js';
+import { writeJsonAtomic } from '../io/atomic-write.js';
+import type { DriftRow } from '../io/tables.js';
+
+/**
+ * The main job: a baseline run with snapshots, its drift at several gaps, the XBM start decided
+ * from that drift by the default policy, the XBM run from that start with the same seed and
+ * budget, and a report of both. Sizes: README "Demo".
+ */
+export interface DemoOptions {
+  out: string;
+  quick: boolean;
+  policy: string;
+  overwrite: boolean;
+  quiet: boolean;
+  /** extra train flags (dataset, backend, ...) applied to both runs */
+  flags: Partial<TrainFlags>;
+  signal?: AbortSignal;
+  log: (line: string) => void;
+}
+
+export interface DemoResult {
+  baseline: RunRecord;
+  xbm: RunRecord;
+  decision: WarmupDecision;
+  startUsed: number;
+  startSource: 'policy' | 'fallback';
+  driftAtStart: DriftRow | null;
+  gaps: number[];
+  reportDir: string;
+}
+
+/** Budgets: the full demo fits 10 minutes, --quick 2 minutes, on 2 cores with wasm. */
+export const DEMO_SIZES = {
+  full: { iterations: 600, evalEvery: 100, snapshotEvery: 25, snapshotOffsets: '5', probeSize: 512, xbmSize: 3000, gaps: [5, 25, 100, 300] },
+  quick: { iterations: 120, evalEvery: 40, snapshotEvery: 10, snapshotOffsets: '2', probeSize: 256, xbmSize: 1000, imagesPerClass: 20, gaps: [2, 10, 40] },
+} as const;
+
+export async function runDemo(opts: DemoOptions): Promise<Omit<DemoResult, 'reportDir'> & { baselineDir: string; xbmDir: string }> {
+  const size = opts.quick ? DEMO_SIZES.quick : DEMO_SIZES.full;
+  const common: Omit<TrainFlags, 'out'> = {
+    iterations: size.iterations,
+    evalEvery: size.evalEvery,
+    snapshotEvery: size.snapshotEvery,
+    snapshotOffsets: size.snapshotOffsets,
+    probeSize: size.probeSize,
+    ...('imagesPerClass' in size ? { imagesPerClass: size.imagesPerClass } : {}),
+    ...opts.flags,
+  };
+  const baselineDir = join(opts.out, 'baseline');
+  const xbmDir = join(opts.out, 'xbm');
+
+  opts.log(`1/4 baseline without XBM -> ${baselineDir}`);
+  const baselineConfig = resolveTrainConfig({ ...common, out: baselineDir });
+  const baseline = await train(baselineConfig, { overwrite: opts.overwrite, quiet: opts.quiet, signal: opts.signal });
+
+  opts.log(`2/4 drift of the baseline at gaps ${size.gaps.join(', ')}`);
+  const drift = computeDrift(SnapshotReader.open(baselineDir), [...size.gaps]);
+  await writeDriftOutputs(baselineDir, drift);
+  for (const w of drift.warnings) opts.log(`  ${w}`);
+
+  const memorySize = (opts.flags.xbmSize ?? size.xbmSize);
+  const ctx = {
+    memorySize, batchSize: baselineConfig.batchSize, lossKind: baselineConfig.loss.kind,
+    margin: baselineConfig.loss.kind === 'multi-similarity' ? baselineConfig.loss.base : baselineConfig.loss.margin,
+  };
+  const decision = decideWarmup(drift.rows, parseWarmupPolicy(opts.policy), ctx);
+  writeJsonAtomic(runPaths(baselineDir).warmup, decision);
+  // A policy that never fires is a result too; the XBM run then starts halfway, and the summary says so.
+  const startSource = decision.start === null ? 'fallback' : 'policy';
+  const startUsed = decision.start ?? Math.floor(size.iterations / 2 / size.snapshotEvery) * size.snapshotEvery;
+  opts.log(`3/4 XBM start: ${decision.reason}${decision.start === null ? ` Falling back to iteration ${startUsed}.` : ''}`);
+
+  const xbmConfig = resolveTrainConfig({ ...common, xbmSize: memorySize, xbmStart: String(startUsed), out: xbmDir });
+  const xbm = await train(xbmConfig, { overwrite: opts.overwrite, quiet: opts.quiet, signal: opts.signal });
+  const xbmDrift = computeDrift(SnapshotReader.open(xbmDir), [...size.gaps]);
+  await writeDriftOutputs(xbmDir, xbmDrift);
+  writeJsonAtomic(runPaths(xbmDir).warmup, decision);
+
+  const span = Math.ceil(memorySize / baselineConfig.batchSize);
+  const atStart = drift.rows.filter((r) => r.iteration === startUsed && r.gap >= span).sort((a, b) => a.gap - b.gap)[0]
+    ?? drift.rows.filter((r) => r.iteration === startUsed).sort((a, b) => b.gap - a.gap)[0] ?? null;
+  return { baseline, xbm, decision, startUsed, startSource, driftAtStart: atStart, gaps: [...size.gaps], baselineDir, xbmDir };
+}

@@ -1,0 +1,185 @@
+import { tf } from '../backend/tf.js';
+import { UserError } from '../errors.js';
+import { memoryMessages as M } from '../messages/memory.js';
+
+/** One stored embedding, as entries() reports it. */
+export interface MemoryEntry {
+  slot: number;
+  sampleId: number;
+  label: number;
+  /** the iteration the embedding was computed and written at */
+  iteration: number;
+  embedding: Float32Array; // a copy
+}
+
+/** A checkpoint of the memory as plain arrays (JSON-safe): the filled slots 0..size-1 in slot order. */
+export interface CrossBatchMemoryState {
+  version: 1;
+  capacity: number;
+  dim: number;
+  /** the slot the next row is written to */
+  head: number;
+  size: number;
+  embeddings: number[]; // size * dim
+  labels: number[];
+  sampleIds: number[];
+  iterations: number[];
+}
+
+/**
+ * The cross-batch memory: a FIFO ring buffer of the last `capacity` embeddings with their
+ * labels, sample ids and the iteration each was written at. Rows are written at `head`, which
+ * wraps at any capacity (not only multiples of the batch size), so the oldest row is always the
+ * one overwritten. Slots fill in order 0, 1, 2, ..., so the filled slots are always 0..size-1;
+ * "full" is size === capacity, never inferred from label values (label 0 is ordinary).
+ * Buffers are allocated once at construction: bytes = capacity * (4 * dim + 12).
+ */
+export class CrossBatchMemory {
+  readonly capacity: number;
+  readonly dim: number;
+  private readonly embeddings: Float32Array;
+  private readonly labels: Int32Array;
+  private readonly sampleIds: Int32Array;
+  private readonly iterations: Int32Array;
+  private head = 0;
+  private filled = 0;
+
+  constructor(capacity: number, dim: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new UserError(M.badCapacity(capacity));
+    if (!Number.isInteger(dim) || dim < 1) throw new UserError(M.badDim(dim));
+    this.capacity = capacity;
+    this.dim = dim;
+    this.embeddings = new Float32Array(capacity * dim);
+    this.labels = new Int32Array(capacity);
+    this.sampleIds = new Int32Array(capacity);
+    this.iterations = new Int32Array(capacity);
+  }
+
+  get size(): number {
+    return this.filled;
+  }
+
+  /** Bytes held by the buffers (allocated at construction, whatever the fill). */
+  get bytes(): number {
+    return this.embeddings.byteLength + this.labels.byteLength + this.sampleIds.byteLength + this.iterations.byteLength;
+  }
+
+  /**
+   * Writes n rows (embeddings n*dim, row-major), evicting the oldest. When n > capacity only the
+   * last `capacity` rows are kept. Returns the slot each row went to (-1: not kept), which is
+   * the column of that row in view(), for xbmLoss's self-exclusion.
+   */
+  enqueue(embeddings: Float32Array, labels: Int32Array, sampleIds: Int32Array, iteration: number): Int32Array {
+    const n = labels.length;
+    const { dim, capacity } = this;
+    if (embeddings.length !== n * dim) throw new UserError(M.dimMismatch(embeddings.length, n, dim));
+    if (sampleIds.length !== n) throw new UserError(M.lengthMismatch('sampleIds', sampleIds.length, n));
+    if (!Number.isInteger(iteration)) throw new UserError(M.badIteration(iteration));
+    const slots = new Int32Array(n).fill(-1);
+    for (let r = Math.max(0, n - capacity); r < n; r++) {
+      const slot = this.head;
+      this.embeddings.set(embeddings.subarray(r * dim, (r + 1) * dim), slot * dim);
+      this.labels[slot] = labels[r];
+      this.sampleIds[slot] = sampleIds[r];
+      this.iterations[slot] = iteration;
+      slots[r] = slot;
+      this.head = (slot + 1) % capacity;
+    }
+    this.filled = Math.min(capacity, this.filled + n);
+    return slots;
+  }
+
+  /** Age (iteration - written iteration) of the stored rows; NaN when empty. */
+  ages(iteration: number): { min: number; mean: number; max: number } {
+    if (this.filled === 0) return { min: NaN, mean: NaN, max: NaN };
+    let min = Infinity;
+    let max = -Infinity;
+    let sum = 0;
+    for (let k = 0; k < this.filled; k++) {
+      const age = iteration - this.iterations[k];
+      min = Math.min(min, age);
+      max = Math.max(max, age);
+      sum += age;
+    }
+    return { min, mean: sum / this.filled, max };
+  }
+
+  /**
+   * The filled slots in slot order, as new tensors the caller disposes: embeddings [size, dim]
+   * float32 and labels [size] int32. They are copies (the cpu backend would otherwise alias the
+   * buffer that the next enqueue overwrites) and carry no gradient.
+   */
+  view(): { embeddings: tf.Tensor2D; labels: tf.Tensor1D } {
+    const n = this.filled;
+    return {
+      embeddings: tf.tensor2d(this.embeddings.slice(0, n * this.dim), [n, this.dim], 'float32'),
+      labels: tf.tensor1d(this.labels.slice(0, n), 'int32'),
+    };
+  }
+
+  /** The stored rows in FIFO order, oldest first (copies; for inspection and tests). */
+  entries(): MemoryEntry[] {
+    const out: MemoryEntry[] = [];
+    const oldest = this.filled < this.capacity ? 0 : this.head;
+    for (let k = 0; k < this.filled; k++) {
+      const slot = (oldest + k) % this.capacity;
+      out.push({
+        slot,
+        sampleId: this.sampleIds[slot],
+        label: this.labels[slot],
+        iteration: this.iterations[slot],
+        embedding: this.embeddings.slice(slot * this.dim, (slot + 1) * this.dim),
+      });
+    }
+    return out;
+  }
+
+  /** Empties the memory (the next row goes to slot 0). */
+  clear(): void {
+    this.head = 0;
+    this.filled = 0;
+  }
+
+  state(): CrossBatchMemoryState {
+    const n = this.filled;
+    return {
+      version: 1,
+      capacity: this.capacity,
+      dim: this.dim,
+      head: this.head,
+      size: n,
+      embeddings: Array.from(this.embeddings.subarray(0, n * this.dim)),
+      labels: Array.from(this.labels.subarray(0, n)),
+      sampleIds: Array.from(this.sampleIds.subarray(0, n)),
+      iterations: Array.from(this.iterations.subarray(0, n)),
+    };
+  }
+
+  /** Rebuilds a memory from state(), slot for slot, so a resumed run sees the same view(). */
+  static restore(state: CrossBatchMemoryState): CrossBatchMemory {
+    const bad = (detail: string) => new UserError(M.badState(detail));
+    if (state == null || state.version !== 1) throw bad(`version ${state?.version}, expected 1`);
+    const { capacity, dim, head, size } = state;
+    const memory = new CrossBatchMemory(capacity, dim);
+    if (!Number.isInteger(size) || size < 0 || size > capacity) throw bad(`size ${size} with capacity ${capacity}`);
+    // Slots fill from 0, so until the memory is full the next slot is its size.
+    const headOk = Number.isInteger(head) && head >= 0 && head < capacity && (size === capacity || head === size);
+    if (!headOk) throw bad(`head ${head} with size ${size} and capacity ${capacity}`);
+    const lengths: [string, unknown, number][] = [
+      ['embeddings', state.embeddings, size * dim],
+      ['labels', state.labels, size],
+      ['sampleIds', state.sampleIds, size],
+      ['iterations', state.iterations, size],
+    ];
+    for (const [name, xs, want] of lengths) {
+      if (!Array.isArray(xs) || xs.length !== want) throw bad(`${name} has ${Array.isArray(xs) ? xs.length : 'no'} values, expected ${want}`);
+    }
+    memory.embeddings.set(state.embeddings);
+    memory.labels.set(state.labels);
+    memory.sampleIds.set(state.sampleIds);
+    memory.iterations.set(state.iterations);
+    memory.head = head;
+    memory.filled = size;
+    return memory;
+  }
+}

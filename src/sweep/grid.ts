@@ -1,0 +1,47 @@
+import { UserError } from '../errors.js';
+import { reportMessages } from '../messages/report.js';
+
+/** One key of a sweep grid and its values, in the order given. */
+export interface GridAxis {
+  key: string;
+  values: string[];
+}
+
+/** One point of the grid: its folder name and a value per key. */
+export interface GridPoint {
+  name: string;
+  values: Record<string, string>;
+}
+
+/** Parse `--grid key=v1,v2` specs. Keys keep their order: the first key varies slowest. */
+export function parseGrid(specs: readonly string[]): GridAxis[] {
+  if (specs.length === 0) throw new UserError(reportMessages.noGrid);
+  const axes: GridAxis[] = [];
+  for (const spec of specs) {
+    const m = /^\s*([A-Za-z][\w-]*)\s*=(.+)$/.exec(spec);
+    const values = m ? m[2].split(',').map((v) => v.trim()) : [];
+    if (!m || values.length === 0 || values.some((v) => v === '')) throw new UserError(reportMessages.badGrid(spec));
+    const key = m[1];
+    if (axes.some((a) => a.key === key)) throw new UserError(reportMessages.duplicateGridKey(key));
+    axes.push({ key, values: [...new Set(values)] });
+  }
+  return axes;
+}
+
+/** The cartesian product of the axes, named `key-value_key-value` (safe as a folder name). */
+export function expandGrid(axes: readonly GridAxis[]): GridPoint[] {
+  let points: Record<string, string>[] = [{}];
+  for (const a of axes) points = points.flatMap((p) => a.values.map((v) => ({ ...p, [a.key]: v })));
+  return points.map((values) => ({ name: pointName(values), values }));
+}
+
+export function pointName(values: Record<string, string>): string {
+  return Object.entries(values)
+    .map(([k, v]) => `${k}-${v.replace(/[^A-Za-z0-9.+-]+/g, '-')}`)
+    .join('_');
+}
+
+// Grid keys that name a quantity the report plots, whatever spelling the user chose.
+export const BATCH_KEYS = ['batch', 'batch-size', 'batchSize'];
+export const MEMORY_KEYS = ['memory', 'xbm-size', 'xbmSize', 'memory-size'];
+export const XBM_KEY = 'xbm';

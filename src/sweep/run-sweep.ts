@@ -1,0 +1,109 @@
+import { mkdirSync, readdirSync } from 'node:fs';
+import { writeJsonAtomic } from '../io/atomic-write.js';
+import { UserError } from '../errors.js';
+import { reportMessages } from '../messages/report.js';
+import { folderKind } from '../report/load-run.js';
+import type { SweepPointRow } from '../report/types.js';
+import { expandGrid, type GridAxis } from './grid.js';
+import { pointArgs } from './point-args.js';
+import type { PointRunner } from './point-runner.js';
+import { readSweepJson, sweepIdentity, sweepPaths, type SweepJson } from './sweep-files.js';
+import { collectSweepRows, pointStatus, writeSweepCsv } from './sweep-table.js';
+
+export interface SweepOptions {
+  out: string;
+  grid: GridAxis[];
+  /** --iters: forwarded to every point as --iterations */
+  iterations?: number;
+  /** train flags after `--` */
+  trainFlags: string[];
+  jobs: number;
+}
+
+export interface SweepDeps {
+  runPoint: PointRunner;
+  log?: (line: string) => void;
+  now?: () => Date;
+}
+
+export interface SweepResult {
+  dir: string;
+  sweep: SweepJson;
+  rows: SweepPointRow[];
+  ran: string[];
+  skipped: string[];
+  failed: { name: string; exitCode: number | null; log: string }[];
+}
+
+/**
+ * Train every point of a grid, `jobs` at a time, into `<out>/<point>`. Resumable: a point whose
+ * run.json says completed is skipped; an unfinished one is rerun with --overwrite. sweep.csv is
+ * rewritten after every point, so it shows progress and survives an interrupted sweep.
+ */
+export async function runSweep(o: SweepOptions, deps: SweepDeps): Promise<SweepResult> {
+  const log = deps.log ?? (() => {});
+  if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new UserError(reportMessages.badJobs(o.jobs));
+  const kind = folderKind(o.out);
+  if (kind === 'run') throw new UserError(reportMessages.outIsRun(o.out));
+  if (kind === 'other' && readdirSync(o.out).length > 0) throw new UserError(reportMessages.outNotSweep(o.out));
+  const paths = sweepPaths(o.out);
+  const points = expandGrid(o.grid).map((p) => {
+    const runDir = paths.point(p.name);
+    return { ...p, runDir, args: pointArgs(p.values, { trainFlags: o.trainFlags, iterations: o.iterations, runDir, overwrite: false }) };
+  });
+  const previous = readSweepJson(o.out);
+  const sweep: SweepJson = {
+    version: 1,
+    grid: o.grid,
+    iterations: o.iterations ?? null,
+    trainFlags: o.trainFlags,
+    points: points.map(({ name, values, args }) => ({ name, values, args })),
+    createdAt: previous?.createdAt || (deps.now?.() ?? new Date()).toISOString(),
+  };
+  if (previous && sweepIdentity(previous) !== sweepIdentity(sweep)) throw new UserError(reportMessages.sweepMismatch(o.out));
+  mkdirSync(o.out, { recursive: true });
+  writeJsonAtomic(paths.json, sweep);
+
+  const overrides = new Map<string, string>();
+  const result: SweepResult = { dir: o.out, sweep, rows: [], ran: [], skipped: [], failed: [] };
+  // Serialised, so a slower write of an older state never lands after a newer one.
+  let writing = Promise.resolve();
+  const writeTable = () =>
+    (writing = writing.then(async () => writeSweepCsv(o.out, sweep, await collectSweepRows(o.out, sweep, overrides))));
+  await writeTable();
+
+  const queue = points.map((p, i) => ({ ...p, index: i + 1 }));
+  const total = queue.length;
+  const worker = async () => {
+    for (let p = queue.shift(); p; p = queue.shift()) {
+      const status = pointStatus(p.runDir);
+      const tag = `[${p.index}/${total}] ${p.name}`;
+      if (status === 'completed') {
+        result.skipped.push(p.name);
+        log(`${tag}: completed earlier, skipped`);
+        continue;
+      }
+      const args = pointArgs(p.values, { trainFlags: o.trainFlags, iterations: o.iterations, runDir: p.runDir, overwrite: status !== 'pending' });
+      const logPath = paths.log(p.name);
+      log(`${tag}: training`);
+      const t0 = Date.now();
+      const { exitCode } = await deps.runPoint({ name: p.name, args, runDir: p.runDir, logPath });
+      const after = pointStatus(p.runDir);
+      result.ran.push(p.name);
+      if (exitCode !== 0 || after !== 'completed') {
+        overrides.set(p.name, after === 'pending' || after === 'incomplete' || after === 'completed' ? 'failed' : after);
+        result.failed.push({ name: p.name, exitCode, log: logPath });
+        log(`${tag}: ${reportMessages.pointFailed(p.name, exitCode, logPath)}`);
+      } else {
+        overrides.delete(p.name);
+        log(`${tag}: completed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      }
+      await writeTable();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(o.jobs, total) }, worker));
+  await writing;
+  result.rows = await collectSweepRows(o.out, sweep, overrides);
+  await writeSweepCsv(o.out, sweep, result.rows);
+  return result;
+}

@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { UserError } from '../../src/errors.js';
+import { ContrastiveLoss } from '../../src/losses/contrastive.js';
+import { LOSS_DEFAULTS, LOSS_KINDS, createLoss, type LossConfig } from '../../src/losses/create-loss.js';
+import { MultiSimilarityLoss } from '../../src/losses/multi-similarity.js';
+import { TripletLoss } from '../../src/losses/triplet.js';
+import { lossesMessages as M } from '../../src/messages/losses.js';
+
+const userError = (message: string) => (e: unknown) => e instanceof UserError && e.message === message;
+
+test('defaults: XBM contrastive margin 0.5, triplet 0.1 with all triplets, MS 2 / 50 / 0.5 / 0.1', () => {
+  assert.deepEqual(LOSS_DEFAULTS.contrastive, { kind: 'contrastive', margin: 0.5 });
+  assert.deepEqual(LOSS_DEFAULTS.triplet, { kind: 'triplet', margin: 0.1, mining: 'all' });
+  assert.deepEqual(LOSS_DEFAULTS['multi-similarity'], { kind: 'multi-similarity', alpha: 2, beta: 50, base: 0.5, epsilon: 0.1 });
+  assert.deepEqual(LOSS_KINDS, ['contrastive', 'triplet', 'multi-similarity']);
+});
+
+test('createLoss builds the configured class with its parameters and name', () => {
+  const c = createLoss({ kind: 'contrastive', margin: 0.3 });
+  assert.ok(c instanceof ContrastiveLoss && c.margin === 0.3 && c.name === 'contrastive');
+  const t = createLoss({ kind: 'triplet', margin: 0.2, mining: 'semi-hard' });
+  assert.ok(t instanceof TripletLoss && t.margin === 0.2 && t.mining === 'semi-hard' && t.name === 'triplet');
+  const ms = createLoss({ kind: 'multi-similarity', alpha: 1, beta: 40, base: 0.4, epsilon: 0.2 });
+  assert.ok(ms instanceof MultiSimilarityLoss && ms.name === 'multi-similarity');
+  assert.deepEqual(ms.params, { alpha: 1, beta: 40, base: 0.4, epsilon: 0.2 });
+});
+
+test('invalid configurations are rejected with the defined messages', () => {
+  const bad = (cfg: unknown, message: string) => assert.throws(() => createLoss(cfg as LossConfig), userError(message));
+  bad({ kind: 'arcface' }, M.unknownKind('arcface', LOSS_KINDS));
+  bad({ kind: 'contrastive', margin: NaN }, M.notFinite('contrastive', 'margin', NaN));
+  bad({ kind: 'triplet', margin: -0.1, mining: 'all' }, M.negative('triplet', 'margin', -0.1));
+  bad({ kind: 'triplet', margin: 0.1, mining: 'easy' }, M.unknownMining('easy', ['all', 'semi-hard', 'hard']));
+  bad({ ...LOSS_DEFAULTS['multi-similarity'], alpha: 0 }, M.notPositive('multi-similarity', 'alpha', 0));
+  bad({ ...LOSS_DEFAULTS['multi-similarity'], beta: -1 }, M.notPositive('multi-similarity', 'beta', -1));
+  bad({ ...LOSS_DEFAULTS['multi-similarity'], epsilon: -0.5 }, M.negative('multi-similarity', 'epsilon', -0.5));
+  bad({ ...LOSS_DEFAULTS['multi-similarity'], base: Infinity }, M.notFinite('multi-similarity', 'base', Infinity));
+});
