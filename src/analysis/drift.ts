@@ -22,14 +22,14 @@ export const DRIFT_BY_CLASS_COLUMNS: (keyof DriftByClassRow)[] = [
 
 export interface DriftOptions {
   byClass?: boolean;
-  /** snapshots of the most recent iterations kept in memory (current included); default 4 */
-  window?: number;
+  /** most snapshots held in memory at once (>= 2); default 4 */
+  cacheSnapshots?: number;
 }
 
 export interface DriftRunStats {
   pairs: number;
   snapshotsRead: number;
-  /** most snapshots alive at once; never above window + 1 */
+  /** most snapshots alive at once; never above cacheSnapshots */
   peakSnapshotsHeld: number;
   /** embedding bytes of both snapshots of every pair: pairs x 2 x n x dim x 4 */
   bytesCompared: number;
@@ -49,19 +49,20 @@ export interface DriftResult {
   stats: DriftRunStats;
 }
 
-export const DEFAULT_WINDOW = 4;
+export const DEFAULT_CACHE_SNAPSHOTS = 4;
 
 /**
  * Drift of every supported (t, dt) pair, streaming over the run.
  *
- * Memory is bounded by window + 1 snapshots whatever the run's length: t goes through the snapshot
- * iterations in ascending order; the snapshots of the last `window` iterations that some pair uses
- * stay in memory (so small gaps, including the companion snapshots of a schedule, cost no second
- * read), and an older snapshot that a large gap needs is read for that pair only and dropped.
+ * Memory is bounded by `cacheSnapshots` snapshots whatever the run's length. Pairs are visited in
+ * order of t, so the whole sequence of snapshot reads is known up front: on a miss with a full cache
+ * the cached snapshot whose next use is farthest away is evicted (Belady's rule, the fewest reads
+ * any cache of that size can do), and a snapshot with no later use is dropped at once. Small gaps
+ * (the companion snapshots of a schedule) then cost no second read; a large gap costs about one.
  */
 export function computeDrift(reader: SnapshotReader, gaps: readonly number[], opts: DriftOptions = {}): DriftResult {
   for (const g of gaps) if (!Number.isInteger(g) || g < 0) throw new UserError(driftMessages.badGap(g));
-  const window = Math.max(1, Math.floor(opts.window ?? DEFAULT_WINDOW));
+  const capacity = Math.max(2, Math.floor(opts.cacheSnapshots ?? DEFAULT_CACHE_SNAPSHOTS));
   const iters = reader.iterations();
   const have = new Set(iters);
   const wanted = [...new Set(gaps)].sort((a, b) => a - b);
@@ -70,9 +71,16 @@ export function computeDrift(reader: SnapshotReader, gaps: readonly number[], op
   const unsupported = wanted.filter((g) => g > 0 && !possibleSet.has(g));
   const used = wanted.filter((g) => g === 0 || possibleSet.has(g));
 
-  // Iterations that take part in some pair, either as t or as t - dt: only these are read.
-  const needed = new Set<number>();
-  for (const t of iters) for (const g of used) if (have.has(t - g)) needed.add(t).add(t - g);
+  // The pairs in visiting order, and for every read the position of the next read of that snapshot.
+  const pairs: [number, number][] = [];
+  for (const t of iters) for (const g of used) if (have.has(t - g)) pairs.push([t, g]);
+  const seq = pairs.flatMap(([t, g]) => [t, t - g]);
+  const nextUse = new Array<number>(seq.length);
+  const later = new Map<number, number>();
+  for (let i = seq.length - 1; i >= 0; i--) {
+    nextUse[i] = later.get(seq[i]) ?? Infinity;
+    later.set(seq[i], i);
+  }
 
   const probe = reader.probe();
   const n = probe.sampleIds.length;
@@ -82,36 +90,51 @@ export function computeDrift(reader: SnapshotReader, gaps: readonly number[], op
   const rows: DriftRow[] = [];
   const byClass: DriftByClassRow[] = [];
   const stats: DriftRunStats = { pairs: 0, snapshotsRead: 0, peakSnapshotsHeld: 0, bytesCompared: 0 };
-  const recent = new Map<number, Snapshot>(); // insertion order = iteration order
+  // Each cached snapshot views its own file buffer; a dropped one hands its buffer to the next
+  // read (no views of it survive: rows hold plain numbers). At most `capacity` buffers exist.
+  const cache = new Map<number, { snapshot: Snapshot; buffer: Buffer; next: number }>();
+  const spare: Buffer[] = [];
+  const drop = (it: number) => {
+    spare.push(cache.get(it)!.buffer);
+    cache.delete(it);
+  };
 
-  for (const t of iters) {
-    if (!needed.has(t)) continue;
-    const cur = reader.at(t);
-    stats.snapshotsRead++;
-    recent.set(t, cur);
-    while (recent.size > window) recent.delete(recent.keys().next().value!);
-    stats.peakSnapshotsHeld = Math.max(stats.peakSnapshotsHeld, recent.size);
-    for (const g of used) {
-      if (!have.has(t - g)) continue;
-      let prev = recent.get(t - g);
-      if (prev === undefined) {
-        prev = reader.at(t - g); // transient: unreferenced after this pair
-        stats.snapshotsRead++;
-        stats.peakSnapshotsHeld = Math.max(stats.peakSnapshotsHeld, recent.size + 1);
+  const fetch = (i: number, keep: number | null): Snapshot => {
+    const it = seq[i];
+    let entry = cache.get(it);
+    if (entry === undefined) {
+      if (cache.size >= capacity) {
+        let victim = -1;
+        let farthest = -1;
+        for (const [k, e] of cache) if (k !== keep && e.next > farthest) [victim, farthest] = [k, e.next];
+        drop(victim);
       }
-      perSampleDrift(cur.embeddings, prev.embeddings, cur.dim, perSample);
-      stats.pairs++;
-      stats.bytesCompared += 2 * cur.embeddings.byteLength;
-      scratch.set(perSample);
-      rows.push({ iteration: t, gap: g, ...summariseInPlace(scratch, n) });
-      if (classes) {
-        for (const [label, idx] of classes) {
-          for (let i = 0; i < idx.length; i++) scratch[i] = perSample[idx[i]];
-          byClass.push({ iteration: t, gap: g, class: label, ...summariseInPlace(scratch, idx.length) });
-        }
+      const { snapshot, buffer } = reader.read(it, spare.pop());
+      entry = { snapshot, buffer, next: 0 };
+      cache.set(it, entry);
+      stats.snapshotsRead++;
+      stats.peakSnapshotsHeld = Math.max(stats.peakSnapshotsHeld, cache.size);
+    }
+    entry.next = nextUse[i];
+    return entry.snapshot;
+  };
+
+  pairs.forEach(([t, g], k) => {
+    const cur = fetch(2 * k, null);
+    const prev = fetch(2 * k + 1, t);
+    perSampleDrift(cur.embeddings, prev.embeddings, cur.dim, perSample);
+    for (const it of [t, t - g]) if (cache.get(it)?.next === Infinity) drop(it); // no later use
+    stats.pairs++;
+    stats.bytesCompared += 2 * cur.embeddings.byteLength;
+    scratch.set(perSample);
+    rows.push({ iteration: t, gap: g, ...summariseInPlace(scratch, n) });
+    if (classes) {
+      for (const [label, idx] of classes) {
+        for (let i = 0; i < idx.length; i++) scratch[i] = perSample[idx[i]];
+        byClass.push({ iteration: t, gap: g, class: label, ...summariseInPlace(scratch, idx.length) });
       }
     }
-  }
+  });
 
   const order = (a: DriftRow, b: DriftRow) => a.gap - b.gap || a.iteration - b.iteration;
   rows.sort(order);

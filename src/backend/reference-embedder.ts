@@ -58,7 +58,7 @@ export function createReferenceEmbedder(
       convs.forEach((l, i) => {
         h = fused
           ? tf.fused.conv2d({ x: h, filter: l.w as tf.Tensor4D, strides: 1, pad: 'same', bias: l.b, activation: 'relu' })
-          : tf.relu(tf.add(tf.conv2d(h, l.w as tf.Tensor4D, 1, 'same'), l.b));
+          : (tf.relu(tf.add(tf.conv2d(h, l.w as tf.Tensor4D, 1, 'same'), l.b)) as tf.Tensor4D);
         if (i < convs.length - 1) h = tf.maxPool(h, 2, 2, 'valid');
       });
       const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;

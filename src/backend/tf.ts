@@ -7,4 +7,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 
+// The cpu backend prints a "looks like you are running TensorFlow.js in Node.js" banner on its
+// first write. Backends are chosen explicitly here (init-backend.ts records why), so mark it used.
+const cpuBackend = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
+if (cpuBackend !== null && cpuBackend.firstUse === true) cpuBackend.firstUse = false;
+
 export { tf };

@@ -22,6 +22,15 @@ export function buildCli(argv: string[]) {
     .alias('h', 'help')
     .version(false)
     .wrap(Math.min(110, process.stdout.columns || 110))
+    .middleware((argv, y) => {
+      // A flag given twice arrives as an array; only options declared as arrays may repeat.
+      const arrays = new Set<string>((y as unknown as { getOptions(): { array: string[] } }).getOptions().array);
+      for (const [key, value] of Object.entries(argv)) {
+        if (Array.isArray(value) && key !== '_' && !arrays.has(key) && !key.includes('-')) {
+          throw new UserError(cliMessages.repeatedFlag(key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)));
+        }
+      }
+    }, true)
     .fail((msg, err) => {
       throw err ?? new UserError(cliMessages.badArguments(msg));
     });
@@ -30,6 +39,9 @@ export function buildCli(argv: string[]) {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // Handlers report a non-zero status through process.exitCode; read it, then leave it as it was.
+  const before = process.exitCode;
+  process.exitCode = undefined;
   try {
     await buildCli(argv).parseAsync();
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -39,5 +51,7 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode;
     }
     throw e;
+  } finally {
+    process.exitCode = before;
   }
 }

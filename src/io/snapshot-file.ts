@@ -80,7 +80,15 @@ export function writeSnapshot(path: string, s: SnapshotInput): void {
 
 /** Read and validate a snapshot or batch file; every error names the file and the problem. */
 export function readSnapshot(path: string): Snapshot {
-  const { table } = readArrowFile(path);
+  return readSnapshotFile(path).snapshot;
+}
+
+/**
+ * readSnapshot, reading into `reuse` when it is large enough (see readArrowFile). The snapshot's
+ * arrays view the returned `buffer`: reuse it only once the snapshot is no longer used.
+ */
+export function readSnapshotFile(path: string, reuse?: Buffer): { snapshot: Snapshot; buffer: Buffer } {
+  const { table, buffer } = readArrowFile(path, reuse);
   requireColumns(path, table, SNAPSHOT_COLUMNS, 'snapshot');
   const meta = requireMetadata(path, table, REQUIRED_META);
   checkSchemaVersion(path, meta);
@@ -97,7 +105,7 @@ export function readSnapshot(path: string): Snapshot {
   int32Column(path, table, 'iteration'); // type and null checks only: the metadata is authoritative
   const { values, dim } = float32ListColumn(path, table, 'embedding');
   if (dim !== metaDim) throw new UserError(ioMessages.dimMetadataMismatch(path, metaDim, dim));
-  return {
+  const snapshot: Snapshot = {
     iteration,
     runId: meta[META.runId],
     dim,
@@ -108,6 +116,7 @@ export function readSnapshot(path: string): Snapshot {
     embeddings: values,
     n: table.numRows,
   };
+  return { snapshot, buffer };
 }
 
 function parseCount(path: string, meta: Record<string, string>, key: string, min: number): number {

@@ -4,7 +4,7 @@ import { UserError } from '../errors.js';
 import { ioMessages } from '../messages/io.js';
 import { readProbe } from './probe-file.js';
 import { iterationFromSnapshotName, runPaths } from './run-paths.js';
-import { readSnapshot, type Snapshot } from './snapshot-file.js';
+import { readSnapshotFile, type Snapshot } from './snapshot-file.js';
 
 /** The probe set a run's snapshots are checked against, and the file it came from. */
 export interface ProbeSet {
@@ -75,7 +75,7 @@ export class SnapshotReader {
         const p = readProbe(probePath);
         set = { sampleIds: p.sampleIds, labels: p.labels, path: probePath, runId: p.runId };
       } else {
-        const first = this.readChecked(this.iters[0]);
+        const first = this.readChecked(this.iters[0]).snapshot;
         this.refDim = first.dim;
         set = { sampleIds: first.sampleIds, labels: first.labels, path: this.path(this.iters[0]), runId: first.runId };
       }
@@ -92,14 +92,23 @@ export class SnapshotReader {
 
   /** Embedding width of the run: that of its first snapshot. */
   dim(): number {
-    if (this.refDim === null) this.refDim = this.readChecked(this.iters[0]).dim;
+    if (this.refDim === null) this.refDim = this.readChecked(this.iters[0]).snapshot.dim;
     return this.refDim;
   }
 
   /** Read one snapshot, checked against the run and in probe order. */
   at(iteration: number): Snapshot {
+    return this.read(iteration).snapshot;
+  }
+
+  /**
+   * at(), reading into `reuse` when it is large enough: for callers that cycle a few buffers
+   * (computeDrift). The snapshot may view the returned buffer; reuse that only once the snapshot
+   * is no longer used.
+   */
+  read(iteration: number, reuse?: Buffer): { snapshot: Snapshot; buffer: Buffer } {
     const probe = this.probe();
-    const s = this.readChecked(iteration);
+    const { snapshot: s, buffer } = this.readChecked(iteration, reuse);
     const path = this.path(iteration);
     if (iteration !== this.iters[0]) {
       const refDim = this.dim();
@@ -112,16 +121,17 @@ export class SnapshotReader {
     }
     if (sameInt32(s.sampleIds, probe.sampleIds)) {
       checkLabels(path, s.sampleIds, s.labels, probe);
-      return s;
+      return { snapshot: s, buffer };
     }
-    return this.reorder(path, s, probe);
+    return { snapshot: this.reorder(path, s, probe), buffer };
   }
 
-  private readChecked(iteration: number): Snapshot {
+  private readChecked(iteration: number, reuse?: Buffer): { snapshot: Snapshot; buffer: Buffer } {
     const path = this.path(iteration);
-    const s = readSnapshot(path);
-    if (s.iteration !== iteration) throw new UserError(ioMessages.iterationMismatch(path, iteration, s.iteration));
-    return s;
+    const r = readSnapshotFile(path, reuse);
+    const it = r.snapshot.iteration;
+    if (it !== iteration) throw new UserError(ioMessages.iterationMismatch(path, iteration, it));
+    return r;
   }
 
   /** Same samples in another order: match rows by sample_id and copy them into probe order. */

@@ -13,12 +13,12 @@ export interface PairStats {
 /**
  * What a loss returns; the caller owns every tensor. Each is an independent tensor (the stats
  * are built from numbers, not derived from the loss), so a caller inside tf.variableGrads can
- * tf.keep() any subset of them.
+ * tf.keep() any subset of them. A type alias, not an interface, so tf.dispose(output) accepts it.
  */
-export interface LossOutput {
+export type LossOutput = {
   loss: tf.Scalar;
   stats: { positive: tf.Scalar; negative: tf.Scalar; active: tf.Scalar };
-}
+};
 
 export interface PairLoss {
   readonly name: string;

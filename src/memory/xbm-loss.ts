@@ -3,14 +3,15 @@ import { UserError } from '../errors.js';
 import type { LossOutput, PairLoss } from '../losses/pair-loss.js';
 import { memoryMessages as M } from '../messages/memory.js';
 
-export interface XbmLossOutput {
+/** A type alias (not an interface) so tf.dispose(output) accepts it. */
+export type XbmLossOutput = {
   /** batchLoss + weight * memoryLoss */
   loss: tf.Scalar;
   batchLoss: tf.Scalar;
   memoryLoss: tf.Scalar;
   batchStats: LossOutput['stats'];
   memoryStats: LossOutput['stats'];
-}
+};
 
 /**
  * The XBM objective: L(batch, batch; self = diagonal) + weight * L(batch, memory; self = the slot

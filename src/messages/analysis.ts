@@ -1,5 +1,13 @@
 /** User-facing texts of src/analysis (retrieval, warm-up, collapse) and the warmup command. */
-import { fmt } from '../analysis/warmup/threshold.js';
+
+/** Short, stable number formatting for messages: 4 significant digits, exponent when tiny or huge. */
+export function formatNumber(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  return a >= 1e5 || a < 1e-3 ? x.toExponential(3).replace(/\.?0+e/, 'e') : String(Number(x.toPrecision(4)));
+}
+const fmt = formatNumber;
 
 type Shortfall = {
   lastIteration: number | null;
@@ -46,6 +54,12 @@ export const analysisMessages = {
     `: train longer or snapshot more often, then run \`xbm-drift drift ${run} --gaps ${gap}\`.`,
 
   // warm-up evidence and reasons
+  marginDerivation: (threshold: number, margin: number, kind: string, given: boolean) => {
+    const source = kind === 'multi-similarity'
+      ? `base lambda ${margin} of the multi-similarity loss (it has no margin)`
+      : given ? `${kind} margin ${margin}` : `assumed margin ${margin} (none given for the ${kind} loss)`;
+    return `(margin/4)^2 = ${fmt(threshold)} from the ${source}: a typical similarity error sqrt(D) of at most a quarter of the margin`;
+  },
   thresholdGiven: (t: number) => `${fmt(t)}, given explicitly`,
   plateauTargetDerivation: (r: number, w: number) =>
     `relative change (max - min) / mean of the drift over ${w} snapshots at most ${fmt(r)}, given or default`,
@@ -106,5 +120,32 @@ export const analysisMessages = {
   flagNotForPolicy: (flag: string, policy: string, applies: string) =>
     `${flag} does not apply to the ${policy} policy (it sets ${applies}).`,
   badConfigJson: (path: string, reason: string) => `Cannot read ${path}: ${reason}.`,
-  adviceNeedsStart: 'Memory-size advice skipped: the policy gave no start iteration to measure from.',
+  badDriftCsv: (path: string, missing: string) => `${path} is not a drift table: it has no '${missing}' column.`,
+  adviceNeedsStart: 'memory sizes: skipped, the policy gave no start iteration to measure from',
+
+  // warmup command output, one line each
+  outStart: (start: number) => `start: iteration ${start}`,
+  outNotReached: (s: Shortfall & { target: number; excess: number | null }, what: string) =>
+    s.lastValue === null
+      ? `start: not reached (no window of ${s.window} snapshots evaluated yet)`
+      : `start: not reached; the last ${what} ${fmt(s.lastValue)} at iteration ${s.lastIteration} is ${fmt(s.ratio!)}x the target ${fmt(s.target)}` +
+        ` (${fmt(s.excess!)} above it), ${s.consecutive} of ${s.window} consecutive snapshots meet it`,
+  outPolicy: (policy: string, parameters: Record<string, number | string>) =>
+    `policy: ${policy} (${Object.entries(parameters).map(([k, v]) => `${k}=${typeof v === 'number' ? fmt(v) : v}`).join(', ')})`,
+  outSpan: (m: number, b: number, span: number, gap: number, used: readonly number[]) =>
+    `memory span: S = ceil(${m} / ${b}) = ${span} iterations; drift needed at gap ${gap}` +
+    (used.length > 0 ? `, read at measured gap ${list(used)}` : ''),
+  outThreshold: (threshold: number | null, derivation: string) =>
+    threshold === null ? `threshold: ${derivation}` : `threshold: ${fmt(threshold)}: ${derivation}`,
+  outDriftThreshold: (derivation: string) => `drift threshold for comparison: ${derivation}`,
+  outDrift: (points: readonly { iteration: number; drift: number }[], shown: number) =>
+    `drift used (iteration: D): ` +
+    (points.length === 0 ? 'none' : points.slice(-shown).map((p) => `${p.iteration}: ${fmt(p.drift)}`).join(', ')) +
+    (points.length > shown ? ` (${points.length - shown} earlier values in warmup.json)` : ''),
+  outReason: (reason: string) => `reason: ${reason}`,
+  outAdvice: (rows: readonly { memorySize: number; span: number; drift: number | null; ok: boolean }[], largestOk: number | null, threshold: number) =>
+    `memory sizes (D over S after the start vs ${fmt(threshold)}): ` +
+    rows.map((r) => `M=${r.memorySize} S=${r.span} ` + (r.drift === null ? 'not measured' : `D=${fmt(r.drift)} ${r.ok ? 'ok' : 'too stale'}`)).join('; ') +
+    `; largest ok: ${largestOk ?? 'none'}`,
+  outWrote: (path: string) => `wrote ${path}`,
 } as const;

@@ -34,9 +34,10 @@ test('train writes a complete run folder, with XBM from a fixed start', async (t
   const evals = await readCsv<EvalRow>(join(out, 'eval.csv'));
   assert.deepEqual(evals.map((e) => e.iteration), [4, 8]);
   assert.ok(evals.every((e) => e.recall_at_1 >= 0 && e.recall_at_1 <= 1 && e.recall_at_8 >= e.recall_at_1));
-  // Snapshots at 0, 3, 4, 7, 8 (every 4, offset 1), all of the same probe.
+  // Snapshots every 4 with offset 1, all of the same probe.
   const snaps = readdirSync(join(out, 'snapshots')).sort();
-  assert.deepEqual(snaps, ['iter-000000.arrow', 'iter-000003.arrow', 'iter-000004.arrow', 'iter-000007.arrow', 'iter-000008.arrow']);
+  // S = ceil(20 / 8) = 3 < 4, so snapshots 3 before each main one too: drift over the memory span is watched.
+  assert.deepEqual(snaps, ['iter-000000.arrow', 'iter-000001.arrow', 'iter-000003.arrow', 'iter-000004.arrow', 'iter-000005.arrow', 'iter-000007.arrow', 'iter-000008.arrow']);
   const s = readSnapshot(join(out, 'snapshots', 'iter-000004.arrow'));
   assert.equal(s.n, 24);
   assert.equal(s.dim, 8);
@@ -50,7 +51,7 @@ test('train writes a complete run folder, with XBM from a fixed start', async (t
 
 test('an interrupted run resumes to the same result as an uninterrupted one, without duplicate rows', async (t) => {
   const dir = tempDir(t);
-  const flags = { out: '', dataset: 'mnist2', imagesPerClass: 8, backend: 'cpu' as const, channels: '4,8', dim: 8, classesPerBatch: 4, perClass: 2,
+  const flags = { out: '', dataset: 'mnist2', imagesPerClass: 8, backend: 'cpu' as const, model: 'mlp' as const, hidden: '32', dim: 8, classesPerBatch: 4, perClass: 2,
     probeSize: 24, snapshotEvery: 4, snapshotOffsets: '1', evalEvery: 4, checkpointEvery: 4, iterations: 8, xbmSize: 20, xbmStart: '2' };
   const straight = await train(resolveTrainConfig({ ...flags, out: join(dir, 'a') }), { quiet: true });
   // Abort before the first step: the trainer finishes iteration 1, checkpoints, and stops.
@@ -73,8 +74,8 @@ test('bad input: one clear line, exit code 2, nothing written', async (t) => {
   const dir = tempDir(t);
   const out = join(dir, 'x');
   const cases: [string[], string][] = [
-    [['--batch-size', '30', '--per-class', '4'], configMessages.batchNotDivisible(30, 4)],
-    [['--xbm-size', '10'], configMessages.memoryTooSmall(10, 8)],
+    [['--batch-size', '9'], configMessages.batchNotDivisible(9, 2)],
+    [['--xbm-size', '5'], configMessages.memoryTooSmall(5, 8)],
     [['--iterations', '-3'], configMessages.positiveInteger('--iterations', -3)],
   ];
   for (const [extra, message] of cases) {
@@ -83,7 +84,7 @@ test('bad input: one clear line, exit code 2, nothing written', async (t) => {
     assert.equal(r.stderr.trim(), `xbm-drift: ${message}`);
     assert.equal(existsSync(out), false);
   }
-  const unknown = await runCli(['train', ...TINY_TRAIN, '--dataset', 'nope', '--out', out]);
+  const unknown = await runCli(['train', ...TINY_TRAIN.filter((a) => a !== 'mnist2' && a !== '--dataset'), '--dataset', 'nope', '--out', out]);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /nope/);
   assert.equal(unknown.stderr.trim().split('\n').length, 1);
@@ -98,4 +99,11 @@ test('an existing run is refused without --overwrite and left untouched', async 
   assert.equal(r.code, 2);
   assert.equal(r.stderr.trim(), `xbm-drift: ${trainMessages.runExists(out)}`);
   assert.equal(readFileSync(join(out, 'config.json'), 'utf8'), '{"keep": true}');
+});
+
+test('a flag given twice is refused with one line', async (t) => {
+  const out = join(tempDir(t), 'x');
+  const r = await runCli(['train', ...TINY_TRAIN, '--dataset', 'mnist', '--out', out]);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr.trim(), 'xbm-drift: --dataset was given more than once: give it once.');
 });

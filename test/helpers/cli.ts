@@ -22,7 +22,7 @@ export async function runCli(args: string[]): Promise<{ code: number; stdout: st
 /** Flags of a training run small enough for a unit test (seconds on the cpu backend). */
 export const TINY_TRAIN = [
   '--dataset', 'mnist2', '--images-per-class', '8', '--backend', 'cpu',
-  '--channels', '4,8', '--dim', '8', '--classes-per-batch', '4', '--per-class', '2',
+  '--model', 'mlp', '--hidden', '32', '--dim', '8', '--classes-per-batch', '4', '--per-class', '2',
   '--probe-size', '24', '--snapshot-every', '4', '--snapshot-offsets', '1', '--eval-every', '4',
   '--checkpoint-every', '4', '--quiet',
 ];

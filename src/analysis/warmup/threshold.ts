@@ -1,3 +1,4 @@
+import { analysisMessages as msg } from '../../messages/analysis.js';
 import type { WarmupContext } from './types.js';
 
 /** S = ceil(M / B): when the memory is full its oldest entry was written S iterations ago. */
@@ -44,27 +45,10 @@ export function defaultDriftThreshold(ctx: Pick<WarmupContext, 'margin' | 'lossK
   const given = Number.isFinite(ctx.margin) && ctx.margin > 0;
   const margin = given ? ctx.margin : (MARGIN_EQUIVALENTS[kind] ?? FALLBACK_MARGIN);
   const threshold = (margin * MARGIN_FRACTION) ** 2;
-  const source = given
-    ? kind === 'multi-similarity' ? `base lambda ${margin} of the multi-similarity loss` : `${kind} margin ${margin}`
-    : kind === 'multi-similarity'
-      ? `base lambda ${margin} of the multi-similarity loss (it has no margin)`
-      : `assumed margin ${margin} (no margin given for loss '${kind}')`;
-  return {
-    threshold,
-    margin,
-    derivation: `(margin/4)^2 = ${fmt(threshold)} from the ${source}: a typical similarity error sqrt(D) of at most a quarter of the margin`,
-  };
+  return { threshold, margin, derivation: msg.marginDerivation(threshold, margin, kind, given) };
 }
 
 export function normaliseLossKind(kind: string): string {
   const k = kind.trim().toLowerCase().replace(/[_\s]+/g, '-');
   return k === 'ms' || k === 'multisimilarity' ? 'multi-similarity' : k;
-}
-
-/** Short, stable number formatting for messages. */
-export function fmt(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return '0';
-  const a = Math.abs(x);
-  return a >= 1e4 || a < 1e-3 ? x.toExponential(3).replace(/\.?0+e/, 'e') : String(Number(x.toPrecision(4)));
 }

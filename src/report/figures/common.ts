@@ -92,6 +92,8 @@ export interface Marker extends Row {
   iteration: number;
   label: string;
   kind: 'start' | 'suggested';
+  /** An actual start is drawn stronger than a suggestion. */
+  opacity: number;
   /** Label row, so the labels of several runs (slot) or of one run (runSlot) do not overlap. */
   slot: number;
   runSlot: number;
@@ -104,11 +106,11 @@ export function startMarkers(runs: readonly RunTables[]): Marker[] {
     const start = r.xbm.start;
     if (finite(start)) {
       const policy = r.xbm.decision?.policy;
-      out.push({ run: r.key, iteration: start, kind: 'start', label: `XBM start ${start}${policy ? ` (${policy})` : ''}`, slot: 0, runSlot: 0 });
+      out.push({ run: r.key, iteration: start, kind: 'start', label: `XBM start ${start}${policy ? ` (${policy})` : ''}`, opacity: 0.9, slot: 0, runSlot: 0 });
     }
     const s = r.suggestion;
     if (s && finite(s.start) && s.start !== start)
-      out.push({ run: r.key, iteration: s.start, kind: 'suggested', label: `suggested ${s.start} (${s.policy})`, slot: 0, runSlot: 0 });
+      out.push({ run: r.key, iteration: s.start, kind: 'suggested', label: `suggested ${s.start} (${s.policy})`, opacity: 0.5, slot: 0, runSlot: 0 });
   }
   out.forEach((m, i) => {
     m.slot = i;
@@ -117,8 +119,12 @@ export function startMarkers(runs: readonly RunTables[]): Marker[] {
   return out;
 }
 
-/** Rule + label layers for start markers read from the named dataset `markers`. */
-export function markerLayers(ctx: FigureContext, filterRun?: string, colorByRun = true): Spec[] {
+/**
+ * Rule + label layers for start markers read from the named dataset `markers`; none when no
+ * marker matches (an empty layer has no extent and makes Vega warn).
+ */
+export function markerLayers(ctx: FigureContext, markers: readonly Marker[], filterRun?: string, colorByRun = true): Spec[] {
+  if (!markers.some((m) => filterRun === undefined || m.run === filterRun)) return [];
   const f = ctx.theme.fontSize;
   const transform = filterRun === undefined ? [] : [{ filter: { field: 'run', equal: filterRun } }];
   const color = colorByRun ? { color: runColor(ctx, false) } : { color: { value: '#444444' } };
@@ -130,7 +136,7 @@ export function markerLayers(ctx: FigureContext, filterRun?: string, colorByRun 
       encoding: {
         x: { field: 'iteration', type: 'quantitative' },
         ...color,
-        opacity: { field: 'kind', type: 'nominal', scale: { domain: ['start', 'suggested'], range: [0.9, 0.5] }, legend: null },
+        opacity: { field: 'opacity', type: 'quantitative', scale: null, legend: null },
       },
     },
     {

@@ -55,7 +55,7 @@ export function driftFigure(input: FigureInput, ctx: FigureContext): FigureOutco
           },
         },
       },
-      ...markerLayers(ctx, run, false),
+      ...markerLayers(ctx, markers, run, false),
       ...(thresholds.some((t) => t.run === run) ? thresholdLayers(ctx, run) : []),
     ],
   });

@@ -62,10 +62,11 @@ export function lossesFigure(input: FigureInput, ctx: FigureContext): FigureOutc
           { data: { name: 'table' }, mark: { type: 'line' }, encoding: enc('smoothed') },
         ]
       : [{ data: { name: 'table' }, mark: { type: 'line' }, encoding: enc('value') }];
-  const spec = topLevel(ctx, TITLE, { table: rows, markers: startMarkers(runs) }, {
+  const markers = startMarkers(runs);
+  const spec = topLevel(ctx, TITLE, { table: rows, markers }, {
     width: size.width,
     height: size.height,
-    layer: [...lines, ...markerLayers(ctx)],
+    layer: [...lines, ...markerLayers(ctx, markers)],
   });
   const columns = ['run', 'iteration', 'series', 'value', ...(ctx.smooth > 1 ? ['smoothed'] : [])];
   return figure(ID, TITLE, 'single', rows, columns, spec);

@@ -33,7 +33,8 @@ export function miningFigure(input: FigureInput, ctx: FigureContext): FigureOutc
       for (const m of thin(src, ctx.maxPoints))
         for (const kind of KINDS) {
           const pairs = m[COLUMNS[source][kind]];
-          if (finite(pairs)) rows.push({ run: r.key, iteration: m.iteration, kind, source, pairs, per_anchor: pairs / b });
+          // Log scale: zero pairs of a kind (no active pair left) leave a gap rather than a spike.
+          if (finite(pairs) && pairs > 0) rows.push({ run: r.key, iteration: m.iteration, kind, source, pairs, per_anchor: pairs / b });
         }
     }
   }
@@ -49,7 +50,7 @@ export function miningFigure(input: FigureInput, ctx: FigureContext): FigureOutc
       mark: { type: 'line', clip: true },
       encoding: {
         x: iterationX(),
-        y: { field: 'per_anchor', type: 'quantitative', title: 'pairs per anchor', scale: { type: 'symlog' } },
+        y: { field: 'per_anchor', type: 'quantitative', title: 'pairs per anchor', scale: { type: 'log' }, axis: { format: '~g' } },
         color: runColor(ctx),
         strokeDash: { field: 'source', type: 'nominal', title: 'against', scale: { domain: ['batch', 'memory'], range: [[1, 0], [5, 3]] } },
       },

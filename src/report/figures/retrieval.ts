@@ -23,7 +23,8 @@ export function retrievalFigure(input: FigureInput, ctx: FigureContext): FigureO
   if (rows.length === 0) return skipped(ID, TITLE, reportMessages.noEval);
 
   const size = panelSize(ctx.theme, 'single');
-  const spec = topLevel(ctx, TITLE, { table: rows, markers: startMarkers(runs) }, {
+  const markers = startMarkers(runs);
+  const spec = topLevel(ctx, TITLE, { table: rows, markers }, {
     width: size.width,
     height: size.height,
     layer: [
@@ -38,7 +39,7 @@ export function retrievalFigure(input: FigureInput, ctx: FigureContext): FigureO
           shape: { field: 'metric', type: 'nominal', scale: { domain: ['R@1', 'MAP@R'], range: ['circle', 'square'] }, legend: null },
         },
       },
-      ...markerLayers(ctx),
+      ...markerLayers(ctx, markers),
     ],
   });
   return figure(ID, TITLE, 'single', rows, RETRIEVAL_FIGURE_COLUMNS, spec);

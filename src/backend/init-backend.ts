@@ -1,0 +1,239 @@
+/**
+ * Chooses and initialises the TensorFlow.js backend. 'auto' tries, in order, tfjs-node-gpu,
+ * tfjs-node (both optional: their install downloads libtensorflow, which often fails), wasm (with
+ * this project's extra kernels, multithreaded when asked) and cpu; every attempt and its reason is
+ * recorded, since the trainer writes them to run.json. An explicit choice that cannot be used is a
+ * UserError that names the backend and the fix.
+ */
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { UserError } from '../errors.js';
+import { backendMessages as msg } from '../messages/backend.js';
+import { tf } from './tf.js';
+import { registeredWasmKernels, registerWasmKernels } from './wasm-kernels/register.js';
+import { prepareWasmThreads, stopWasmThreads, TESTED_WASM_VERSION, unrefWasmThreads } from './wasm-threads.js';
+
+export type BackendChoice = 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'];
+
+export interface BackendAttempt {
+  backend: string;
+  ok: boolean;
+  reason?: string;
+}
+
+export interface BackendInfo {
+  choice: BackendChoice;
+  /** tf.getBackend(): 'tensorflow' for both tfjs-node packages, 'wasm', 'cpu' */
+  name: string;
+  /** threads the backend computes with (wasm: XNNPACK's pool incl. the main thread) */
+  threads: number;
+  attempts: BackendAttempt[];
+  tfjsVersion: string;
+  /** kernels this project registered in place of missing or slow stock ones (wasm only) */
+  customKernels: string[];
+  /** anything the user should know, e.g. a fallback to one thread */
+  notes: string[];
+}
+
+export interface InitBackendOptions {
+  backend: BackendChoice;
+  /** wasm threads; default the machine's logical cores. Ignored (with a note) by other backends. */
+  threads?: number;
+  /** register this project's wasm kernels (default true); false only for comparisons */
+  customKernels?: boolean;
+}
+
+type Concrete = Exclude<BackendChoice, 'auto'>;
+
+const NODE_GPU_PACKAGE = '@tensorflow/tfjs-node-gpu';
+const NODE_PACKAGE = '@tensorflow/tfjs-node';
+const WASM_PACKAGE = '@tensorflow/tfjs-backend-wasm';
+/** A threaded start that takes longer than this is abandoned for one thread. */
+const THREAD_START_TIMEOUT_S = 30;
+
+let current: { info: BackendInfo; key: string } | null = null;
+
+class AttemptFailed extends Error {}
+
+function firstLine(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.split('\n')[0].trim();
+}
+
+function isNotInstalled(e: unknown, pkg: string): boolean {
+  const code = (e as { code?: string } | null)?.code;
+  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && firstLine(e).includes(pkg);
+}
+
+function wasmPackageVersion(): string {
+  try {
+    const require = createRequire(import.meta.url);
+    return (require(`${WASM_PACKAGE}/package.json`) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function importOptional(pkg: string): Promise<void> {
+  try {
+    // The name is held in a variable so tsc does not look for the package's types.
+    await import(pkg);
+  } catch (e) {
+    throw new AttemptFailed(isNotInstalled(e, pkg) ? msg.notInstalled(pkg) : msg.failedToLoad(pkg, firstLine(e)));
+  }
+}
+
+async function activate(name: string): Promise<void> {
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(name);
+  } catch (e) {
+    throw new AttemptFailed(msg.didNotInitialise(name, firstLine(e)));
+  }
+  if (!ok) throw new AttemptFailed(msg.didNotInitialise(name, ''));
+  await tf.ready();
+}
+
+async function tryNode(pkg: string): Promise<number> {
+  await importOptional(pkg);
+  if (tf.findBackendFactory('tensorflow') === null) throw new AttemptFailed(msg.otherTfjsCopy(pkg, tf.version_core));
+  await activate('tensorflow');
+  return os.cpus().length;
+}
+
+/** wasm with `threads` threads; on a failed threaded start, one thread and a note. */
+async function tryWasm(threads: number, customKernels: boolean, notes: string[], attempts: BackendAttempt[]): Promise<number> {
+  let wasm: typeof import('@tensorflow/tfjs-backend-wasm');
+  try {
+    wasm = await import('@tensorflow/tfjs-backend-wasm');
+  } catch (e) {
+    throw new AttemptFailed(isNotInstalled(e, WASM_PACKAGE) ? msg.notInstalled(WASM_PACKAGE) : msg.failedToLoad(WASM_PACKAGE, firstLine(e)));
+  }
+  if (customKernels) registerWasmKernels();
+  if (threads > 1) {
+    const version = wasmPackageVersion();
+    if (version !== TESTED_WASM_VERSION) notes.push(msg.threadsUntested(version, TESTED_WASM_VERSION));
+    try {
+      await startThreaded(wasm, threads);
+      attempts.push({ backend: `wasm (${threads} threads)`, ok: true });
+      return wasm.getThreadsCount();
+    } catch (e) {
+      const detail = e instanceof AttemptFailed ? e.message : firstLine(e);
+      attempts.push({ backend: `wasm (${threads} threads)`, ok: false, reason: detail });
+      notes.push(msg.threadsFellBack(threads, detail));
+      await resetWasm();
+    }
+  }
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  wasm.setThreadsCount(1);
+  await activate('wasm');
+  attempts.push({ backend: 'wasm', ok: true });
+  return 1;
+}
+
+async function startThreaded(wasm: typeof import('@tensorflow/tfjs-backend-wasm'), threads: number): Promise<void> {
+  wasm.setThreadsCount(threads);
+  const undo = prepareWasmThreads(threads);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new AttemptFailed(msg.threadsTimeout(THREAD_START_TIMEOUT_S))), THREAD_START_TIMEOUT_S * 1000);
+    });
+    await Promise.race([activate('wasm'), timeout]);
+  } finally {
+    clearTimeout(timer);
+    undo();
+  }
+  unrefWasmThreads();
+}
+
+/** Drops the wasm backend instance (terminating its threads) but keeps it registered. */
+async function resetWasm(): Promise<void> {
+  const factory = tf.findBackendFactory('wasm');
+  if (factory !== null) {
+    tf.removeBackend('wasm');
+    tf.registerBackend('wasm', factory, 2);
+  }
+  await stopWasmThreads();
+}
+
+function fixFor(choice: Concrete): string {
+  const v = tf.version_core;
+  switch (choice) {
+    case 'node-gpu': return msg.fixNodeGpu(v);
+    case 'node': return msg.fixNode(v);
+    case 'wasm': return msg.fixWasm(v);
+    case 'cpu': return msg.fixCpu();
+  }
+}
+
+function resolveThreads(threads: number | undefined): number {
+  if (threads === undefined) return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  if (!Number.isInteger(threads) || threads < 1) throw new UserError(msg.badThreads(threads));
+  return threads;
+}
+
+/**
+ * Initialises the backend and returns what was chosen and why. Calling it again with the same
+ * options returns the same info; with other options the previous backend is shut down first.
+ */
+export async function initBackend(opts: InitBackendOptions): Promise<BackendInfo> {
+  if (!BACKEND_CHOICES.includes(opts.backend)) throw new UserError(msg.unknownBackend(String(opts.backend), BACKEND_CHOICES));
+  const threads = resolveThreads(opts.threads);
+  const customKernels = opts.customKernels ?? true;
+  const key = JSON.stringify([opts.backend, threads, customKernels]);
+  if (current !== null && current.key === key && tf.getBackend() === current.info.name) return current.info;
+  if (current !== null) await shutdownBackend();
+
+  const order: Concrete[] = opts.backend === 'auto' ? ['node-gpu', 'node', 'wasm', 'cpu'] : [opts.backend];
+  const attempts: BackendAttempt[] = [];
+  const notes: string[] = [];
+  for (const choice of order) {
+    try {
+      let used: number;
+      if (choice === 'node-gpu' || choice === 'node') {
+        used = await tryNode(choice === 'node-gpu' ? NODE_GPU_PACKAGE : NODE_PACKAGE);
+        attempts.push({ backend: choice, ok: true });
+        if (opts.threads !== undefined) notes.push(msg.threadsIgnored(choice));
+      } else if (choice === 'wasm') {
+        used = await tryWasm(threads, customKernels, notes, attempts);
+      } else {
+        await activate('cpu');
+        attempts.push({ backend: 'cpu', ok: true });
+        if (opts.threads !== undefined && opts.threads > 1) notes.push(msg.threadsIgnored('cpu'));
+        used = 1;
+      }
+      const info: BackendInfo = {
+        choice: opts.backend,
+        name: tf.getBackend(),
+        threads: used,
+        attempts,
+        tfjsVersion: tf.version_core,
+        customKernels: tf.getBackend() === 'wasm' ? registeredWasmKernels() : [],
+        notes,
+      };
+      current = { info, key };
+      return info;
+    } catch (e) {
+      if (!(e instanceof AttemptFailed)) throw e;
+      attempts.push({ backend: choice, ok: false, reason: e.message });
+      if (opts.backend !== 'auto') throw new UserError(msg.unavailable(choice, e.message, fixFor(choice)));
+    }
+  }
+  throw new UserError(msg.noneAvailable(attempts.map((a) => `${a.backend}: ${a.reason}`).join('; ')));
+}
+
+/**
+ * Releases the backend: wasm worker threads are terminated, so Node exits by itself (they are
+ * also unref'd at start, so forgetting this does not hang the process). Tensors still held on
+ * wasm become invalid. Safe to call when nothing was initialised.
+ */
+export async function shutdownBackend(): Promise<void> {
+  const wasWasm = tf.engine().registry.wasm !== undefined;
+  if (wasWasm) await resetWasm();
+  else await stopWasmThreads();
+  // Leave a working backend behind for stray tensor calls (wasm's instance is gone).
+  if (wasWasm) await tf.setBackend('cpu');
+  current = null;
+}

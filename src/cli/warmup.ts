@@ -1,0 +1,170 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { Argv, CommandModule } from 'yargs';
+import { adviseMemorySize, type MemorySizeAdvice } from '../analysis/warmup/memory-advice.js';
+import { assertEvaluable, decideWarmup } from '../analysis/warmup/decide.js';
+import { OnlineWarmup } from '../analysis/warmup/online.js';
+import { parseWarmupPolicy, validateWarmupPolicy } from '../analysis/warmup/parse-policy.js';
+import { memorySpan, normaliseLossKind } from '../analysis/warmup/threshold.js';
+import type { WarmupContext, WarmupDecision, WarmupPolicyConfig } from '../analysis/warmup/types.js';
+import { UserError } from '../errors.js';
+import { writeJsonAtomic } from '../io/atomic-write.js';
+import { readCsv } from '../io/csv.js';
+import { runPaths } from '../io/run-paths.js';
+import { DRIFT_COLUMNS, type DriftRow } from '../io/tables.js';
+import { analysisMessages as msg } from '../messages/analysis.js';
+
+export interface WarmupArgs {
+  run: string;
+  policy?: string;
+  threshold?: number;
+  window?: number;
+  memorySize?: number;
+  batchSize?: number;
+  margin?: number;
+  memorySizes?: string;
+}
+
+/** What `xbm-drift warmup` writes to analysis/warmup.json. */
+export interface WarmupFile {
+  schemaVersion: 1;
+  run: string;
+  policySpec: string;
+  context: WarmupContext;
+  decision: WarmupDecision;
+  memoryAdvice: { threshold: number; perSize: MemorySizeAdvice[]; largestOk: number | null } | null;
+}
+
+const DRIFT_VALUES_SHOWN = 12;
+
+export const warmupCommand: CommandModule<object, WarmupArgs> = {
+  command: 'warmup <run>',
+  describe: "Choose when XBM should start, from a run's measured drift (analysis/drift.csv)",
+  builder: (y: Argv<object>) =>
+    y
+      .positional('run', { type: 'string', demandOption: true, describe: 'run folder' })
+      .option('policy', {
+        type: 'string',
+        describe: "staleness | plateau | fixed:N, with parameters, e.g. 'staleness:threshold=0.02,window=3' " +
+          "(default: config.json's auto policy, else staleness)",
+      })
+      .option('threshold', { type: 'number', describe: 'staleness: drift threshold on D(t; S) (default (margin/4)^2)' })
+      .option('window', { type: 'number', describe: 'staleness/plateau: consecutive snapshots required' })
+      .option('memory-size', { type: 'number', describe: 'M, memory capacity (default config.xbm.size)' })
+      .option('batch-size', { type: 'number', describe: 'B, embeddings per iteration (default config.batchSize)' })
+      .option('margin', { type: 'number', describe: 'loss margin for the default threshold (default config.loss.margin)' })
+      .option('memory-sizes', { type: 'string', describe: 'candidate memory sizes to advise on, e.g. 1000,3000,10000' }) as unknown as Argv<WarmupArgs>,
+  handler: async (argv) => {
+    await runWarmup(argv, (line) => process.stdout.write(line + '\n'));
+  },
+};
+
+/** The warmup command without yargs: resolve inputs, decide, write warmup.json, print the answer. */
+export async function runWarmup(args: WarmupArgs, print: (line: string) => void): Promise<WarmupFile> {
+  const run = args.run;
+  const paths = runPaths(run);
+  const config = readConfig(paths.config);
+
+  const lossKind = normaliseLossKind(str(get(config, 'loss', 'kind')) ?? 'contrastive');
+  const memorySize = flagInt('--memory-size', args.memorySize) ?? positiveInt(get(config, 'xbm', 'size'));
+  const batchSize = flagInt('--batch-size', args.batchSize) ?? positiveInt(get(config, 'batchSize'));
+  const configMargin = lossKind === 'multi-similarity' ? get(config, 'loss', 'base') : get(config, 'loss', 'margin');
+  const margin = args.margin ?? (typeof configMargin === 'number' ? configMargin : NaN);
+
+  const autoPolicy = get(config, 'xbm', 'start', 'kind') === 'auto' ? str(get(config, 'xbm', 'start', 'policy')) : undefined;
+  const policySpec = args.policy ?? autoPolicy ?? 'staleness';
+  const cfg = applyFlags(parseWarmupPolicy(policySpec), args);
+  const sizes = args.memorySizes === undefined ? null : parseSizes(args.memorySizes);
+
+  const span = memorySize !== undefined && batchSize !== undefined ? memorySpan(memorySize, batchSize) : null;
+  if (!existsSync(paths.driftCsv) && cfg.kind !== 'fixed') {
+    const gap = cfg.kind === 'plateau' && cfg.gap !== undefined ? cfg.gap : span;
+    throw new UserError(msg.missingDriftCsv(paths.driftCsv, run, gap));
+  }
+  if (memorySize === undefined) throw new UserError(msg.missingContext('--memory-size', 'xbm.size'));
+  if (batchSize === undefined) throw new UserError(msg.missingContext('--batch-size', 'batchSize'));
+
+  const rows = existsSync(paths.driftCsv) ? await readDriftRows(paths.driftCsv) : [];
+  const ctx: WarmupContext = { memorySize, batchSize, margin, lossKind };
+  assertEvaluable(rows, new OnlineWarmup(cfg, ctx), run);
+  const decision = decideWarmup(rows, cfg, ctx);
+
+  const adviceThreshold = decision.policy === 'staleness' ? decision.evidence.threshold! : decision.evidence.driftThreshold;
+  let memoryAdvice: WarmupFile['memoryAdvice'] = null;
+  if (sizes && decision.start !== null) {
+    memoryAdvice = { threshold: adviceThreshold, ...adviseMemorySize(rows, decision.start, batchSize, sizes, adviceThreshold) };
+  }
+
+  const file: WarmupFile = { schemaVersion: 1, run, policySpec, context: ctx, decision, memoryAdvice };
+  writeJsonAtomic(paths.warmup, file);
+
+  const e = decision.evidence;
+  if (decision.start !== null) print(msg.outStart(decision.start));
+  else print(msg.outNotReached(e.shortfall!, decision.policy === 'plateau' ? 'relative change' : 'drift'));
+  print(msg.outPolicy(decision.policy, decision.parameters));
+  print(msg.outSpan(memorySize, batchSize, e.memorySpan, e.gap, e.gapsUsed));
+  print(msg.outThreshold(e.threshold, e.thresholdDerivation));
+  if (decision.policy !== 'staleness') print(msg.outDriftThreshold(e.driftThresholdDerivation));
+  print(msg.outDrift(e.drift, DRIFT_VALUES_SHOWN));
+  print(msg.outReason(decision.reason));
+  if (sizes && memoryAdvice) print(msg.outAdvice(memoryAdvice.perSize, memoryAdvice.largestOk, memoryAdvice.threshold));
+  else if (sizes) print(msg.adviceNeedsStart);
+  print(msg.outWrote(paths.warmup));
+  return file;
+}
+
+function applyFlags(cfg: WarmupPolicyConfig, args: WarmupArgs): WarmupPolicyConfig {
+  let out = cfg;
+  if (args.threshold !== undefined) {
+    if (out.kind !== 'staleness') throw new UserError(msg.flagNotForPolicy('--threshold', out.kind, 'the staleness drift threshold'));
+    out = { ...out, threshold: args.threshold };
+  }
+  if (args.window !== undefined) {
+    if (out.kind === 'fixed') throw new UserError(msg.flagNotForPolicy('--window', out.kind, 'the staleness and plateau window'));
+    out = { ...out, window: args.window };
+  }
+  return validateWarmupPolicy(out);
+}
+
+async function readDriftRows(path: string): Promise<DriftRow[]> {
+  const rows = await readCsv<DriftRow>(path);
+  if (rows.length > 0) {
+    for (const c of DRIFT_COLUMNS) if (!(c in rows[0])) throw new UserError(msg.badDriftCsv(path, c));
+  }
+  return rows.filter((r) => Number.isFinite(r.iteration) && Number.isFinite(r.gap));
+}
+
+function readConfig(path: string): unknown {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new UserError(msg.badConfigJson(path, (e as Error).message));
+  }
+}
+
+/** A nested field of an untyped JSON value, or undefined. */
+function get(obj: unknown, ...keys: string[]): unknown {
+  let cur = obj;
+  for (const k of keys) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[k];
+  }
+  return cur;
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+// config.xbm.size 0 means "no memory": then the size must come from the flag.
+const positiveInt = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined);
+
+function flagInt(flag: string, v: number | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!Number.isInteger(v) || v < 1) throw new UserError(msg.badContextFlag(flag, String(v)));
+  return v;
+}
+
+function parseSizes(text: string): number[] {
+  const parts = text.split(',').map((s) => s.trim());
+  const sizes = parts.map(Number);
+  if (parts.some((p) => p === '') || sizes.some((m) => !Number.isInteger(m) || m < 1)) throw new UserError(msg.badSizeList(text));
+  return sizes;
+}

@@ -1,0 +1,200 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { Theme } from './theme.js';
+import type { Figure, ReportSummary, RunSummary, SkippedFigure, StartDecision } from './types.js';
+
+/**
+ * The minified browser builds of vega, vega-lite and vega-embed, for inlining. The packages'
+ * `exports` hide build/*.min.js, so resolve each main entry and read the file next to it.
+ */
+export function browserLibraries(): { name: string; code: string }[] {
+  const require = createRequire(import.meta.url);
+  const lib = (pkg: string, file: string) => ({ name: pkg, code: readFileSync(join(dirname(require.resolve(pkg)), file), 'utf8') });
+  return [lib('vega', 'vega.min.js'), lib('vega-lite', 'vega-lite.min.js'), lib('vega-embed', 'vega-embed.min.js')];
+}
+
+export const escapeHtml = (s: unknown): string =>
+  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** Library code inside a <script>: a "</script" in one of its strings must not end the element. */
+const scriptSafe = (code: string) => code.replace(/<\/(script)/gi, '<\\/$1');
+/** JSON inside a <script>: "<" only occurs in strings, where \u003c means the same. */
+const jsonInScript = (json: string) => json.replace(/</g, '\\u003c');
+/** A CSS string literal inside <style>. */
+const cssString = (s: string) => `"${s.replace(/[\\"]/g, '\\$&').replace(/</g, '\\3c ').replace(/\n/g, ' ')}"`;
+
+const fmt = (v: number | undefined, digits = 3) => (v === undefined || !Number.isFinite(v) ? '–' : Number(v.toFixed(digits)).toString());
+
+function startText(r: RunSummary): string {
+  if (r.start === null) return 'off';
+  if (r.start === undefined) return r.decision ? `not reached (${r.decision.policy})` : '–';
+  return `${r.start}${r.decision ? ` (${r.decision.policy})` : ''}`;
+}
+
+function runsTable(runs: readonly RunSummary[]): string {
+  const head = ['run', 'dataset', 'status', 'iterations', 'batch', 'loss', 'memory M', 'weight', 'XBM start', 'R@1', 'R@2', 'R@4', 'R@8', 'MAP@R', 'ms / iter', 'collapse'];
+  const rows = runs.map((r) => {
+    const collapse = r.collapse ? (r.collapse.collapsed ? '<span class="bad">collapsed</span>' : 'no') : '–';
+    const cells = [
+      `<span class="swatch" data-run="${escapeHtml(r.key)}"></span>${escapeHtml(r.key)}`,
+      escapeHtml(r.dataset),
+      escapeHtml(r.status ?? '–'),
+      fmt(r.iterations, 0),
+      fmt(r.batchSize, 0),
+      escapeHtml(r.loss ?? '–'),
+      fmt(r.memorySize, 0),
+      fmt(r.memoryWeight),
+      escapeHtml(startText(r)),
+      fmt(r.final.recall_at_1),
+      fmt(r.final.recall_at_2),
+      fmt(r.final.recall_at_4),
+      fmt(r.final.recall_at_8),
+      fmt(r.final.map_at_r),
+      fmt(r.msPerIteration, 1),
+      collapse,
+    ];
+    return `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
+  });
+  return `<table class="runs"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/** Scalars of the evidence as a list; arrays and objects are in the JSON below it. */
+function evidenceList(evidence: unknown): string {
+  if (evidence === null || typeof evidence !== 'object') return evidence === undefined ? '' : `<p>${escapeHtml(evidence)}</p>`;
+  const items = Object.entries(evidence as Record<string, unknown>)
+    .filter(([, v]) => v === null || typeof v !== 'object' || (Array.isArray(v) && v.length <= 8 && v.every((x) => typeof x !== 'object')))
+    .map(([k, v]) => `<li><code>${escapeHtml(k)}</code>: ${escapeHtml(Array.isArray(v) ? v.join(', ') : typeof v === 'number' ? fmt(v, 6) : String(v))}</li>`);
+  return items.length ? `<ul class="evidence">${items.join('')}</ul>` : '';
+}
+
+function decisionBlock(title: string, d: StartDecision): string {
+  const params = d.parameters && typeof d.parameters === 'object' ? Object.entries(d.parameters as Record<string, unknown>).map(([k, v]) => `${k}=${String(v)}`).join(', ') : '';
+  return `<div class="decision"><h4>${escapeHtml(title)}: ${d.start === null ? 'no start' : `iteration ${d.start}`} (policy <code>${escapeHtml(d.policy)}</code>${params ? ` ${escapeHtml(params)}` : ''})</h4>
+${d.reason ? `<p>${escapeHtml(d.reason)}</p>` : ''}${evidenceList(d.evidence)}
+${d.evidence !== undefined ? `<details><summary>evidence (JSON)</summary><pre>${escapeHtml(JSON.stringify(d.evidence, null, 2))}</pre></details>` : ''}</div>`;
+}
+
+function signalText(s: unknown): string {
+  if (s && typeof s === 'object' && typeof (s as { message?: unknown }).message === 'string') return (s as { message: string }).message;
+  return JSON.stringify(s);
+}
+
+function runDetails(r: RunSummary): string {
+  const parts: string[] = [];
+  if (r.decision) parts.push(decisionBlock('XBM start', r.decision));
+  if (r.suggestion) parts.push(decisionBlock('Suggested by `xbm-drift` warm-up analysis', r.suggestion));
+  if (r.collapse?.collapsed) {
+    const signals = Array.isArray(r.collapse.signals) ? r.collapse.signals : r.collapse.signals ? [r.collapse.signals] : [];
+    parts.push(`<div class="collapse"><h4 class="bad">Collapse detected</h4><ul>${signals.map((s) => `<li>${escapeHtml(signalText(s))}</li>`).join('')}</ul></div>`);
+  }
+  if (parts.length === 0) return '';
+  const meta = [r.seed !== undefined ? `seed ${r.seed}` : '', r.backend ? `backend ${r.backend}` : '', r.wallSeconds !== undefined ? `${fmt(r.wallSeconds, 1)} s` : '']
+    .filter(Boolean)
+    .join(' · ');
+  return `<section class="run-detail"><h3>${escapeHtml(r.key)} <small>${escapeHtml(r.dir)}${meta ? ` · ${escapeHtml(meta)}` : ''}</small></h3>${parts.join('\n')}</section>`;
+}
+
+function figureBlock(f: Figure): string {
+  const links = [`figures/${f.id}.svg`, `figures/${f.id}.png`, `figures/${f.id}.vl.json`, `figures/${f.id}.csv`]
+    .map((p) => `<a href="${p}">${p.split('.').slice(1).join('.').toUpperCase()}</a>`)
+    .join(' · ');
+  const notes = [...f.notes.map((n) => `<p>${escapeHtml(n)}</p>`), ...f.warnings.map((w) => `<p class="warn">${escapeHtml(w)}</p>`)].join('');
+  return `<figure class="figure ${f.span}" id="fig-${f.id}"><h2>${escapeHtml(f.title)}</h2><div class="vis" id="vis-${f.id}"></div><figcaption>${notes}<p class="links">${links}</p></figcaption></figure>`;
+}
+
+export interface HtmlInput {
+  title: string;
+  summary: ReportSummary;
+  figures: readonly Figure[];
+  skipped: readonly SkippedFigure[];
+  theme: Theme;
+  /** Run key -> colour, the same mapping as in the figures. */
+  runColors: Record<string, string>;
+}
+
+/**
+ * A self-contained page: the libraries and every spec (data inlined) sit in the file, so it works
+ * offline. When every figure has been drawn, <body> gets data-rendered="<count>"; a failure sets
+ * data-render-error. Errors and console.error calls are also collected in data-errors, so a
+ * headless browser's DOM dump shows them.
+ */
+export function reportHtml(input: HtmlInput, libraries = browserLibraries()): string {
+  const specs = Object.fromEntries(input.figures.map((f) => [f.id, f.spec]));
+  const swatches = Object.entries(input.runColors)
+    .map(([k, c]) => `.swatch[data-run=${cssString(k)}]{background:${c}}`)
+    .join('\n');
+  const s = input.summary;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(input.title)}</title>
+<script>
+window.__reportErrors = [];
+(function () {
+  function note(msg) { window.__reportErrors.push(String(msg)); if (document.body) document.body.dataset.errors = String(window.__reportErrors.length); }
+  window.addEventListener('error', function (e) { note(e.message); });
+  window.addEventListener('unhandledrejection', function (e) { note(e.reason); });
+  var original = console.error;
+  console.error = function () { note(Array.prototype.join.call(arguments, ' ')); return original.apply(console, arguments); };
+})();
+</script>
+${libraries.map((l) => `<script data-lib="${l.name}">${scriptSafe(l.code)}</script>`).join('\n')}
+<style>
+body { font-family: ${input.theme.font}; margin: 1.5em auto; max-width: 1100px; padding: 0 1em; color: #222; }
+h1 { font-size: 1.5em; margin-bottom: 0.2em; }
+h2 { font-size: 1.15em; margin: 0 0 0.4em; font-weight: 600; }
+h3 { font-size: 1.05em; margin: 1em 0 0.3em; }
+h3 small { font-weight: normal; color: #666; }
+h4 { font-size: 0.95em; margin: 0.6em 0 0.2em; font-weight: 600; }
+table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; }
+th, td { padding: 0.25em 0.6em; border-bottom: 1px solid #ddd; text-align: right; white-space: nowrap; }
+th:first-child, td:first-child, td:nth-child(2), td:nth-child(3), td:nth-child(6), td:nth-child(9) { text-align: left; }
+.swatch { display: inline-block; width: 0.8em; height: 0.8em; margin-right: 0.4em; border-radius: 2px; vertical-align: baseline; background: #999; }
+${swatches}
+.bad { color: #b00020; font-weight: 600; }
+.warn { color: #8a5300; }
+.decision, .collapse { margin-left: 1em; font-size: 0.9em; }
+.evidence { columns: 2; font-size: 0.9em; }
+pre { max-height: 20em; overflow: auto; background: #f6f6f6; padding: 0.5em; font-size: 0.8em; }
+.figure { margin: 2em 0; }
+figcaption { font-size: 0.85em; color: #444; }
+figcaption p { margin: 0.2em 0; }
+.links a { color: #0060a0; }
+</style>
+</head>
+<body data-figures="${input.figures.length}">
+<header><h1>${escapeHtml(input.title)}</h1>
+<p>${s.runs.length} run(s)${s.sweeps.length ? `, ${s.sweeps.length} sweep(s)` : ''}; ${input.figures.length} figure(s); theme ${input.theme.name}.</p></header>
+<section id="summary">
+<h2>Runs</h2>
+${runsTable(s.runs)}
+${s.sweeps.length ? `<h2>Sweeps</h2><table><thead><tr><th>sweep</th><th>grid</th><th>completed</th><th>folder</th></tr></thead><tbody>${s.sweeps.map((w) => `<tr><td>${escapeHtml(w.key)}</td><td>${escapeHtml(w.gridKeys.join(' × '))}</td><td>${w.completed} / ${w.points}</td><td>${escapeHtml(w.dir)}</td></tr>`).join('')}</tbody></table>` : ''}
+${s.runs.map(runDetails).join('\n')}
+${s.warnings.length ? `<h3>Missing data</h3><ul>${s.warnings.map((w) => `<li class="warn">${escapeHtml(w)}</li>`).join('')}</ul>` : ''}
+</section>
+<section id="figures">
+${input.figures.map(figureBlock).join('\n')}
+</section>
+${input.skipped.length ? `<section id="skipped"><h2>Figures not drawn</h2><ul>${input.skipped.map((k) => `<li><b>${escapeHtml(k.title)}</b>: ${escapeHtml(k.reason)}</li>`).join('')}</ul></section>` : ''}
+<script type="application/json" id="specs">${jsonInScript(JSON.stringify(specs))}</script>
+<script>
+(function () {
+  var specs = JSON.parse(document.getElementById('specs').textContent);
+  var ids = Object.keys(specs);
+  Promise.all(ids.map(function (id) {
+    return vegaEmbed('#vis-' + id, specs[id], { renderer: 'svg', actions: { export: true, source: true, compiled: false, editor: false } });
+  })).then(function (results) {
+    document.body.dataset.rendered = String(results.length);
+  }).catch(function (e) {
+    document.body.dataset.renderError = String(e && e.message || e);
+    console.error(e);
+  });
+})();
+</script>
+</body>
+</html>
+`;
+}
