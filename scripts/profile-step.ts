@@ -7,9 +7,11 @@
  * profiler) and inference embeddings per second.
  *
  *   node --import tsx scripts/profile-step.ts [--backend wasm] [--threads 1] [--batch 64,16]
- *       [--steps 10] [--kernels all|stock] [--top 20] [--no-profile]
+ *       [--steps 10] [--kernels all|stock] [--top 20] [--no-profile] [--clock wall|cpu]
  *
  * --kernels stock keeps wasm's stock kernels and adds only the missing Conv2DBackpropFilter.
+ * --clock cpu times with the process's CPU time instead of the wall clock: steadier on a shared
+ * machine, but it adds up all threads, so it shows work rather than speed-up.
  */
 import { loadavg } from 'node:os';
 import { initBackend, shutdownBackend, type BackendChoice } from '../src/backend/init-backend.js';
@@ -24,6 +26,14 @@ const flag = (name: string, dflt: string): string => {
   return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
 };
 const has = (name: string): boolean => args.includes(`--${name}`);
+
+const cpuClock = flag('clock', 'wall') === 'cpu';
+/** Milliseconds on the chosen clock. */
+function now(): number {
+  if (!cpuClock) return performance.now();
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
 
 interface Model {
   variables: tf.Variable[];
@@ -82,6 +92,7 @@ async function main(): Promise<void> {
   }
   const rng = new Rng(1);
   const model = await makeModel(rng.fork());
+  console.log(`clock: ${cpuClock ? 'process CPU time (all threads)' : 'wall'}`);
   console.log(`backend ${info.name}, ${info.threads} thread(s), kernels: ${stock ? 'stock + Conv2DBackpropFilter' : info.customKernels.join(', ') || 'stock'}; model ${model.source}`);
   if (info.notes.length > 0) console.log(`notes: ${info.notes.join('; ')}`);
   console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
@@ -101,14 +112,22 @@ async function main(): Promise<void> {
     const before = tf.memory().numTensors;
     const times: number[] = [];
     for (let i = 0; i < steps; i++) {
-      const t0 = performance.now();
+      const t0 = now();
       step();
-      times.push(performance.now() - t0);
+      times.push(now() - t0);
     }
     const leaked = tf.memory().numTensors - before;
 
     if (!has('no-profile')) {
       tf.env().set('CHECK_COMPUTATION_FOR_ERRORS', false);
+      if (cpuClock) {
+        // The profiler asks the backend to time each kernel; time on the CPU clock instead.
+        (tf.backend() as unknown as { time(f: () => void): Promise<{ kernelMs: number }> }).time = (f) => {
+          const t0 = now();
+          f();
+          return Promise.resolve({ kernelMs: now() - t0 });
+        };
+      }
       const prof = await tf.profile(() => {
         step();
         return [];
@@ -136,11 +155,11 @@ async function main(): Promise<void> {
     // Inference: embeddings per second at this batch size, no tape.
     const inferTimes: number[] = [];
     for (let i = 0; i < steps + 2; i++) {
-      const t0 = performance.now();
+      const t0 = now();
       const e = tf.tidy(() => model.apply(x));
       e.dataSync();
       e.dispose();
-      if (i >= 2) inferTimes.push(performance.now() - t0);
+      if (i >= 2) inferTimes.push(now() - t0);
     }
     const perSecond = (1000 * batch) / median(inferTimes);
     summary.push(

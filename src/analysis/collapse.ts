@@ -25,7 +25,11 @@ export const COLLAPSE_THRESHOLDS = {
   recallFraction: 0.5,
 } as const;
 
+export type CollapseThresholds = { [K in keyof typeof COLLAPSE_THRESHOLDS]: number };
+
 export type CollapseKind = 'memory-loss-explosion' | 'drift-near-max' | 'recall-drop';
+// Orders signals of one iteration, so the list does not depend on which stream was fed first.
+const KIND_ORDER: readonly CollapseKind[] = ['memory-loss-explosion', 'drift-near-max', 'recall-drop'];
 
 export interface CollapseSignal {
   kind: CollapseKind;
@@ -43,7 +47,7 @@ export type EvalLike = Pick<EvalRow, 'iteration' | 'recall_at_1'>;
 export interface CollapseOptions {
   /** Enables the absolute memory-loss bound (memoryLossPerPair). */
   batchSize?: number;
-  thresholds?: Partial<typeof COLLAPSE_THRESHOLDS>;
+  thresholds?: Partial<CollapseThresholds>;
 }
 
 /**
@@ -62,7 +66,7 @@ export interface CollapseOptions {
  *   start (skipped when there is none or it is 0).
  */
 export class CollapseMonitor {
-  readonly thresholds: typeof COLLAPSE_THRESHOLDS;
+  readonly thresholds: CollapseThresholds;
   private start: number | null;
   private readonly lossWindow: number[] = [];
   private lossReference: number | null = null;
@@ -80,7 +84,7 @@ export class CollapseMonitor {
   }
 
   get signals(): CollapseSignal[] {
-    return [...this.found.values()].sort((a, b) => a.iteration - b.iteration);
+    return [...this.found.values()].sort((a, b) => a.iteration - b.iteration || KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
   }
 
   get collapsed(): boolean {
@@ -117,8 +121,9 @@ export class CollapseMonitor {
   }
 
   observeEval(row: EvalLike): CollapseSignal | null {
-    if (this.start === null || !Number.isFinite(row.recall_at_1)) return null;
-    if (row.iteration <= this.start) {
+    if (!Number.isFinite(row.recall_at_1)) return null;
+    // Before a start is known, every evaluation may still turn out to be the reference.
+    if (this.start === null || row.iteration <= this.start) {
       this.recallReference = row.recall_at_1;
       return null;
     }

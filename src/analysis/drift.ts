@@ -56,8 +56,8 @@ export const DEFAULT_CACHE_SNAPSHOTS = 4;
  *
  * Memory is bounded by `cacheSnapshots` snapshots whatever the run's length. Pairs are visited in
  * order of t, so the whole sequence of snapshot reads is known up front: on a miss with a full cache
- * the cached snapshot whose next use is farthest away is evicted (Belady's rule, the fewest reads
- * any cache of that size can do), and a snapshot with no later use is dropped at once. Small gaps
+ * the cached snapshot whose next use is farthest away is evicted (Belady's rule, optimal for a
+ * known sequence), and a snapshot with no later use is dropped at once. Small gaps
  * (the companion snapshots of a schedule) then cost no second read; a large gap costs about one.
  */
 export function computeDrift(reader: SnapshotReader, gaps: readonly number[], opts: DriftOptions = {}): DriftResult {

@@ -18,28 +18,29 @@ export interface KMeansResult {
   converged: boolean;
 }
 
-export const KMEANS_DEFAULT_ITERATIONS = 20;
+/** "A few" Lloyd iterations: NMI is stable by then, and each costs an n x k score matrix. */
+export const KMEANS_DEFAULT_ITERATIONS = 10;
 
 // Bounds the n x k score matrix held at once (floats).
 const SCORE_CHUNK_ELEMENTS = 8_000_000;
 
 /**
  * k-means with k-means++ seeding (Arthur & Vassilvitskii 2007) drawn from `rng`, then Lloyd
- * iterations. Assignment runs on the tf backend (one flag-free matMul per chunk); seeding and
- * centroid updates are O(n*d) JS loops per step. An empty cluster keeps its previous centroid.
+ * iterations. Distances run on the tf backend (flag-free matMuls); centroid updates are an
+ * O(n*d) JS loop per iteration. An empty cluster keeps its previous centroid.
  * Distance ties go to the lower centroid index.
  */
 export function kMeans(data: Float32Array, dim: number, opts: KMeansOptions): KMeansResult {
   const n = checkMatrix(data, dim);
   const k = opts.k;
   if (!Number.isInteger(k) || k < 1 || k > n) throw new UserError(analysisMessages.badClusterCount(k, n));
-  const maxIterations = opts.maxIterations ?? KMEANS_DEFAULT_ITERATIONS;
-  const centroids = seedPlusPlus(data, n, dim, k, opts.rng);
+  const maxIterations = Math.max(1, opts.maxIterations ?? KMEANS_DEFAULT_ITERATIONS);
   const assignments = new Int32Array(n).fill(-1);
   let iterations = 0;
   let converged = false;
   const x = tf.tensor2d(data, [n, dim]);
   try {
+    const centroids = seedPlusPlus(data, n, dim, k, opts.rng);
     while (iterations < maxIterations) {
       const next = assign(x, n, dim, centroids, k);
       iterations++;
@@ -52,10 +53,10 @@ export function kMeans(data: Float32Array, dim: number, opts: KMeansOptions): KM
         break;
       }
     }
+    return { assignments, centroids, iterations, converged };
   } finally {
     x.dispose();
   }
-  return { assignments, centroids, iterations, converged };
 }
 
 function checkMatrix(data: Float32Array, dim: number): number {
@@ -65,23 +66,30 @@ function checkMatrix(data: Float32Array, dim: number): number {
   return data.length / dim;
 }
 
+/**
+ * k-means++ seeding: k sequential O(n*d) distance passes. A JS loop here costs about the same CPU
+ * as a backend matVec per centre (measured on wasm: the matVec is memory-bound and pays kernel
+ * overhead), so the loop stays in JS. For thousands of classes this pass dominates NMI's time.
+ */
 function seedPlusPlus(data: Float32Array, n: number, dim: number, k: number, rng: Rng): Float32Array {
   const c = new Float32Array(k * dim);
   const d2 = new Float64Array(n).fill(Infinity);
   let pick = rng.int(n);
   for (let j = 0; j < k; j++) {
-    c.set(data.subarray(pick * dim, pick * dim + dim), j * dim);
+    const off = pick * dim;
+    c.set(data.subarray(off, off + dim), j * dim);
+    if (j === k - 1) break;
     let total = 0;
     for (let i = 0; i < n; i++) {
+      const base = i * dim;
       let s = 0;
       for (let t = 0; t < dim; t++) {
-        const diff = data[i * dim + t] - c[j * dim + t];
+        const diff = data[base + t] - data[off + t];
         s += diff * diff;
       }
       if (s < d2[i]) d2[i] = s;
       total += d2[i];
     }
-    if (j === k - 1) break;
     // D^2 sampling; when every point coincides with a centre, fall back to a uniform pick.
     if (total > 0) {
       let u = rng.next() * total;

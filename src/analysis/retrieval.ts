@@ -13,7 +13,7 @@ export interface RetrievalOptions {
   mapAtR?: boolean;
   /** Seeds k-means++; default new Rng(0), so results are reproducible. */
   rng?: Rng;
-  /** Lloyd iterations of the NMI k-means; default 20 (stops earlier on convergence). */
+  /** Lloyd iterations of the NMI k-means; default 10 (stops earlier on convergence). */
   kMeansIterations?: number;
   /** Upper bound on similarity-matrix floats held at once; default 8e6 (32 MB). */
   chunkElements?: number;

@@ -10,8 +10,8 @@ import os from 'node:os';
 import { UserError } from '../errors.js';
 import { backendMessages as msg } from '../messages/backend.js';
 import { tf } from './tf.js';
-import { registeredWasmKernels, registerWasmKernels } from './wasm-kernels/register.js';
-import { prepareWasmThreads, stopWasmThreads, TESTED_WASM_VERSION, unrefWasmThreads } from './wasm-threads.js';
+import { registeredWasmKernels, registerWasmKernels, unregisterWasmKernels } from './wasm-kernels/register.js';
+import { prepareWasmThreads, stopWasmThreads, takeThreadFailure, TESTED_WASM_VERSION, unrefWasmThreads } from './wasm-threads.js';
 
 export type BackendChoice = 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'];
@@ -110,13 +110,13 @@ async function tryWasm(threads: number, customKernels: boolean, notes: string[],
   } catch (e) {
     throw new AttemptFailed(isNotInstalled(e, WASM_PACKAGE) ? msg.notInstalled(WASM_PACKAGE) : msg.failedToLoad(WASM_PACKAGE, firstLine(e)));
   }
-  if (customKernels) registerWasmKernels();
   if (threads > 1) {
     const version = wasmPackageVersion();
     if (version !== TESTED_WASM_VERSION) notes.push(msg.threadsUntested(version, TESTED_WASM_VERSION));
     try {
       await startThreaded(wasm, threads);
       attempts.push({ backend: `wasm (${threads} threads)`, ok: true });
+      if (customKernels) registerWasmKernels();
       return wasm.getThreadsCount();
     } catch (e) {
       const detail = e instanceof AttemptFailed ? e.message : firstLine(e);
@@ -129,6 +129,7 @@ async function tryWasm(threads: number, customKernels: boolean, notes: string[],
   wasm.setThreadsCount(1);
   await activate('wasm');
   attempts.push({ backend: 'wasm', ok: true });
+  if (customKernels) registerWasmKernels();
   return 1;
 }
 
@@ -141,6 +142,9 @@ async function startThreaded(wasm: typeof import('@tensorflow/tfjs-backend-wasm'
       timer = setTimeout(() => reject(new AttemptFailed(msg.threadsTimeout(THREAD_START_TIMEOUT_S))), THREAD_START_TIMEOUT_S * 1000);
     });
     await Promise.race([activate('wasm'), timeout]);
+  } catch (e) {
+    const why = takeThreadFailure();
+    throw why === null ? e : new AttemptFailed(why);
   } finally {
     clearTimeout(timer);
     undo();
@@ -148,8 +152,12 @@ async function startThreaded(wasm: typeof import('@tensorflow/tfjs-backend-wasm'
   unrefWasmThreads();
 }
 
-/** Drops the wasm backend instance (terminating its threads) but keeps it registered. */
+/**
+ * Drops the wasm backend instance (terminating its threads) but keeps it registered. Stock
+ * kernels go back first: a new instance runs the setup of the kernels registered at that time.
+ */
 async function resetWasm(): Promise<void> {
+  unregisterWasmKernels();
   const factory = tf.findBackendFactory('wasm');
   if (factory !== null) {
     tf.removeBackend('wasm');

@@ -10,13 +10,15 @@
  * - WASM_HAS_MULTITHREAD_SUPPORT is forced on, and os.cpus() reports at least twice the wanted
  *   thread count (tfjs caps its pool at half the logical cores).
  * Afterwards every worker is unref'd so Node can exit by itself; stopWasmThreads() terminates them.
+ * Workers start lazily (see LazyWorker), so only threads - 1 threads ever run.
  * Fragile by nature: tied to the tfjs-backend-wasm bundle of TESTED_WASM_VERSION.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { Worker as NodeWorker, type WorkerOptions } from 'node:worker_threads';
+import { EventEmitter } from 'node:events';
+import { Worker as NodeWorker } from 'node:worker_threads';
 import { tf } from './tf.js';
 
 export const TESTED_WASM_VERSION = '4.22.0';
@@ -39,20 +41,38 @@ interface CapturedFiles {
   factory?: string;
 }
 
-interface WorkerLike {
-  unref(): void;
-  terminate(): Promise<number> | void;
-}
-
 /** Live state while threads are in use (one wasm backend per process). */
 const state = {
   files: {} as CapturedFiles,
-  workers: new Set<NodeWorker>(),
+  workers: new Set<LazyWorker>(),
   restoreWorker: null as (() => void) | null,
+  /** why the shims failed, in words; tfjs itself only reports "initialization failed" */
+  failure: null as string | null,
+  /** whether prepareWasmThreads forced the multithread flag (the flag exists once wasm is imported) */
+  flagForced: false,
 };
 
+/** The reason the last threaded start failed inside the shims, if it did (and forgets it). */
+export function takeThreadFailure(): string | null {
+  const f = state.failure;
+  state.failure = null;
+  return f;
+}
+
+function fail(what: string, e: unknown): never {
+  state.failure = `${what}: ${e instanceof Error ? e.message : String(e)}`;
+  throw e;
+}
+
+let fileDir: string | null = null;
+
+/** Where the worker files are written (default: the OS temporary folder); before initBackend. */
+export function setWasmThreadFileDir(dir: string | null): void {
+  fileDir = dir;
+}
+
 function cacheDir(): string {
-  return join(os.tmpdir(), `xbm-drift-tfjs-wasm-${TESTED_WASM_VERSION}`);
+  return fileDir ?? join(os.tmpdir(), `xbm-drift-tfjs-wasm-${TESTED_WASM_VERSION}`);
 }
 
 /**
@@ -77,27 +97,74 @@ function blobText(parts: unknown): string | null {
   return (parts as string[]).join('');
 }
 
-/** A Worker that Emscripten's pthread code can use in Node: blob: URLs become real files. */
-class FileWorker extends NodeWorker {
-  constructor(url: string | URL, options?: WorkerOptions) {
-    const href = String(url);
-    if (href.startsWith('blob:')) {
-      if (state.files.worker === undefined) throw new Error('the wasm pthread worker script was not captured');
-      super(state.files.worker, options);
-    } else {
-      super(url, options);
-    }
+/**
+ * The Worker Emscripten's pthread code gets. It pre-spawns a pool of 8 and waits until each has
+ * loaded the module, though XNNPACK uses only threads - 1 of them: so a worker answers "loaded"
+ * at once and starts a real thread (from the files written above) only when it is given work.
+ * That saves ~10 MB and part of the start-up per unused worker.
+ */
+class LazyWorker extends EventEmitter {
+  private real: NodeWorker | null = null;
+  private load: unknown = null;
+  private referenced = true;
+  private swallowLoaded = false;
+
+  constructor(url: string | URL) {
+    super();
+    if (!String(url).startsWith('blob:')) throw new Error(`unexpected wasm worker script ${String(url)}`);
+    if (state.files.worker === undefined) throw new Error('the wasm pthread worker script was not captured');
     state.workers.add(this);
-    this.once('exit', () => state.workers.delete(this));
   }
 
-  override postMessage(message: unknown, transfer?: readonly any[]): void {
+  postMessage(message: unknown, transfer?: readonly Transferable[]): void {
     const msg = message as { cmd?: string; urlOrBlob?: unknown } | null;
-    if (msg !== null && typeof msg === 'object' && msg.cmd === 'load' && typeof msg.urlOrBlob !== 'string') {
+    if (this.real === null && msg !== null && typeof msg === 'object' && msg.cmd === 'load') {
       if (state.files.factory === undefined) throw new Error('the threaded wasm module factory was not captured');
-      message = { ...msg, urlOrBlob: state.files.factory };
+      this.load = { ...msg, urlOrBlob: state.files.factory };
+      setImmediate(() => this.emit('message', { cmd: 'loaded' }));
+      return;
     }
-    super.postMessage(message, transfer as any);
+    this.start().postMessage(message, transfer as any);
+  }
+
+  private start(): NodeWorker {
+    if (this.real !== null) return this.real;
+    const real = new NodeWorker(state.files.worker!);
+    real.on('message', (data: { cmd?: string } | null) => {
+      // Emscripten saw "loaded" already, from us.
+      if (this.swallowLoaded && data !== null && typeof data === 'object' && data.cmd === 'loaded') {
+        this.swallowLoaded = false;
+        return;
+      }
+      this.emit('message', data);
+    });
+    real.on('error', (e) => this.emit('error', e));
+    real.on('exit', () => state.workers.delete(this));
+    if (!this.referenced) real.unref();
+    this.swallowLoaded = true;
+    real.postMessage(this.load);
+    this.real = real;
+    return real;
+  }
+
+  ref(): void {
+    this.referenced = true;
+    this.real?.ref();
+  }
+
+  unref(): void {
+    this.referenced = false;
+    this.real?.unref();
+  }
+
+  async terminate(): Promise<number> {
+    state.workers.delete(this);
+    return this.real === null ? 0 : this.real.terminate();
+  }
+
+  /** Threads actually started (for tests and BackendInfo). */
+  get started(): boolean {
+    return this.real !== null;
   }
 }
 
@@ -120,8 +187,12 @@ export function prepareWasmThreads(threads: number): () => void {
       if (text === null) return;
       texts.set(this, text);
       if (text.startsWith(FACTORY_PREFIX)) {
-        state.files.factory = writeOnce('tfjs-wasm-factory', '.js', text, (path) =>
-          FACTORY_PRELUDE.replace('__XBM_FACTORY_PATH__', JSON.stringify(path)) + text + '\n');
+        try {
+          state.files.factory = writeOnce('tfjs-wasm-factory', '.js', text, (path) =>
+            FACTORY_PRELUDE.replace('__XBM_FACTORY_PATH__', JSON.stringify(path)) + text + '\n');
+        } catch (e) {
+          fail(`cannot write the wasm thread files to ${cacheDir()}`, e);
+        }
       }
     }
   }
@@ -129,7 +200,11 @@ export function prepareWasmThreads(threads: number): () => void {
   URL.createObjectURL = (obj: Blob | MediaSource): string => {
     const text = obj instanceof OriginalBlob ? texts.get(obj as Blob) : undefined;
     if (text !== undefined && !text.startsWith(FACTORY_PREFIX) && state.files.worker === undefined) {
-      state.files.worker = writeOnce('tfjs-wasm-worker', '.cjs', text);
+      try {
+        state.files.worker = writeOnce('tfjs-wasm-worker', '.cjs', text);
+      } catch (e) {
+        fail(`cannot write the wasm thread files to ${cacheDir()}`, e);
+      }
     }
     return originalCreateObjectURL.call(URL, obj as Blob);
   };
@@ -144,7 +219,7 @@ export function prepareWasmThreads(threads: number): () => void {
   const hadWorker = Object.getOwnPropertyDescriptor(g, 'Worker');
   Object.defineProperty(g, 'Worker', {
     configurable: true,
-    get: () => FileWorker,
+    get: () => LazyWorker,
     set: () => {},
   });
   state.restoreWorker = () => {
@@ -153,20 +228,27 @@ export function prepareWasmThreads(threads: number): () => void {
   };
 
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+  state.flagForced = true;
+  // A failed start is reported in BackendInfo; keep tfjs from also printing its stack trace.
+  const prod = tf.env().getBool('PROD');
+  tf.env().set('PROD', true);
+  state.failure = null;
   return () => {
     globalThis.Blob = OriginalBlob;
     URL.createObjectURL = originalCreateObjectURL;
     os.cpus = originalCpus;
+    tf.env().set('PROD', prod);
   };
 }
 
 /** Lets Node exit while the pthread workers idle (they wait on atomics, never on the event loop). */
 export function unrefWasmThreads(): void {
-  for (const w of state.workers) (w as unknown as WorkerLike).unref();
+  for (const w of state.workers) w.unref();
 }
 
-export function wasmWorkerCount(): number {
-  return state.workers.size;
+/** Worker threads actually running for the wasm backend. */
+export function wasmThreadsStarted(): number {
+  return [...state.workers].filter((w) => w.started).length;
 }
 
 /** Terminates every pthread worker and removes the global Worker shim. */
@@ -176,5 +258,6 @@ export async function stopWasmThreads(): Promise<void> {
   await Promise.allSettled(pending);
   state.restoreWorker?.();
   state.restoreWorker = null;
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  if (state.flagForced) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  state.flagForced = false;
 }

@@ -2,7 +2,8 @@ import type { CommandModule } from 'yargs';
 import { join } from 'node:path';
 import { runDemo } from '../demo/demo.js';
 import { formatDemoSummary } from '../demo/summary.js';
-import { writeReport } from '../report/write-report.js';
+import { buildReport } from '../report/build-report.js';
+import { renderReport } from '../report/render-report.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { withInterrupt } from './train.js';
 import { formatDuration } from '../train/progress.js';
@@ -31,7 +32,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
     }));
     const reportDir = join(args.out, 'report');
     log(`4/4 report -> ${reportDir}`);
-    await writeReport([r.baselineDir, r.xbmDir], reportDir, { theme: 'default' });
+    await renderReport(await buildReport([r.baselineDir, r.xbmDir]), reportDir);
     const summary = `${formatDemoSummary({ ...r, reportDir })}\nReport: ${join(reportDir, 'index.html')}\nWall time: ${formatDuration((Date.now() - started) / 1000)}\n`;
     writeFileAtomic(join(args.out, 'summary.md'), summary);
     process.stdout.write('\n' + summary);

@@ -75,8 +75,11 @@ export function inspectRun(runDir: string): string[] {
   let bytes = 0;
   const normalized = new Set<boolean>();
   const runIds = new Set<string>();
+  let buffer: Buffer | undefined; // read into again: only scalars are kept from each snapshot
   for (const t of iters) {
-    const s = reader.at(t);
+    const r = reader.read(t, buffer);
+    buffer = r.buffer;
+    const s = r.snapshot;
     normalized.add(s.normalized);
     runIds.add(s.runId);
     bytes += statSync(reader.path(t)).size;

@@ -5,12 +5,13 @@ import { trainCommand } from './train.js';
 import { evalCommand } from './eval.js';
 import { driftCommand } from './drift.js';
 import { inspectCommand } from './inspect.js';
+import { demoCommand } from './demo.js';
 
 /**
  * The xbm-drift CLI: one yargs command module per verb (src/cli/<verb>.ts). A handler turns flags
  * into a validated config and calls the library; user errors become one line and exit code 2.
  */
-const commands: CommandModule<any, any>[] = [trainCommand, evalCommand, driftCommand, inspectCommand];
+const commands: CommandModule<any, any>[] = [demoCommand, trainCommand, evalCommand, driftCommand, inspectCommand];
 
 export function buildCli(argv: string[]) {
   let cli = yargs(argv)
@@ -22,10 +23,10 @@ export function buildCli(argv: string[]) {
     .alias('h', 'help')
     .version(false)
     .wrap(Math.min(110, process.stdout.columns || 110))
-    .middleware((argv, y) => {
+    .middleware((parsed) => {
       // A flag given twice arrives as an array; only options declared as arrays may repeat.
-      const arrays = new Set<string>((y as unknown as { getOptions(): { array: string[] } }).getOptions().array);
-      for (const [key, value] of Object.entries(argv)) {
+      const arrays = new Set<string>((cli as unknown as { getOptions(): { array: string[] } }).getOptions().array);
+      for (const [key, value] of Object.entries(parsed)) {
         if (Array.isArray(value) && key !== '_' && !arrays.has(key) && !key.includes('-')) {
           throw new UserError(cliMessages.repeatedFlag(key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)));
         }

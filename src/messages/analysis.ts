@@ -1,11 +1,11 @@
 /** User-facing texts of src/analysis (retrieval, warm-up, collapse) and the warmup command. */
 
-/** Short, stable number formatting for messages: 4 significant digits, exponent when tiny or huge. */
+/** Short, stable number formatting for messages: 5 significant digits, exponent when tiny or huge. */
 export function formatNumber(x: number): string {
   if (!Number.isFinite(x)) return String(x);
   if (x === 0) return '0';
   const a = Math.abs(x);
-  return a >= 1e5 || a < 1e-3 ? x.toExponential(3).replace(/\.?0+e/, 'e') : String(Number(x.toPrecision(4)));
+  return a >= 1e5 || a < 1e-3 ? x.toExponential(3).replace(/\.?0+e/, 'e') : String(Number(x.toPrecision(5)));
 }
 const fmt = formatNumber;
 
@@ -88,8 +88,8 @@ export const analysisMessages = {
   fixedReason: (start: number, gapText: string, at: { iteration: number; drift: number } | null, driftThreshold: number) =>
     `XBM starts at the fixed iteration ${start}, as configured; ` +
     (at === null
-      ? `no drift ${gapText} was measured up to it.`
-      : `${gapText} was ${fmt(at.drift)} at iteration ${at.iteration}, ${fmt(at.drift / driftThreshold)}x the margin-derived threshold ${fmt(driftThreshold)}.`),
+      ? `no drift ${gapText} was measured before it.`
+      : `${gapText} was ${fmt(at.drift)} at iteration ${at.iteration}, the last snapshot before it, ${fmt(at.drift / driftThreshold)}x the margin-derived threshold ${fmt(driftThreshold)}.`),
 
   // guard
   guardOutOfRange: (key: string, value: number, range: string) => `The XBM guard ${key} must be ${range}, got ${value}.`,
@@ -134,7 +134,7 @@ export const analysisMessages = {
     `policy: ${policy} (${Object.entries(parameters).map(([k, v]) => `${k}=${typeof v === 'number' ? fmt(v) : v}`).join(', ')})`,
   outSpan: (m: number, b: number, span: number, gap: number, used: readonly number[]) =>
     `memory span: S = ceil(${m} / ${b}) = ${span} iterations; drift needed at gap ${gap}` +
-    (used.length > 0 ? `, read at measured gap ${list(used)}` : ''),
+    (used.some((g) => g !== gap) ? `, read at measured gap ${list(used)}` : ''),
   outThreshold: (threshold: number | null, derivation: string) =>
     threshold === null ? `threshold: ${derivation}` : `threshold: ${fmt(threshold)}: ${derivation}`,
   outDriftThreshold: (derivation: string) => `drift threshold for comparison: ${derivation}`,

@@ -35,6 +35,7 @@ export const reportMessages = {
   badGrid: (spec: string) => `--grid "${spec}" is not key=v1,v2,...: write for example --grid batch=16,32,64.`,
   duplicateGridKey: (key: string) => `--grid ${key} is given twice: list all its values in one --grid ${key}=...`,
   noGrid: 'Give at least one --grid key=v1,v2,... for the sweep.',
+  badIters: (iters: unknown) => `--iters must be a whole number >= 1, got ${String(iters)}.`,
   badJobs: (jobs: unknown) => `--jobs must be a whole number >= 1, got ${String(jobs)}.`,
   reservedTrainFlag: (flag: string) => `${flag} after -- is set by the sweep itself for each point: remove it.`,
   sweepMismatch: (dir: string) =>

@@ -92,7 +92,7 @@ for (const cfg of ALL) {
     // The trainer's pattern: stats kept out of variableGrads' scope, read after the step.
     let stats: ReturnType<typeof loss.compute>['stats'] | undefined;
     const { value, grads } = tf.variableGrads(() => {
-      const e = tf.matMul(x, w as tf.Tensor2D);
+      const e = tf.matMul(x, w) as tf.Tensor2D;
       const out = loss.compute(e, l, e, l, diag);
       stats = { positive: tf.keep(out.stats.positive), negative: tf.keep(out.stats.negative), active: tf.keep(out.stats.active) };
       return out.loss;

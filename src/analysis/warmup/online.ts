@@ -75,7 +75,9 @@ export class OnlineWarmup {
   /** Feed one drift row; returns the decision from the snapshot at which the policy fires on. */
   observe(row: DriftRow): WarmupDecision | null {
     if (this.fired) return this.fired;
-    if (row.gap >= this.gap && row.iteration > this.lastIteration) {
+    // fixed records only drift from before its start, so the row order at the start cannot matter.
+    const record = this.cfg.kind !== 'fixed' || row.iteration < this.cfg.start;
+    if (record && row.gap >= this.gap && row.iteration > this.lastIteration) {
       this.lastIteration = row.iteration;
       const point = { iteration: row.iteration, gap: row.gap, drift: row.mean };
       this.points.push(point);
@@ -144,7 +146,7 @@ export class OnlineWarmup {
     const cfg = this.cfg;
     const gapText = msg.gapText(this.gap, this.span, e.gapsUsed);
     if (cfg.kind === 'fixed') {
-      const at = [...this.points].reverse().find((p) => p.iteration <= cfg.start) ?? null;
+      const at = this.points.at(-1) ?? null;
       return msg.fixedReason(cfg.start, gapText, at, e.driftThreshold);
     }
     const s = e.shortfall;

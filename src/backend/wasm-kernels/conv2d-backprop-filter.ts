@@ -5,15 +5,18 @@
  * [ci, b, h, w] (for stride 1 and same-size output one shifted block copy per row), and the
  * product is one flag-free matMul, which runs on XNNPACK. The earlier recipe (a dilated forward
  * Conv2D over transposed x and dy) was 1.5-10x slower: XNNPACK handles a 9-row, 100k-deep
- * product badly. Large batches are split so colT stays under MAX_COL_ELEMENTS.
+ * product badly. Large batches are split to bound colT's size.
  */
 import { tf } from '../tf.js';
 import { free, heapF32, pair, reshapeInfo, runStock, transposeInfo, type TensorInfo, type WasmBackend } from './kernel-utils.js';
 
 type Args = { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs: tf.NamedAttrMap };
 
-/** 64 MB of float32: the im2col buffer of the reference embedder at batch 64 is 29 MB. */
-const MAX_COL_ELEMENTS = 16 * 1024 * 1024;
+/**
+ * Largest im2col buffer, in float32 elements (64 MB; the reference embedder's at batch 64 is
+ * 29 MB); larger batches are split. Mutable so tests can exercise the split.
+ */
+export const conv2dBackpropFilterLimits = { maxColElements: 16 * 1024 * 1024 };
 
 interface Geometry {
   kh: number; kw: number; ci: number;
@@ -36,7 +39,7 @@ export function conv2dBackpropFilterWasm(args: Args): TensorInfo {
   const g: Geometry = { kh, kw, ci, h, w, ho, wo, sh, sw, top: info.padInfo.top, left: info.padInfo.left };
   const rows = kh * kw * ci;
   const perImage = ho * wo;
-  const chunk = Math.max(1, Math.min(b, Math.floor(MAX_COL_ELEMENTS / (rows * perImage))));
+  const chunk = Math.max(1, Math.min(b, Math.floor(conv2dBackpropFilterLimits.maxColElements / (rows * perImage))));
 
   // [ci, b, h, w]: each (channel, image) plane contiguous. With one channel this is a reshape.
   const xT = ci === 1 ? reshapeInfo(backend, x, [1, b, h, w]) : transposeInfo(backend, x, [3, 0, 1, 2]);

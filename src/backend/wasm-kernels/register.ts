@@ -37,9 +37,11 @@ const installed = new Set<WasmKernelName>();
 
 /**
  * Registers this project's wasm kernels (all by default) for backend 'wasm', replacing stock ones.
- * Idempotent. Works before or after the wasm backend is initialised (no setup function needed).
+ * Idempotent. Call it after the wasm backend is initialised: the stock kernels it falls back on
+ * are set up at initialisation, which skips kernels that are not registered then.
  */
 export function registerWasmKernels(names: readonly WasmKernelName[] = WASM_KERNEL_NAMES): WasmKernelName[] {
+  if (tf.engine().registry.wasm === undefined) throw new Error('registerWasmKernels: initialise the wasm backend first');
   for (const name of names) {
     if (installed.has(name)) continue;
     if (rememberStockKernel(name) !== undefined) tf.unregisterKernel(name, 'wasm');

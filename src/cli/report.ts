@@ -1,0 +1,70 @@
+import { join } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { UserError } from '../errors.js';
+import { reportMessages } from '../messages/report.js';
+import { buildReport } from '../report/build-report.js';
+import { folderKind } from '../report/load-run.js';
+import { renderReport, type RenderResult } from '../report/render-report.js';
+import { THEME_NAMES } from '../report/theme.js';
+import type { Report, ThemeName } from '../report/types.js';
+
+export interface ReportArgs {
+  inputs: string[];
+  out?: string;
+  theme: ThemeName;
+  force: boolean;
+  smooth: number;
+}
+
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const stdio: CliIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+/** Where the report goes: --out, else `<run>/report` (or `<sweep>/report`) for a single input. */
+export function reportOutDir(inputs: readonly string[], out: string | undefined): string {
+  if (out) return out;
+  if (inputs.length === 1) return join(inputs[0], 'report');
+  throw new UserError(reportMessages.outRequired);
+}
+
+/** The report verb without yargs: build, render, then say what was written and what is missing. */
+export async function reportMain(a: ReportArgs, io: CliIo = stdio): Promise<{ report: Report; result: RenderResult }> {
+  const inputs = a.inputs.map(String);
+  for (const dir of inputs) {
+    const kind = folderKind(dir);
+    if (kind === 'missing') throw new UserError(reportMessages.notFound(dir));
+    if (kind === 'other') throw new UserError(reportMessages.notRunOrSweep(dir));
+  }
+  const out = reportOutDir(inputs, a.out);
+  if (!Number.isInteger(a.smooth) || a.smooth < 0) throw new UserError(reportMessages.badSmooth(a.smooth));
+  const report = await buildReport(inputs, { theme: a.theme, force: a.force, smooth: a.smooth });
+  const result = await renderReport(report, out, { theme: a.theme });
+  for (const w of report.summary.warnings) io.err(`warning: ${w}`);
+  for (const w of result.warnings) io.err(`warning: vega: ${w}`);
+  const skipped = report.skipped.map((s) => s.id);
+  io.out(`report: ${result.index} (${result.figures.length} figures${skipped.length ? `; not drawn: ${skipped.join(', ')}` : ''})`);
+  return { report, result };
+}
+
+export const reportCommand: CommandModule<object, ReportArgs> = {
+  command: 'report <inputs..>',
+  describe: 'Render figures (SVG, PNG, Vega-Lite, CSV) and an offline HTML report from run and sweep folders',
+  builder: (y: Argv<object>) =>
+    y
+      .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'run folders and/or sweep folders' })
+      .option('out', { type: 'string', describe: 'report folder (default: <input>/report for a single input)' })
+      .option('theme', { choices: THEME_NAMES, default: 'default' as ThemeName, describe: 'paper: column-width figures, 8 pt fonts, 300 dpi PNGs' })
+      .option('force', { type: 'boolean', default: false, describe: 'compare runs of different datasets' })
+      .option('smooth', { type: 'number', default: 0, describe: 'moving average window (iterations) for the loss curves' })
+      .example('$0 report runs/base runs/xbm --out reports/cmp', 'compare a baseline with an XBM run')
+      .example('$0 report sweeps/batch --theme paper', 'R@1 vs batch size, sized for a paper') as unknown as Argv<ReportArgs>,
+  handler: async (argv) => {
+    await reportMain(argv);
+  },
+};

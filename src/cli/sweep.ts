@@ -1,0 +1,64 @@
+import type { Argv, CommandModule } from 'yargs';
+import { UserError } from '../errors.js';
+import { reportMessages } from '../messages/report.js';
+import { parseGrid } from '../sweep/grid.js';
+import { trainPointRunner, type PointRunner } from '../sweep/point-runner.js';
+import { runSweep, type SweepResult } from '../sweep/run-sweep.js';
+import { sweepPaths } from '../sweep/sweep-files.js';
+import type { CliIo } from './report.js';
+
+export interface SweepArgs {
+  grid: string[];
+  out: string;
+  iters?: number;
+  jobs: number;
+  /** train flags after `--` */
+  '--'?: (string | number)[];
+}
+
+const stdio: CliIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+/** The sweep verb without yargs; the point runner is injectable (tests use a fake trainer). */
+export async function sweepMain(a: SweepArgs, deps: { runPoint?: PointRunner; io?: CliIo } = {}): Promise<SweepResult> {
+  const io = deps.io ?? stdio;
+  const grid = parseGrid(a.grid ?? []);
+  if (a.iters !== undefined && (!Number.isInteger(a.iters) || a.iters < 1)) throw new UserError(reportMessages.badIters(a.iters));
+  const result = await runSweep(
+    { out: a.out, grid, iterations: a.iters, trainFlags: (a['--'] ?? []).map(String), jobs: a.jobs },
+    { runPoint: deps.runPoint ?? trainPointRunner(), log: io.out },
+  );
+  const n = result.sweep.points.length;
+  io.out(
+    `sweep: ${sweepPaths(a.out).csv} (${n} points: ${result.ran.length - result.failed.length} trained, ${result.skipped.length} done earlier, ${result.failed.length} failed)`,
+  );
+  if (result.failed.length > 0) {
+    io.err(reportMessages.sweepFailures(result.failed.length, n));
+    process.exitCode = 1;
+  }
+  return result;
+}
+
+export const sweepCommand: CommandModule<object, SweepArgs> = {
+  command: 'sweep',
+  describe: 'Train every point of a grid of train flags (cartesian product) and tabulate final metrics in sweep.csv',
+  builder: (y: Argv<object>) =>
+    y
+      .parserConfiguration({ 'populate--': true })
+      .option('grid', {
+        type: 'string',
+        array: true,
+        demandOption: true,
+        describe: 'key=v1,v2,... (batch -> --batch-size, memory -> --xbm-size, xbm=off|on -> --xbm-start off|as given, other keys -> --<key>)',
+      })
+      .option('out', { type: 'string', demandOption: true, describe: 'sweep folder: sweep.json, sweep.csv, logs/, one run folder per point' })
+      .option('iters', { alias: 'iterations', type: 'number', describe: 'iterations of every point (train --iterations)' })
+      .option('jobs', { type: 'number', default: 1, describe: 'points trained at the same time' })
+      .example('$0 sweep --grid batch=16,32,64,128 --grid xbm=off,on --iters 1000 --out sweeps/batch -- --xbm-size 3000', 'the paper\'s Figure 1 (left)')
+      .epilogue('Flags after -- go to every `train`. Rerun the same command to resume: completed points are skipped.') as unknown as Argv<SweepArgs>,
+  handler: async (argv) => {
+    await sweepMain(argv);
+  },
+};

@@ -1,0 +1,52 @@
+/**
+ * The library API of xbm-drift: the same pieces the CLI drives. Analysis and report read run
+ * folders only, so they work on runs made anywhere. README "Library API".
+ */
+export { tf } from './backend/tf.js';
+export { initBackend, shutdownBackend, type BackendChoice, type BackendInfo } from './backend/init-backend.js';
+export { UserError, isUserError } from './errors.js';
+export { Rng } from './random.js';
+
+// configuration and training
+export { DEFAULTS, resolveTrainConfig, parseXbmStart, memorySpan, type TrainConfig, type TrainFlags, type XbmStart } from './config/train-config.js';
+export { train, loadRunConfig, type TrainOptions } from './train/trainer.js';
+export type { RunRecord } from './train/run-record.js';
+export { trainStep, type StepResult } from './train/step.js';
+export { snapshotIterations } from './train/snapshot-schedule.js';
+export { learningRateAt } from './train/lr-schedule.js';
+export { evaluateModel } from './train/evaluate.js';
+export { latestCheckpoint, loadWeights } from './train/checkpoint.js';
+
+// data, model, losses, memory
+export { loadDataset, DATASET_NAMES, createSampler, restoreSampler, selectProbe, type Dataset, type Split, type Sampler, type SamplerConfig } from './data/index.js';
+export { createEmbedder, l2Normalize, parameterCount, type Embedder, type EmbedderConfig } from './model/embedder.js';
+export { embedSamples } from './model/embed.js';
+export { createLoss, LOSS_DEFAULTS, cosineSimilarity, ContrastiveLoss, TripletLoss, MultiSimilarityLoss, type PairLoss, type LossConfig, type LossOutput, type PairStats } from './losses/index.js';
+export { CrossBatchMemory, xbmLoss } from './memory/index.js';
+
+// run folders and files
+export { runPaths, type RunPaths } from './io/run-paths.js';
+export { readCsv, writeCsv } from './io/csv.js';
+export { METRICS_COLUMNS, EVAL_COLUMNS, DRIFT_COLUMNS, STALENESS_COLUMNS, type MetricsRow, type EvalRow, type DriftRow, type StalenessRow } from './io/tables.js';
+export { writeSnapshot, readSnapshot, type Snapshot } from './io/snapshot-file.js';
+export { SnapshotReader } from './io/snapshot-reader.js';
+export { writeProbe, readProbe } from './io/probe-file.js';
+
+// analysis
+export { computeDrift, pairDrift, type DriftResult } from './analysis/drift.js';
+export { writeDriftOutputs } from './analysis/drift-output.js';
+export { computeNeighbourChurn } from './analysis/neighbour-churn.js';
+export { evaluateRetrieval, type RetrievalResult } from './analysis/retrieval.js';
+export { decideWarmup } from './analysis/warmup/decide.js';
+export { OnlineWarmup } from './analysis/warmup/online.js';
+export { XbmGuard } from './analysis/warmup/guard.js';
+export { parseWarmupPolicy, WARMUP_DEFAULTS } from './analysis/warmup/parse-policy.js';
+export { defaultDriftThreshold } from './analysis/warmup/threshold.js';
+export { adviseMemorySize } from './analysis/warmup/memory-advice.js';
+export type { WarmupDecision, WarmupPolicyConfig, WarmupContext } from './analysis/warmup/types.js';
+export { detectCollapse, CollapseMonitor } from './analysis/collapse.js';
+
+// reports
+export { buildReport, FIGURE_BUILDERS } from './report/build-report.js';
+export { renderReport } from './report/render-report.js';
+export { specToSvg, svgToPng } from './report/render-svg.js';

@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseWarmupPolicy } from '../../src/analysis/warmup/parse-policy.js';
+
+test('policy specs parse to configs with defaults', () => {
+  assert.deepEqual(parseWarmupPolicy('staleness'), { kind: 'staleness', window: 3 });
+  assert.deepEqual(parseWarmupPolicy(' staleness:threshold=0.05,window=3 '), { kind: 'staleness', window: 3, threshold: 0.05 });
+  assert.deepEqual(parseWarmupPolicy('plateau'), { kind: 'plateau', relativeChange: 0.1, window: 3 });
+  assert.deepEqual(parseWarmupPolicy('plateau:relative-change=0.2,window=4,gap=100'),
+    { kind: 'plateau', relativeChange: 0.2, window: 4, gap: 100 });
+  assert.deepEqual(parseWarmupPolicy('fixed:1000'), { kind: 'fixed', start: 1000 });
+  assert.deepEqual(parseWarmupPolicy('fixed:start=0'), { kind: 'fixed', start: 0 });
+});
+
+test('bad specs get exact messages', () => {
+  const cases: [string, string][] = [
+    ['bogus', "Unknown warm-up policy 'bogus': use staleness, plateau or fixed:<iteration>, e.g. staleness:threshold=0.02,window=3."],
+    ['fixed', 'The fixed policy needs a start iteration, e.g. fixed:1000.'],
+    ['fixed:abc', "The fixed start must be a number, got 'abc'."],
+    ['fixed:-5', 'The fixed start must be an integer >= 0, got -5.'],
+    ['fixed:12.5', 'The fixed start must be an integer >= 0, got 12.5.'],
+    ['staleness:threshold=0', 'The staleness threshold must be in (0, 4] (the drift of unit vectors is at most 4), got 0.'],
+    ['staleness:threshold=5', 'The staleness threshold must be in (0, 4] (the drift of unit vectors is at most 4), got 5.'],
+    ['staleness:threshold=', "The staleness threshold must be a number, got ''."],
+    ['staleness:window=0', 'The staleness window must be an integer >= 1, got 0.'],
+    ['staleness:foo=1', "The staleness policy has no parameter 'foo': use threshold, window."],
+    ['staleness:window', "Write staleness parameters as key=value pairs separated by commas, got 'window'."],
+    ['plateau:window=1', 'The plateau window must be an integer >= 2, got 1.'],
+    ['plateau:relativeChange=2', 'The plateau relativeChange must be in (0, 1], got 2.'],
+    ['plateau:gap=0', 'The plateau gap must be an integer >= 1, got 0.'],
+    ['plateau:threshold=0.1', "The plateau policy has no parameter 'threshold': use relativeChange, window, gap."],
+  ];
+  for (const [spec, message] of cases) assert.throws(() => parseWarmupPolicy(spec), { name: 'UserError', message }, spec);
+});

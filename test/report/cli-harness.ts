@@ -1,0 +1,21 @@
+import yargs, { type CommandModule } from 'yargs';
+import { UserError } from '../../src/errors.js';
+import { cliMessages } from '../../src/messages/cli.js';
+
+/**
+ * Parse `args` with one command module the way src/cli/main.ts does (strict, failures become
+ * UserErrors). With `capture`, the command's handler is replaced and the parsed argv returned.
+ */
+export async function runCommand<T>(cmd: CommandModule<any, any>, args: string[], capture = false): Promise<T | undefined> {
+  let seen: T | undefined;
+  const module = capture ? { ...cmd, handler: (argv: T) => void (seen = argv) } : cmd;
+  await yargs(args)
+    .strict()
+    .command(module)
+    .demandCommand(1)
+    .fail((msg, err) => {
+      throw err ?? new UserError(cliMessages.badArguments(msg));
+    })
+    .parseAsync();
+  return seen;
+}
