@@ -4,7 +4,7 @@
  * and wasm backends. Two cases: gradients w.r.t. q and ref (in-batch), and w.r.t. q only (ref is
  * the memory, a constant). Prints a Markdown table of median ms.
  *
- * Run: node --import tsx scripts/bench-similarity.ts [--reps 15]
+ * Run: node --import tsx scripts/bench-similarity.ts [--reps 9]
  */
 import '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../src/backend/tf.js';
@@ -16,7 +16,7 @@ const BACKENDS = ['cpu', 'wasm'];
 const Q = 64;
 const D = 64;
 const repsFlag = process.argv.indexOf('--reps');
-const REPS = repsFlag > 0 ? Number(process.argv[repsFlag + 1]) : 15;
+const REPS = repsFlag > 0 ? Number(process.argv[repsFlag + 1]) : 9;
 const WARMUP = 3;
 
 type Sim = (q: tf.Tensor2D, ref: tf.Tensor2D) => tf.Tensor2D;

@@ -46,9 +46,11 @@ const DEFAULT_CHUNK_ELEMENTS = 8_000_000;
  * - A query whose class has no other sample cannot be answered and is excluded from Recall@K and
  *   MAP@R (the standard choice); `excludedQueries` counts them. With no countable query at all,
  *   Recall@K and MAP@R are NaN. Every sample still takes part in NMI and as a neighbour.
- * - Ties: neighbours are ordered by similarity, then by lower sample index. Which of several
- *   exactly tied items make it into the backend's top-k at the cut-off is the backend's choice;
- *   with float embeddings exact ties only arise from duplicate vectors.
+ * - Ties: neighbours are ordered by similarity, then by lower sample index (so a tie at the K-th
+ *   place goes to the lower index, as in a stable sort). tf.topk on cpu and wasm applies this rule
+ *   over the whole row; on other backends, which of several tied items survive the top-k cut is
+ *   the backend's choice. With float embeddings exact ties only arise from duplicate vectors.
+ * - K larger than n - 1 counts all other samples.
  *
  * Fast path: the similarity matrix is built chunk by chunk with flag-free tf.matMul against a
  * transposed copy, and tf.topk picks max(K, R) + 1 candidates per row; JS only walks those
@@ -108,8 +110,8 @@ function rankNeighbours(
         const size = Math.min(rows, n - start);
         const [valT, idxT] = tf.tidy(() => {
           const sims = tf.matMul(tf.slice(x, [start, 0], [size, dim]), xt);
-          // Unsorted top-k is cheaper on wasm; the few candidates are sorted in JS below.
-          const t = tf.topk(sims, kTop, false);
+          // cpu and wasm return value-descending, lower-index-first order; JS checks and fixes it.
+          const t = tf.topk(sims, kTop, true);
           return [t.values, t.indices] as const;
         });
         const vals = valT.dataSync();
@@ -171,18 +173,8 @@ function sortCandidates(vals: ArrayLike<number>, idx: ArrayLike<number>, base: n
     const vb = vals[base + b];
     return va !== vb ? vb - va : idx[base + a] - idx[base + b];
   };
-  if (k > 32) {
-    order.sort(before);
-    return;
-  }
-  // Insertion sort for the usual small k (max(K, R) + 1).
-  for (let j = 1; j < k; j++) {
-    const o = order[j];
-    let p = j - 1;
-    while (p >= 0 && before(order[p], o) > 0) {
-      order[p + 1] = order[p];
-      p--;
-    }
-    order[p + 1] = o;
-  }
+  // The backend's sorted top-k is normally in this order already: a linear check, then done.
+  let sorted = true;
+  for (let j = 1; j < k && sorted; j++) if (before(j - 1, j) > 0) sorted = false;
+  if (!sorted) order.sort(before);
 }

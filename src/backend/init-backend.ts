@@ -110,7 +110,11 @@ async function tryWasm(threads: number, customKernels: boolean, notes: string[],
   } catch (e) {
     throw new AttemptFailed(isNotInstalled(e, WASM_PACKAGE) ? msg.notInstalled(WASM_PACKAGE) : msg.failedToLoad(WASM_PACKAGE, firstLine(e)));
   }
+  // An instance made elsewhere (tf.setBackend('wasm')) has its own thread count and kernels.
+  if (tf.engine().registry.wasm !== undefined) await resetWasm();
   if (threads > 1) {
+    const cores = os.availableParallelism();
+    if (threads > cores) notes.push(msg.threadsOverCores(threads, cores));
     const version = wasmPackageVersion();
     if (version !== TESTED_WASM_VERSION) notes.push(msg.threadsUntested(version, TESTED_WASM_VERSION));
     try {
@@ -177,7 +181,7 @@ function fixFor(choice: Concrete): string {
 }
 
 function resolveThreads(threads: number | undefined): number {
-  if (threads === undefined) return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  if (threads === undefined) return Math.max(1, os.availableParallelism());
   if (!Number.isInteger(threads) || threads < 1) throw new UserError(msg.badThreads(threads));
   return threads;
 }
@@ -191,8 +195,12 @@ export async function initBackend(opts: InitBackendOptions): Promise<BackendInfo
   const threads = resolveThreads(opts.threads);
   const customKernels = opts.customKernels ?? true;
   const key = JSON.stringify([opts.backend, threads, customKernels]);
-  if (current !== null && current.key === key && tf.getBackend() === current.info.name) return current.info;
-  if (current !== null) await shutdownBackend();
+  if (current !== null && current.key === key && tf.engine().registry[current.info.name] !== undefined) {
+    // Same request: reactivate (code may have switched backends meanwhile, e.g. to compare with cpu).
+    if (tf.getBackend() !== current.info.name) await tf.setBackend(current.info.name);
+    return current.info;
+  }
+  await shutdownBackend();
 
   const order: Concrete[] = opts.backend === 'auto' ? ['node-gpu', 'node', 'wasm', 'cpu'] : [opts.backend];
   const attempts: BackendAttempt[] = [];

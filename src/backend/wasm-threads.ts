@@ -227,6 +227,7 @@ export function prepareWasmThreads(threads: number): () => void {
     else delete g.Worker;
   };
 
+  state.files = {};
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
   state.flagForced = true;
   // A failed start is reported in BackendInfo; keep tfjs from also printing its stack trace.

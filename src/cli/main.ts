@@ -6,12 +6,13 @@ import { evalCommand } from './eval.js';
 import { driftCommand } from './drift.js';
 import { inspectCommand } from './inspect.js';
 import { demoCommand } from './demo.js';
+import { warmupCommand } from './warmup.js';
 
 /**
  * The xbm-drift CLI: one yargs command module per verb (src/cli/<verb>.ts). A handler turns flags
  * into a validated config and calls the library; user errors become one line and exit code 2.
  */
-const commands: CommandModule<any, any>[] = [demoCommand, trainCommand, evalCommand, driftCommand, inspectCommand];
+const commands: CommandModule<any, any>[] = [demoCommand, trainCommand, evalCommand, driftCommand, inspectCommand, warmupCommand];
 
 export function buildCli(argv: string[]) {
   let cli = yargs(argv)

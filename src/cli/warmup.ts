@@ -99,7 +99,7 @@ export async function runWarmup(args: WarmupArgs, print: (line: string) => void)
 
   const e = decision.evidence;
   if (decision.start !== null) print(msg.outStart(decision.start));
-  else print(msg.outNotReached(e.shortfall!, decision.policy === 'plateau' ? 'relative change' : 'drift'));
+  else print(msg.outNotReached(decision.policy, e.shortfall!));
   print(msg.outPolicy(decision.policy, decision.parameters));
   print(msg.outSpan(memorySize, batchSize, e.memorySpan, e.gap, e.gapsUsed));
   print(msg.outThreshold(e.threshold, e.thresholdDerivation));

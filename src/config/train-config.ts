@@ -1,5 +1,6 @@
 import { basename, resolve } from 'node:path';
 import type { EmbedderConfig } from '../model/embedder.js';
+import type { LossConfig } from '../losses/create-loss.js';
 import { UserError } from '../errors.js';
 import { configMessages as M } from '../messages/config.js';
 
@@ -30,10 +31,8 @@ export interface TrainConfig {
   threads: number | null; // null: the machine's cores
 }
 
-export type LossSettings =
-  | { kind: 'contrastive'; margin: number }
-  | { kind: 'triplet'; margin: number; mining: 'all' | 'semi-hard' | 'hard' }
-  | { kind: 'multi-similarity'; alpha: number; beta: number; base: number; epsilon: number };
+/** The loss as configured: the losses module's own config type, so the two cannot drift apart. */
+export type LossSettings = LossConfig;
 
 /** 'auto' carries the policy text (e.g. 'staleness', 'plateau:window=3'); parsed by analysis/warmup. */
 export type XbmStart = { kind: 'off' } | { kind: 'at'; iteration: number } | { kind: 'auto'; policy: string };

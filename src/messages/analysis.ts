@@ -1,7 +1,7 @@
 /** User-facing texts of src/analysis (retrieval, warm-up, collapse) and the warmup command. */
 
 /** Short, stable number formatting for messages: 5 significant digits, exponent when tiny or huge. */
-export function formatNumber(x: number): string {
+function formatNumber(x: number): string {
   if (!Number.isFinite(x)) return String(x);
   if (x === 0) return '0';
   const a = Math.abs(x);
@@ -125,11 +125,13 @@ export const analysisMessages = {
 
   // warmup command output, one line each
   outStart: (start: number) => `start: iteration ${start}`,
-  outNotReached: (s: Shortfall & { target: number; excess: number | null }, what: string) =>
+  outNotReached: (policy: string, s: Shortfall & { target: number; excess: number | null }) =>
     s.lastValue === null
-      ? `start: not reached (no window of ${s.window} snapshots evaluated yet)`
-      : `start: not reached; the last ${what} ${fmt(s.lastValue)} at iteration ${s.lastIteration} is ${fmt(s.ratio!)}x the target ${fmt(s.target)}` +
-        ` (${fmt(s.excess!)} above it), ${s.consecutive} of ${s.window} consecutive snapshots meet it`,
+      ? `start: not reached; no full window of ${s.window} snapshots evaluated yet`
+      : policy === 'plateau'
+        ? `start: not reached; the last window, ending at iteration ${s.lastIteration}, changed by ${pct(s.lastValue)}, ${fmt(s.ratio!)}x the target ${pct(s.target)}`
+        : `start: not reached; the last drift ${fmt(s.lastValue)} at iteration ${s.lastIteration} is ${fmt(s.ratio!)}x the target ${fmt(s.target)}` +
+          ` (${fmt(s.excess!)} above it), ${s.consecutive} of ${s.window} consecutive snapshots meet it`,
   outPolicy: (policy: string, parameters: Record<string, number | string>) =>
     `policy: ${policy} (${Object.entries(parameters).map(([k, v]) => `${k}=${typeof v === 'number' ? fmt(v) : v}`).join(', ')})`,
   outSpan: (m: number, b: number, span: number, gap: number, used: readonly number[]) =>

@@ -23,5 +23,7 @@ export const backendMessages = {
   threadsUntested: (found: string, tested: string) =>
     `multithreaded wasm is only tested with @tensorflow/tfjs-backend-wasm ${tested}, found ${found}`,
   threadsTimeout: (seconds: number) => `its worker threads did not start within ${seconds} s`,
+  threadsOverCores: (threads: number, cores: number) =>
+    `${threads} wasm threads on ${cores} logical cores: threads will wait on each other; --threads ${cores} is faster`,
   threadsIgnored: (name: string) => `threads applies to the wasm backend only; ${name} chooses its own`,
 } as const;

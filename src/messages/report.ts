@@ -17,6 +17,8 @@ export const reportMessages = {
   // notes on figures (shown in the report and printed as warnings)
   missingDrift: (run: string, dir: string) =>
     `No drift analysis for ${run}: run \`xbm-drift drift ${dir}\` to produce analysis/drift.csv.`,
+  missingDriftMany: (runs: string[]) =>
+    `No drift analysis for ${runs.length} runs (${runs.join(', ')}): run \`xbm-drift drift <run>\` on each to produce analysis/drift.csv.`,
   noDrift: 'No run has analysis/drift.csv; run `xbm-drift drift <run>` first.',
   noEval: 'No run has eval.csv rows, so there is no retrieval curve.',
   noMetrics: 'No run has metrics.csv rows.',
@@ -26,7 +28,7 @@ export const reportMessages = {
   noStaleness: 'No staleness.csv: only the age of memory entries is shown (train with staleness logging for true drift).',
   noSweep: 'No sweep among the inputs: run `xbm-drift sweep` for R@1 against batch or memory size.',
   noSweepBatch: 'The sweeps have no completed points with a batch grid (--grid batch=...).',
-  noSweepMemory: 'The sweeps have no completed points with a memory grid (--grid memory=...) and XBM on.',
+  noSweepMemory: 'The sweeps have no completed XBM points at two or more memory sizes (--grid memory=...).',
   noConfig: 'No run has a config.json with a batch size, so there is nothing for the resource table.',
   incompletePoints: (n: number) => `${n} sweep point(s) without a completed run are left out.`,
   noStart: (run: string) => `${run}: XBM never started.`,

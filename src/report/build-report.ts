@@ -85,7 +85,7 @@ export async function buildReport(inputs: string | readonly string[], opts: Buil
 
   const ctx = figureContext(runs, opts);
   const { figures, skipped } = buildFigures({ runs, sweeps }, ctx);
-  return { theme: ctx.theme.name, smooth: ctx.smooth, runs, sweeps, figures, skipped, summary: summarise(runs, sweeps, figures, skipped) };
+  return { inputs: dirs, theme: ctx.theme.name, smooth: ctx.smooth, runs, sweeps, figures, skipped, summary: summarise(runs, sweeps, figures, skipped) };
 }
 
 export function summarise(runs: readonly RunTables[], sweeps: readonly SweepTables[], figures: readonly Figure[], skipped: readonly SkippedFigure[]): ReportSummary {
@@ -119,11 +119,15 @@ export function summarise(runs: readonly RunTables[], sweeps: readonly SweepTabl
       completed: s.points.filter((p) => p.status === 'completed').length,
     })),
     skipped: skipped.map((s) => `${s.title}: ${s.reason}`),
-    warnings: [
-      ...new Set([
-        ...runs.filter((r) => !r.drift || r.drift.length === 0).map((r) => reportMessages.missingDrift(r.key, r.dir)),
-        ...figures.flatMap((f) => f.warnings),
-      ]),
-    ],
+    warnings: [...new Set([...missingDriftWarnings(runs), ...figures.flatMap((f) => f.warnings.filter((w) => !isMissingDrift(runs, w)))])],
   };
 }
+
+/** One line per run without drift.csv, or one line for all of them when there are many. */
+function missingDriftWarnings(runs: readonly RunTables[]): string[] {
+  const missing = runs.filter((r) => !r.drift || r.drift.length === 0);
+  if (missing.length > 3) return [reportMessages.missingDriftMany(missing.map((r) => r.key))];
+  return missing.map((r) => reportMessages.missingDrift(r.key, r.dir));
+}
+
+const isMissingDrift = (runs: readonly RunTables[], w: string) => runs.some((r) => w === reportMessages.missingDrift(r.key, r.dir));

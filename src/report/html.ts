@@ -34,6 +34,8 @@ function startText(r: RunSummary): string {
 
 function runsTable(runs: readonly RunSummary[]): string {
   const head = ['run', 'dataset', 'status', 'iterations', 'batch', 'loss', 'memory M', 'weight', 'XBM start', 'R@1', 'R@2', 'R@4', 'R@8', 'MAP@R', 'ms / iter', 'collapse'];
+  const textColumns = new Set(['run', 'dataset', 'status', 'loss', 'XBM start', 'collapse']);
+  const cls = (i: number) => (textColumns.has(head[i]) ? ' class="l"' : '');
   const rows = runs.map((r) => {
     const collapse = r.collapse ? (r.collapse.collapsed ? '<span class="bad">collapsed</span>' : 'no') : '–';
     const cells = [
@@ -54,9 +56,9 @@ function runsTable(runs: readonly RunSummary[]): string {
       fmt(r.msPerIteration, 1),
       collapse,
     ];
-    return `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
+    return `<tr>${cells.map((c, i) => `<td${cls(i)}>${c}</td>`).join('')}</tr>`;
   });
-  return `<table class="runs"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<div class="scroll"><table class="runs"><thead><tr>${head.map((h, i) => `<th${cls(i)}>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
 }
 
 /** Scalars of the evidence as a list; arrays and objects are in the JSON below it. */
@@ -83,7 +85,9 @@ function signalText(s: unknown): string {
 function runDetails(r: RunSummary): string {
   const parts: string[] = [];
   if (r.decision) parts.push(decisionBlock('XBM start', r.decision));
-  if (r.suggestion) parts.push(decisionBlock('Suggested by `xbm-drift` warm-up analysis', r.suggestion));
+  // analysis/warmup.json, when it says something the run's own decision does not
+  const s = r.suggestion;
+  if (s && !(r.decision && r.decision.start === s.start && r.decision.policy === s.policy)) parts.push(decisionBlock('Warm-up analysis (analysis/warmup.json) suggests', s));
   if (r.collapse?.collapsed) {
     const signals = Array.isArray(r.collapse.signals) ? r.collapse.signals : r.collapse.signals ? [r.collapse.signals] : [];
     parts.push(`<div class="collapse"><h4 class="bad">Collapse detected</h4><ul>${signals.map((s) => `<li>${escapeHtml(signalText(s))}</li>`).join('')}</ul></div>`);
@@ -151,7 +155,8 @@ h3 small { font-weight: normal; color: #666; }
 h4 { font-size: 0.95em; margin: 0.6em 0 0.2em; font-weight: 600; }
 table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; }
 th, td { padding: 0.25em 0.6em; border-bottom: 1px solid #ddd; text-align: right; white-space: nowrap; }
-th:first-child, td:first-child, td:nth-child(2), td:nth-child(3), td:nth-child(6), td:nth-child(9) { text-align: left; }
+th.l, td.l { text-align: left; }
+.scroll { overflow-x: auto; }
 .swatch { display: inline-block; width: 0.8em; height: 0.8em; margin-right: 0.4em; border-radius: 2px; vertical-align: baseline; background: #999; }
 ${swatches}
 .bad { color: #b00020; font-weight: 600; }
@@ -171,7 +176,7 @@ figcaption p { margin: 0.2em 0; }
 <section id="summary">
 <h2>Runs</h2>
 ${runsTable(s.runs)}
-${s.sweeps.length ? `<h2>Sweeps</h2><table><thead><tr><th>sweep</th><th>grid</th><th>completed</th><th>folder</th></tr></thead><tbody>${s.sweeps.map((w) => `<tr><td>${escapeHtml(w.key)}</td><td>${escapeHtml(w.gridKeys.join(' × '))}</td><td>${w.completed} / ${w.points}</td><td>${escapeHtml(w.dir)}</td></tr>`).join('')}</tbody></table>` : ''}
+${s.sweeps.length ? `<h2>Sweeps</h2><table><thead><tr><th class="l">sweep</th><th class="l">grid</th><th>completed</th><th class="l">folder</th></tr></thead><tbody>${s.sweeps.map((w) => `<tr><td class="l">${escapeHtml(w.key)}</td><td class="l">${escapeHtml(w.gridKeys.join(' × '))}</td><td>${w.completed} / ${w.points}</td><td class="l">${escapeHtml(w.dir)}</td></tr>`).join('')}</tbody></table>` : ''}
 ${s.runs.map(runDetails).join('\n')}
 ${s.warnings.length ? `<h3>Missing data</h3><ul>${s.warnings.map((w) => `<li class="warn">${escapeHtml(w)}</li>`).join('')}</ul>` : ''}
 </section>
@@ -185,7 +190,10 @@ ${input.skipped.length ? `<section id="skipped"><h2>Figures not drawn</h2><ul>${
   var specs = JSON.parse(document.getElementById('specs').textContent);
   var ids = Object.keys(specs);
   Promise.all(ids.map(function (id) {
-    return vegaEmbed('#vis-' + id, specs[id], { renderer: 'svg', actions: { export: true, source: true, compiled: false, editor: false } });
+    // The page's heading names the figure already; the files keep their title.
+    var spec = specs[id];
+    delete spec.title;
+    return vegaEmbed('#vis-' + id, spec, { renderer: 'svg', actions: { export: true, source: true, compiled: false, editor: false } });
   })).then(function (results) {
     document.body.dataset.rendered = String(results.length);
   }).catch(function (e) {

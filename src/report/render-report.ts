@@ -5,8 +5,8 @@ import { UserError } from '../errors.js';
 import { reportMessages } from '../messages/report.js';
 import { buildFigures, figureContext } from './build-report.js';
 import { reportHtml } from './html.js';
-import { specToSvg, svgToPng } from './render-svg.js';
-import { getTheme } from './theme.js';
+import { fitToWidth, specToSvg, svgToPng } from './render-svg.js';
+import { getTheme, type Theme } from './theme.js';
 import type { Figure, Report, ThemeName } from './types.js';
 
 export interface RenderOptions {
@@ -49,8 +49,10 @@ function assertReplaceable(dir: string): void {
 export async function renderReport(report: Report, outDir: string, opts: RenderOptions = {}): Promise<RenderResult> {
   const theme = getTheme(opts.theme ?? report.theme);
   const ctx = figureContext(report.runs, { theme: theme.name, smooth: report.smooth });
-  const { figures, skipped } =
-    theme.name === report.theme ? { figures: report.figures, skipped: report.skipped } : buildFigures({ runs: report.runs, sweeps: report.sweeps }, ctx);
+  const built = theme.name === report.theme ? { figures: report.figures, skipped: report.skipped } : buildFigures({ runs: report.runs, sweeps: report.sweeps }, ctx);
+  // Copied: fitting the paper widths replaces specs, and the caller's report stays as it was.
+  const figures = [...built.figures];
+  const skipped = built.skipped;
   assertReplaceable(outDir);
 
   const out = resolve(outDir);
@@ -60,9 +62,10 @@ export async function renderReport(report: Report, outDir: string, opts: RenderO
   const warnings: string[] = [];
   const rendered: RenderedFigure[] = [];
   try {
-    for (const f of figures) {
-      const r = await writeFigure(f, join(stage, 'figures'), theme.pngScale);
-      warnings.push(...r.warnings.map((w) => `${f.id}: ${w}`));
+    for (let i = 0; i < figures.length; i++) {
+      const r = await writeFigure(figures[i], join(stage, 'figures'), theme);
+      figures[i] = r.figure;
+      warnings.push(...r.warnings.map((w) => `${r.figure.id}: ${w}`));
       rendered.push(r.files);
     }
     const runColors = Object.fromEntries(ctx.runDomain.map((k, i) => [k, theme.palette[i % theme.palette.length]]));
@@ -96,9 +99,8 @@ export async function renderReport(report: Report, outDir: string, opts: RenderO
 }
 
 function reportTitle(report: Report): string {
-  const names = report.runs.map((r) => r.key);
-  const what = report.sweeps.length ? report.sweeps.map((s) => s.key).join(', ') : names.length <= 3 ? names.join(' vs ') : `${names.length} runs`;
-  return `xbm-drift report: ${what}`;
+  const names = report.inputs.map((d) => basename(resolve(d)));
+  return `xbm-drift report: ${names.length <= 4 ? names.join(' vs ') : `${names.length} inputs`}`;
 }
 
 /** Replace `out` by `stage` with two renames; the old report is removed only once the new one is in place. */
@@ -115,13 +117,19 @@ function swapIn(stage: string, out: string): void {
   rmSync(old, { recursive: true, force: true });
 }
 
-async function writeFigure(f: Figure, dir: string, pngScale: number): Promise<{ files: RenderedFigure; warnings: string[] }> {
+/**
+ * Render one figure. The paper theme fits the figure to its column width (the written spec is the
+ * fitted one, so the HTML, the SVG and the .vl.json agree); on screen the estimate is enough.
+ */
+async function writeFigure(fig: Figure, dir: string, theme: Theme): Promise<{ figure: Figure; files: RenderedFigure; warnings: string[] }> {
+  const fitted = theme.name === 'paper' ? await fitToWidth(fig.spec, theme.widths[fig.span]) : { ...(await specToSvg(fig.spec)), spec: fig.spec };
+  const f: Figure = { ...fig, spec: fitted.spec };
+  const { svg, warnings } = fitted;
   const files = { id: f.id, svg: join(dir, `${f.id}.svg`), png: join(dir, `${f.id}.png`), vl: join(dir, `${f.id}.vl.json`), csv: join(dir, `${f.id}.csv`) };
-  const { svg, warnings } = await specToSvg(f.spec);
   writeFileSync(files.svg, svg);
-  writeFileSync(files.png, svgToPng(svg, pngScale));
+  writeFileSync(files.png, svgToPng(svg, theme.pngScale));
   // The spec carries its data (datasets), so the file opens as is in the Vega editor.
   writeFileSync(files.vl, JSON.stringify(f.spec, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
   await writeCsv(files.csv, f.columns, f.data);
-  return { files, warnings };
+  return { figure: f, files, warnings };
 }

@@ -74,3 +74,41 @@ export function svgToPng(svg: string, scale: number): Buffer {
   });
   return resvg.render().asPng();
 }
+
+/** The width attribute of a rendered SVG. */
+export function svgWidth(svg: string): number {
+  return Number(/^<svg[^>]*\swidth="([\d.]+)"/.exec(svg)?.[1] ?? NaN);
+}
+
+/** A copy of the spec with every view width (numeric `width`, outside data and config) times `k`. */
+export function scaleWidths(spec: TopLevelSpec, k: number): TopLevelSpec {
+  const walk = (x: unknown, key?: string): unknown => {
+    if (Array.isArray(x)) return x.map((v) => walk(v));
+    if (!x || typeof x !== 'object' || key === 'datasets' || key === 'config' || key === 'data') return x;
+    const out: Record<string, unknown> = {};
+    for (const [k2, v] of Object.entries(x)) out[k2] = k2 === 'width' && typeof v === 'number' ? Math.max(20, Math.round(v * k)) : walk(v, k2);
+    return out;
+  };
+  return walk(spec) as TopLevelSpec;
+}
+
+/**
+ * Render a spec at a target total width. Vega-Lite sizes plot areas, and the axes, legends and
+ * spacing around them depend on the data, so the panel widths are fitted from two trial renders
+ * (total width is linear in the panel widths) and checked by a third.
+ */
+export async function fitToWidth(spec: TopLevelSpec, target: number, tolerance = 0.02): Promise<SvgResult & { spec: TopLevelSpec }> {
+  const first = await specToSvg(spec);
+  const t1 = svgWidth(first.svg);
+  if (!(Math.abs(t1 - target) > target * tolerance)) return { ...first, spec };
+  const k2 = target / t1;
+  const spec2 = scaleWidths(spec, k2);
+  const second = await specToSvg(spec2);
+  const t2 = svgWidth(second.svg);
+  const plots = (t1 - t2) / (1 - k2);
+  if (!(plots > 0)) return { ...second, spec: spec2 };
+  const k = (target - (t1 - plots)) / plots;
+  if (!(k > 0.1)) return { ...second, spec: spec2 };
+  const spec3 = scaleWidths(spec, k);
+  return { ...(await specToSvg(spec3)), spec: spec3 };
+}

@@ -8,8 +8,9 @@ import type { FigureSpan, ThemeName } from './types.js';
  * The paper theme works in points: one SVG unit = 1/72 in, so a figure placed at its natural size
  * in LaTeX keeps 8 pt labels. A single-column figure is 240 units wide (3.33 in, the column of
  * CVPR/NeurIPS-style two-column papers), a double-column figure 504 units (7 in). PNGs are
- * rasterised at 300 dpi (scale 300/72). Widths are targets: Vega-Lite sizes the plot area, so the
- * panel width is the target minus an estimate of the axis and padding around each panel.
+ * rasterised at 300 dpi (scale 300/72). Legends go below the plot and figures carry no title (the
+ * paper's caption names them). Vega-Lite sizes plot areas, so panel widths start from an estimate
+ * here and renderReport fits each paper figure to its exact width (render-svg.ts fitToWidth).
  *
  * Colours: Okabe-Ito (safe for the common colour-vision deficiencies), in an order that puts the
  * hard-to-see yellow last. A run's colour comes from its position in the report's fixed run
@@ -54,7 +55,7 @@ const THEMES: Record<ThemeName, Theme> = {
   paper: {
     name: 'paper',
     widths: { single: 240, double: 504 },
-    panelHeight: 120,
+    panelHeight: 130,
     panelOverhead: 44,
     legendWidth: 0,
     legendOrient: 'bottom',
@@ -96,7 +97,10 @@ export function themeConfig(theme: Theme): Record<string, unknown> {
       titleFontWeight: 'normal',
       orient: theme.legendOrient,
       symbolSize: theme.name === 'paper' ? 40 : 80,
-      ...(theme.legendOrient === 'bottom' ? { direction: 'horizontal', columns: 4 } : {}),
+      // Area bands are faint; their legend symbols should not be.
+      symbolOpacity: 1,
+      // Below the plot, legends sit side by side; each one vertical keeps the figure in its column.
+      ...(theme.legendOrient === 'bottom' ? { direction: 'vertical' } : {}),
     },
     header: { labelFontSize: f, titleFontSize: f },
     title: { fontSize: theme.titleFontSize, fontWeight: 'normal', anchor: 'start', font: theme.font },

@@ -147,6 +147,8 @@ export interface ReportSummary {
 }
 
 export interface Report {
+  /** The folders the report was built from, as given. */
+  inputs: string[];
   theme: ThemeName;
   smooth: number;
   runs: RunTables[];

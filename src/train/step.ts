@@ -1,6 +1,6 @@
 import { tf } from '../backend/tf.js';
 import type { Embedder } from '../model/embedder.js';
-import type { PairLoss } from '../losses/pair-loss.js';
+import { readPairStats, type PairLoss } from '../losses/pair-loss.js';
 import type { CrossBatchMemory } from '../memory/cross-batch-memory.js';
 import { xbmLoss } from '../memory/xbm-loss.js';
 
@@ -49,7 +49,7 @@ export function trainStep(
     return t;
   };
   let embeddings: Float32Array | null = null;
-  let parts!: { batchLoss: tf.Scalar; memoryLoss: tf.Scalar; batchStats: Stats; memoryStats: Stats | null };
+  let parts!: { batchLoss: tf.Scalar; memoryLoss: tf.Scalar; batchStats: Stats; memoryStats: Stats };
   const x = tf.tensor4d(input.pixels, [n, h, w, c]);
   const y = tf.tensor1d(input.labels, 'int32');
   try {
@@ -70,20 +70,18 @@ export function trainStep(
         batchLoss: keep(r.batchLoss),
         memoryLoss: keep(r.memoryLoss),
         batchStats: keepStats(r.batchStats, keep),
-        memoryStats: r.memoryStats ? keepStats(r.memoryStats, keep) : null,
+        memoryStats: keepStats(r.memoryStats, keep),
       };
       return r.loss;
     }, true, model.variables as tf.Variable[]);
     const lossValue = total!.dataSync()[0];
     total!.dispose();
-    const read = (s: Stats | null) =>
-      s ? { positive: s.positive.dataSync()[0], negative: s.negative.dataSync()[0], active: s.active.dataSync()[0] } : { positive: 0, negative: 0, active: 0 };
     return {
       loss: lossValue,
       batchLoss: parts.batchLoss.dataSync()[0],
       memoryLoss: parts.memoryLoss.dataSync()[0],
-      batchStats: read(parts.batchStats),
-      memoryStats: read(parts.memoryStats),
+      batchStats: readPairStats(parts.batchStats),
+      memoryStats: readPairStats(parts.memoryStats),
       embeddings,
     };
   } finally {

@@ -76,7 +76,8 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   const loss = createLoss(config.loss);
   let memory = config.xbm.size > 0 ? new CrossBatchMemory(config.xbm.size, config.model.dim) : null;
   const xbm = new XbmController(config);
-  const schedule = new Set(snapshotIterations(config.snapshots.every, withGap(config.snapshots.offsets, xbm.driftGap(), config.snapshots.every), config.iterations));
+  const driftGap = scheduledGap(xbm.driftGap(), config.snapshots.every);
+  const schedule = new Set(snapshotIterations(config.snapshots.every, withGap(config.snapshots.offsets, driftGap, config.snapshots.every), config.iterations));
 
   let record: RunRecord;
   let iteration = 0;
@@ -90,7 +91,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
     sampler = restoreSampler(st.sampler as never, dataset.train.labels);
     if (memory && st.memory) memory = CrossBatchMemory.restore(st.memory as never);
     firstMemoryLoss = st.firstMemoryLoss;
-    replayXbm(xbm, paths, schedule, iteration);
+    replayXbm(xbm, paths, schedule, driftGap, iteration);
     record = JSON.parse(readFileSync(paths.run, 'utf8')) as RunRecord;
     record.resumes.push({ at: new Date().toISOString(), iteration });
     record.status = 'running';
@@ -132,7 +133,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       const t0 = Date.now();
       const emb = await embedSamples(model, dataset.train, probe);
       writeSnapshot(paths.snapshot(t), { runId: record.runId, iteration: t, sampleIds: probe, labels: labelsOf(dataset, probe), embeddings: emb, dim: model.dim, normalized: true });
-      const gap = xbm.driftGap();
+      const gap = driftGap;
       if (gap !== null && schedule.has(t - gap) && t - gap >= 0) {
         const prev = readSnapshot(paths.snapshot(t - gap));
         const d = pairDrift(prev.embeddings, emb, model.dim);
@@ -296,14 +297,23 @@ export function loadRunConfig(runDir: string): TrainConfig {
   return JSON.parse(readFileSync(paths.config, 'utf8')) as TrainConfig;
 }
 
+/**
+ * The gap online drift is measured at: S itself when it is below the snapshot spacing (it becomes
+ * an offset), else the smallest multiple of the spacing >= S, i.e. the smallest scheduled gap >= S.
+ * Drift grows with the gap, so this errs on the side of "too stale" (a later start, never earlier).
+ */
+function scheduledGap(gap: number | null, every: number): number | null {
+  if (gap === null || every <= 0) return null;
+  return gap < every ? gap : Math.ceil(gap / every) * every;
+}
+
 /** Online drift needs snapshots `gap` apart: a gap below the schedule's spacing becomes an offset. */
 function withGap(offsets: readonly number[], gap: number | null, every: number): number[] {
   return gap !== null && gap > 0 && gap < every && !offsets.includes(gap) ? [...offsets, gap] : [...offsets];
 }
 
 /** Rebuild the XBM controller's state after a resume by replaying the drift the run measured. */
-function replayXbm(xbm: XbmController, paths: RunPaths, schedule: Set<number>, upTo: number): void {
-  const gap = xbm.driftGap();
+function replayXbm(xbm: XbmController, paths: RunPaths, schedule: Set<number>, gap: number | null, upTo: number): void {
   for (let t = 0; t <= upTo; t++) {
     if (gap !== null && schedule.has(t) && schedule.has(t - gap) && existsSync(paths.snapshot(t)) && existsSync(paths.snapshot(t - gap))) {
       const a = readSnapshot(paths.snapshot(t - gap));

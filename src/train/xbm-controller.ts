@@ -88,7 +88,6 @@ export class XbmController {
       return true;
     }
     // After the start: keep watching the memory's staleness (the primer: XBM can make drift soar).
-    if (row.gap < this.span && this.online) return false;
     const over = row.mean > this.threshold;
     if (over !== this.overThreshold) {
       this.overThreshold = over;

@@ -85,6 +85,8 @@ test('plateau and fixed policies, and memory-size advice', async (t) => {
   // Windows of 3 first change by <= 50% at 700-900: (0.01 - 0.008) / 0.009 = 0.22.
   assert.equal(plateau[0], 'start: iteration 900');
   assert.match(plateau.join('\n'), /drift threshold for comparison: \(margin\/4\)\^2 = 0\.015625/);
+  const flat = await cli(['warmup', dir, '--policy', 'plateau:relativeChange=0.01,window=2']);
+  assert.equal(flat[0], 'start: not reached; the last window, ending at iteration 1000, changed by 13.333%, 13.333x the target 1%');
   const fixed = await cli(['warmup', dir, '--policy', 'fixed:1000', '--memory-sizes', '1000,3000,20000']);
   assert.equal(fixed[0], 'start: iteration 1000');
   assert.match(fixed.at(-2)!, /^memory sizes \(D over S after the start vs 0\.015625\): M=1000 S=16 not measured; M=3000 S=47 not measured; M=20000 S=313 not measured; largest ok: none$/);

@@ -131,7 +131,7 @@ describe(`wasm kernels vs cpu (${testThreads()} thread(s))`, () => {
     const pools: { f: number; s: number; pad: Pad; rounding?: 'floor' | 'ceil' }[] = [
       { f: 2, s: 2, pad: 'valid' }, { f: 3, s: 1, pad: 'same' }, { f: 3, s: 2, pad: 'same' }, { f: 2, s: 1, pad: 'valid' },
       { f: 3, s: 2, pad: 1, rounding: 'floor' }, { f: 1, s: 1, pad: 'valid' }, { f: 4, s: 3, pad: 'same' },
-      { f: 2, s: 2, pad: 'same' },
+      { f: 2, s: 2, pad: 'same' }, { f: 3, s: 3, pad: 'valid' }, { f: 3, s: 2, pad: 'valid' },
     ];
     for (const [i, p] of pools.entries()) {
       const shape = [1 + rng.int(3), p.f + rng.int(7), p.f + rng.int(8), 1 + rng.int(6)];
@@ -185,6 +185,31 @@ describe(`wasm kernels vs cpu (${testThreads()} thread(s))`, () => {
       const ids = { values: Int32Array.from({ length: c.shape[0] }, () => rng.int(c.segments + 2) - 1), shape: [c.shape[0]] };
       await checkKernel('UnsortedSegmentSum', { x, segmentIds: ids }, { numSegments: c.segments }, `segments x[${c.shape}]`);
     }
+  });
+
+  test('Identity and Cast (same dtype shares the buffer, others convert)', async () => {
+    const rng = new Rng(71);
+    const x = randomArray(rng, [3, 4, 5], 10);
+    x.values[0] = 0;
+    x.values[1] = -0;
+    x.values[2] = 0.25;
+    x.values[3] = Number.NaN;
+    await checkKernel('Identity', { x }, {}, 'identity');
+    for (const dtype of ['float32', 'int32', 'bool'] as const) {
+      await checkKernel('Cast', { x }, { dtype }, `cast float32 -> ${dtype}`);
+    }
+    const ints = { values: Int32Array.from({ length: 24 }, () => rng.int(2000) - 1000), shape: [4, 6] };
+    ints.values[0] = 0;
+    for (const dtype of ['float32', 'int32', 'bool'] as const) {
+      await checkKernel('Cast', { x: ints }, { dtype }, `cast int32 -> ${dtype}`);
+    }
+    // A shared buffer must outlive the tensor it was shared from.
+    const kept = await runOn('wasm', { x }, (t) => {
+      const y = tf.clone(t.x);
+      t.x.dispose();
+      return y;
+    });
+    assert.deepEqual(kept.outputs[0], x.values);
   });
 
   test('the gradient of tf.gather (through UnsortedSegmentSum) matches cpu', async () => {

@@ -58,7 +58,8 @@ async function threadsChild(...args: string[]): Promise<ChildReport> {
   return JSON.parse(line) as ChildReport;
 }
 
-describe('wasm with 2 threads (child processes)', () => {
+// Independent child processes: run them side by side.
+describe('wasm with 2 threads (child processes)', { concurrency: true }, () => {
   test('starts 2 threads, matches cpu, and the process exits by itself without shutdown', async () => {
     const report = await threadsChild('2');
     assert.equal(report.info.name, 'wasm');

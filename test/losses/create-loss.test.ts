@@ -1,13 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UserError } from '../../src/errors.js';
 import { ContrastiveLoss } from '../../src/losses/contrastive.js';
 import { LOSS_DEFAULTS, LOSS_KINDS, createLoss, type LossConfig } from '../../src/losses/create-loss.js';
 import { MultiSimilarityLoss } from '../../src/losses/multi-similarity.js';
 import { TripletLoss } from '../../src/losses/triplet.js';
 import { lossesMessages as M } from '../../src/messages/losses.js';
-
-const userError = (message: string) => (e: unknown) => e instanceof UserError && e.message === message;
+import { userError } from './harness.js';
 
 test('defaults: XBM contrastive margin 0.5, triplet 0.1 with all triplets, MS 2 / 50 / 0.5 / 0.1', () => {
   assert.deepEqual(LOSS_DEFAULTS.contrastive, { kind: 'contrastive', margin: 0.5 });

@@ -1,5 +1,6 @@
 /** Test helpers on the tfjs side: seeded data and a loss evaluated with its gradients, as numbers. */
 import { tf } from '../../src/backend/tf.js';
+import { UserError } from '../../src/errors.js';
 import type { PairLoss } from '../../src/losses/pair-loss.js';
 import { readPairStats } from '../../src/losses/pair-loss.js';
 import { Rng } from '../../src/random.js';
@@ -57,12 +58,5 @@ export function evaluateInBatch(loss: PairLoss, x: Mat, l: number[]): NaiveResul
   return result;
 }
 
-export function maxAbsDiff(a: Mat, b: Mat): number {
-  let worst = 0;
-  if (a.length !== b.length) return Infinity;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i].length !== b[i].length) return Infinity;
-    for (let k = 0; k < a[i].length; k++) worst = Math.max(worst, Math.abs(a[i][k] - b[i][k]));
-  }
-  return worst;
-}
+/** An assert.throws matcher: a UserError with exactly this message. */
+export const userError = (message: string) => (e: unknown) => e instanceof UserError && e.message === message;

@@ -2,19 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../../src/backend/tf.js';
-import { UserError } from '../../src/errors.js';
 import { LOSS_DEFAULTS, createLoss } from '../../src/losses/create-loss.js';
 import { pairMask, readPairStats } from '../../src/losses/pair-loss.js';
 import { lossesMessages as M } from '../../src/messages/losses.js';
 import { Rng } from '../../src/random.js';
 import { TOL, maxRelativeError } from '../helpers/tolerances.js';
-import { evaluate, labels, matrix, randomLabels, randomRows } from './harness.js';
+import { evaluate, labels, matrix, randomLabels, randomRows, userError } from './harness.js';
 import { naiveLoss } from './naive.js';
 
 await tf.setBackend('cpu');
 
 const ALL = Object.values(LOSS_DEFAULTS);
-const userError = (message: string) => (e: unknown) => e instanceof UserError && e.message === message;
 
 test('pair mask: self excluded by index only; an identical same-label row elsewhere stays a positive; label 0 is ordinary', () => {
   const q = matrix([[1, 0], [0, 1]], 2);

@@ -1,14 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../src/backend/tf.js';
-import { UserError } from '../../src/errors.js';
 import { CrossBatchMemory, type CrossBatchMemoryState } from '../../src/memory/cross-batch-memory.js';
 import { memoryMessages as M } from '../../src/messages/memory.js';
 import { Rng } from '../../src/random.js';
+import { userError } from '../losses/harness.js';
 
 await tf.setBackend('cpu');
-
-const userError = (message: string) => (e: unknown) => e instanceof UserError && e.message === message;
 
 interface Row {
   sampleId: number;

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../src/backend/tf.js';
-import { UserError } from '../../src/errors.js';
 import { LOSS_DEFAULTS, createLoss } from '../../src/losses/create-loss.js';
 import { readPairStats } from '../../src/losses/pair-loss.js';
 import { CrossBatchMemory } from '../../src/memory/cross-batch-memory.js';
@@ -9,14 +8,13 @@ import { xbmLoss } from '../../src/memory/xbm-loss.js';
 import { memoryMessages as M } from '../../src/messages/memory.js';
 import { Rng } from '../../src/random.js';
 import { TOL, maxRelativeError } from '../helpers/tolerances.js';
-import { labels, matrix, randomLabels, randomRows, toMat } from '../losses/harness.js';
+import { labels, matrix, randomLabels, randomRows, toMat, userError } from '../losses/harness.js';
 import { finiteDifference, naiveLoss, type Mat } from '../losses/naive.js';
 
 await tf.setBackend('cpu');
 
 const ALL = Object.values(LOSS_DEFAULTS);
 const D = 4;
-const userError = (message: string) => (e: unknown) => e instanceof UserError && e.message === message;
 const value = (t: tf.Tensor) => t.dataSync()[0];
 
 /** A batch with label 0 and a single-sample class. */

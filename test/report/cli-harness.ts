@@ -8,7 +8,7 @@ import { cliMessages } from '../../src/messages/cli.js';
  */
 export async function runCommand<T>(cmd: CommandModule<any, any>, args: string[], capture = false): Promise<T | undefined> {
   let seen: T | undefined;
-  const module = capture ? { ...cmd, handler: (argv: T) => void (seen = argv) } : cmd;
+  const module: CommandModule<any, any> = capture ? { ...cmd, handler: (argv: unknown) => void (seen = argv as T) } : cmd;
   await yargs(args)
     .strict()
     .command(module)

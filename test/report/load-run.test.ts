@@ -20,13 +20,13 @@ test('loadRun reads every table and the run.json fields the report shows', async
   assert.equal(r.xbm.decision?.policy, 'staleness');
   assert.equal(r.suggestion?.start, 33);
   assert.equal(r.metrics?.length, 100);
-  assert.ok(r.drift && r.drift.length > 0);
-  assert.ok(r.staleness && r.staleness.length > 0);
+  assert.ok(r.drift && r.drift.length > 0, 'r.drift && r.drift.length > 0');
+  assert.ok(r.staleness && r.staleness.length > 0, 'r.staleness && r.staleness.length > 0');
   assert.equal(r.status, 'completed');
   assert.equal(r.collapse?.collapsed, false);
   assert.equal(typeof r.final.recall_at_1, 'number');
   assert.equal(r.metrics![0].event, '');
-  assert.ok(Number.isNaN(r.metrics![0].memory_age_mean));
+  assert.ok(Number.isNaN(r.metrics![0].memory_age_mean), 'Number.isNaN(r.metrics![0].memory_age_mean)');
 });
 
 test('missing optional files give null tables; final metrics fall back to the last evaluation', async (t) => {

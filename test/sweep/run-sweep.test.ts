@@ -51,8 +51,8 @@ test('a 2x2 sweep trains every point with its flags and writes sweep.json and sw
   assert.deepEqual(csv.map((r) => Number(r.recall_at_1)), [0.3, 0.5, 0.35, 0.55]);
   assert.equal(csv[3].run_dir, 'batch-32_xbm-on');
   assert.equal(csv[2].ms_per_iteration, '16');
-  assert.ok(log.some((l) => l.startsWith('[4/4] batch-32_xbm-on: completed in')));
-  assert.ok(readFileSync(join(out, 'logs', 'batch-16_xbm-off.log'), 'utf8').includes('fake training'));
+  assert.ok(log.some((l) => l.startsWith('[4/4] batch-32_xbm-on: completed in')), 'log.some((l) => l.startsWith(\'[4/4] batch-32_xbm-on: completed in\'))');
+  assert.ok(readFileSync(join(out, 'logs', 'batch-16_xbm-off.log'), 'utf8').includes('fake training'), 'readFileSync(join(out, \'logs\', \'batch-16_xbm-off.log\'), \'utf8\').includes(\'fake trai');
 });
 
 test('a rerun skips completed points, retries failed ones with --overwrite, and sweep.csv says failed meanwhile', async (t) => {
@@ -73,7 +73,7 @@ test('a rerun skips completed points, retries failed ones with --overwrite, and 
   const argv = calls(callFile);
   assert.equal(argv.length, 4);
   assert.ok(argv[3].includes('--overwrite'), 'the half-written point folder is replaced');
-  assert.ok(!argv[0].includes('--overwrite'));
+  assert.ok(!argv[0].includes('--overwrite'), '!argv[0].includes(\'--overwrite\')');
   const after = await readCsvRaw(join(out, 'sweep.csv'));
   assert.deepEqual(after.map((r) => r.status), ['completed', 'completed', 'completed']);
 });
@@ -94,7 +94,7 @@ test('--jobs 2 runs points in parallel and still records every point', async (t)
   const res = await runSweep({ out, grid: parseGrid(['seed=1,2,3,4,5']), trainFlags: [], jobs: 2 }, { runPoint });
   assert.equal(peak, 2);
   assert.equal(res.rows.length, 5);
-  assert.ok(res.rows.every((r) => r.status === 'completed' && r.recall_at_1 === 0.5));
+  assert.ok(res.rows.every((r) => r.status === 'completed' && r.recall_at_1 === 0.5), 'res.rows.every((r) => r.status === \'completed\' && r.recall_at_1 === 0.5)');
 });
 
 test('a point that exits 0 without a completed run.json counts as failed', async (t) => {

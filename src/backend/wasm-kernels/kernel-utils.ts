@@ -70,24 +70,3 @@ export function pair(v: number | [number, number]): [number, number] {
   return typeof v === 'number' ? [v, v] : v;
 }
 
-/**
- * A tensor info over a window of another tensor's heap memory, without copying: the backend's
- * own mechanism for outputs that C++ allocated. Release it with freeView (never free), and only
- * while the base tensor is alive.
- */
-export function viewInfo(backend: WasmBackend, base: TensorInfo, offsetElements: number, shape: number[]): TensorInfo {
-  const bytes = base.dtype === 'float32' || base.dtype === 'int32' ? 4 : 1;
-  const size = tf.util.sizeFromShape(shape);
-  if (offsetElements < 0 || offsetElements + size > tf.util.sizeFromShape(base.shape)) {
-    throw new Error(`view [${offsetElements}, +${size}) outside a tensor of shape [${base.shape}]`);
-  }
-  const offset = backend.dataIdMap.get(base.dataId)!.memoryOffset + offsetElements * bytes;
-  return backend.makeOutput(shape, base.dtype, offset);
-}
-
-export function freeView(backend: WasmBackend, view: TensorInfo): void {
-  const data = backend.dataIdMap.get(view.dataId);
-  if (data === undefined) return;
-  backend.wasm.tfjs.disposeData(data.id);
-  backend.dataIdMap.delete(view.dataId);
-}

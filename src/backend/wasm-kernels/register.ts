@@ -6,6 +6,9 @@
  * - MaxPoolGrad: stock scalar loop, ~95 ms per step; ours is a sequential JavaScript pass.
  * - Sum: the stock kernel transposes a whole activation for every bias gradient.
  * - UnsortedSegmentSum: missing; the gradient of tf.gather needs it.
+ * - Identity, Cast to the same dtype: the stock kernels copy; the engine clones every tensor it
+ *   saves for the backward pass, so sharing the buffer saves a copy per saved activation. Cast to
+ *   bool is fixed too (the stock kernel truncates floats to a byte: -2 becomes 254).
  * Stock configs are kept so a replacement can fall back to them and so they can be restored.
  */
 import { tf } from '../tf.js';
@@ -13,6 +16,7 @@ import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputWasm } from './conv2d-backprop-input.js';
 import { forgetStockKernel, rememberStockKernel } from './kernel-utils.js';
 import { maxPoolGradWasm } from './max-pool-grad.js';
+import { castWasm, identityWasm } from './share-identity.js';
 import { sumWasm } from './sum.js';
 import { unsortedSegmentSumWasm } from './unsorted-segment-sum.js';
 
@@ -22,6 +26,8 @@ export const WASM_KERNEL_NAMES = [
   'MaxPoolGrad',
   'Sum',
   'UnsortedSegmentSum',
+  'Identity',
+  'Cast',
 ] as const;
 export type WasmKernelName = (typeof WASM_KERNEL_NAMES)[number];
 
@@ -31,6 +37,8 @@ const kernelFuncs: Record<WasmKernelName, tf.KernelFunc> = {
   MaxPoolGrad: maxPoolGradWasm as unknown as tf.KernelFunc,
   Sum: sumWasm as unknown as tf.KernelFunc,
   UnsortedSegmentSum: unsortedSegmentSumWasm as unknown as tf.KernelFunc,
+  Identity: identityWasm as unknown as tf.KernelFunc,
+  Cast: castWasm as unknown as tf.KernelFunc,
 };
 
 const installed = new Set<WasmKernelName>();

@@ -23,7 +23,8 @@ export type Spec = Record<string, unknown>;
 export function topLevel(ctx: FigureContext, title: string, datasets: Record<string, Row[]>, body: Spec): TopLevelSpec {
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title,
+    // A paper's caption names the figure; the image carries no title of its own.
+    ...(ctx.theme.name === 'paper' ? {} : { title }),
     datasets,
     ...body,
     config: themeConfig(ctx.theme),
@@ -61,6 +62,13 @@ export function runColor(ctx: FigureContext, legend = true): Spec {
 
 export const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
+/** Largest finite value of a field (a loop: spreading 100k rows into Math.max overflows the stack). */
+export function maxOf(rows: readonly Row[], field: string): number {
+  let m = -Infinity;
+  for (const r of rows) if (finite(r[field]) && (r[field] as number) > m) m = r[field] as number;
+  return m;
+}
+
 /** Keep at most `max` rows, evenly spaced, always keeping the first and the last. */
 export function thin<T>(rows: readonly T[], max: number): T[] {
   if (rows.length <= max || max < 2) return [...rows];
@@ -92,6 +100,8 @@ export interface Marker extends Row {
   iteration: number;
   label: string;
   kind: 'start' | 'suggested';
+  /** Which side of its rule the label goes, so it stays inside the plot. */
+  align: 'left' | 'right';
   /** An actual start is drawn stronger than a suggestion. */
   opacity: number;
   /** Label row, so the labels of several runs (slot) or of one run (runSlot) do not overlap. */
@@ -99,20 +109,24 @@ export interface Marker extends Row {
   runSlot: number;
 }
 
-/** The XBM start of each run (and a warm-up suggestion when it differs), for rules and labels. */
-export function startMarkers(runs: readonly RunTables[]): Marker[] {
+/**
+ * The XBM start of each run (and a warm-up suggestion when it differs), for rules and labels.
+ * `lastIteration`: the end of the x axis, to put labels of late starts left of their rule.
+ */
+export function startMarkers(runs: readonly RunTables[], lastIteration = Infinity): Marker[] {
   const out: Marker[] = [];
   for (const r of runs) {
     const start = r.xbm.start;
     if (finite(start)) {
       const policy = r.xbm.decision?.policy;
-      out.push({ run: r.key, iteration: start, kind: 'start', label: `XBM start ${start}${policy ? ` (${policy})` : ''}`, opacity: 0.9, slot: 0, runSlot: 0 });
+      out.push({ run: r.key, iteration: start, kind: 'start', align: 'left', label: `XBM start ${start}${policy ? ` (${policy})` : ''}`, opacity: 0.9, slot: 0, runSlot: 0 });
     }
     const s = r.suggestion;
     if (s && finite(s.start) && s.start !== start)
-      out.push({ run: r.key, iteration: s.start, kind: 'suggested', label: `suggested ${s.start} (${s.policy})`, opacity: 0.5, slot: 0, runSlot: 0 });
+      out.push({ run: r.key, iteration: s.start, kind: 'suggested', align: 'left', label: `suggested ${s.start} (${s.policy})`, opacity: 0.5, slot: 0, runSlot: 0 });
   }
   out.forEach((m, i) => {
+    m.align = m.iteration > 0.55 * lastIteration ? 'right' : 'left';
     m.slot = i;
     m.runSlot = out.slice(0, i).filter((o) => o.run === m.run).length;
   });
@@ -127,7 +141,8 @@ export function markerLayers(ctx: FigureContext, markers: readonly Marker[], fil
   if (!markers.some((m) => filterRun === undefined || m.run === filterRun)) return [];
   const f = ctx.theme.fontSize;
   const transform = filterRun === undefined ? [] : [{ filter: { field: 'run', equal: filterRun } }];
-  const color = colorByRun ? { color: runColor(ctx, false) } : { color: { value: '#444444' } };
+  // The same colour definition as the data layers: a `legend: null` here would remove the shared legend.
+  const color = colorByRun ? { color: runColor(ctx) } : { color: { value: '#444444' } };
   return [
     {
       data: { name: 'markers' },
@@ -139,17 +154,22 @@ export function markerLayers(ctx: FigureContext, markers: readonly Marker[], fil
         opacity: { field: 'opacity', type: 'quantitative', scale: null, legend: null },
       },
     },
-    {
+    // Labels in the right part of the plot extend to the left of their rule, so they stay inside.
+    ...(['left', 'right'] as const).map((align) => ({
       data: { name: 'markers' },
-      transform: [...transform, { calculate: `${Math.round(f * 1.25)} * datum.${filterRun === undefined ? 'slot' : 'runSlot'} + 2`, as: 'label_y' }],
-      mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, fontSize: f },
+      transform: [
+        ...transform,
+        { filter: { field: 'align', equal: align } },
+        { calculate: `${Math.round(f * 1.25)} * datum.${filterRun === undefined ? 'slot' : 'runSlot'} + 2`, as: 'label_y' },
+      ],
+      mark: { type: 'text', align, baseline: 'top', dx: align === 'left' ? 3 : -3, fontSize: f },
       encoding: {
         x: { field: 'iteration', type: 'quantitative' },
         y: { field: 'label_y', type: 'quantitative', scale: null },
         text: { field: 'label', type: 'nominal' },
         ...color,
       },
-    },
+    })).filter((_, i) => markers.some((m) => m.align === (i === 0 ? 'left' : 'right') && (filterRun === undefined || m.run === filterRun))),
   ];
 }
 

@@ -2,7 +2,7 @@ import { reportMessages } from '../../messages/report.js';
 import { panelSize } from '../theme.js';
 import { num, obj } from '../read-json.js';
 import type { FigureInput, FigureOutcome, Row } from '../types.js';
-import { figure, finite, iterationX, markerLayers, skipped, startMarkers, topLevel, type FigureContext, type Spec } from './common.js';
+import { figure, maxOf, finite, iterationX, markerLayers, skipped, startMarkers, topLevel, type FigureContext, type Spec } from './common.js';
 
 const ID = 'drift';
 const TITLE = 'Feature drift D(t; Δt)';
@@ -31,7 +31,7 @@ export function driftFigure(input: FigureInput, ctx: FigureContext): FigureOutco
   }
   if (rows.length === 0) return skipped(ID, TITLE, reportMessages.noDrift);
 
-  const markers = startMarkers(withDrift);
+  const markers = startMarkers(withDrift, maxOf(rows, 'iteration'));
   const thresholds = driftThresholds(withDrift);
   const size = panelSize(ctx.theme, 'single');
   const gaps = [...new Set(rows.map((r) => r.gap as number))].sort((a, b) => a - b);

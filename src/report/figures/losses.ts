@@ -3,6 +3,7 @@ import { panelSize } from '../theme.js';
 import type { FigureInput, FigureOutcome, Row } from '../types.js';
 import {
   figure,
+  maxOf,
   finite,
   iterationX,
   markerLayers,
@@ -51,7 +52,7 @@ export function lossesFigure(input: FigureInput, ctx: FigureContext): FigureOutc
   const size = panelSize(ctx.theme, 'single');
   const enc = (field: string): Spec => ({
     x: iterationX(),
-    y: { field, type: 'quantitative', title: ctx.smooth > 1 ? `loss (moving average of ${ctx.smooth})` : 'loss', scale: { type: 'symlog' } },
+    y: { field, type: 'quantitative', title: ctx.smooth > 1 ? 'loss, smoothed' : 'loss', scale: { type: 'symlog' } },
     color: runColor(ctx),
     strokeDash: { field: 'series', type: 'nominal', title: 'loss', scale: { domain: ['batch', 'memory'], range: [[1, 0], [5, 3]] } },
   });
@@ -62,12 +63,16 @@ export function lossesFigure(input: FigureInput, ctx: FigureContext): FigureOutc
           { data: { name: 'table' }, mark: { type: 'line' }, encoding: enc('smoothed') },
         ]
       : [{ data: { name: 'table' }, mark: { type: 'line' }, encoding: enc('value') }];
-  const markers = startMarkers(runs);
+  const markers = startMarkers(runs, maxOf(rows, 'iteration'));
   const spec = topLevel(ctx, TITLE, { table: rows, markers }, {
     width: size.width,
     height: size.height,
     layer: [...lines, ...markerLayers(ctx, markers)],
   });
   const columns = ['run', 'iteration', 'series', 'value', ...(ctx.smooth > 1 ? ['smoothed'] : [])];
-  return figure(ID, TITLE, 'single', rows, columns, spec);
+  const notes = [
+    'Solid: batch-vs-batch loss; dashed: batch-vs-memory loss (drawn while XBM is active). Symmetric-log y axis.',
+    ...(ctx.smooth > 1 ? [`Smoothed with a trailing moving average of ${ctx.smooth} logged iterations; the faint lines are the raw values.`] : []),
+  ];
+  return figure(ID, TITLE, 'single', rows, columns, spec, notes);
 }

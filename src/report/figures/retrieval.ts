@@ -2,7 +2,7 @@ import { reportMessages } from '../../messages/report.js';
 import { testRows } from '../load-run.js';
 import { panelSize } from '../theme.js';
 import type { FigureInput, FigureOutcome, Row } from '../types.js';
-import { figure, finite, iterationX, markerLayers, runColor, skipped, startMarkers, topLevel, type FigureContext } from './common.js';
+import { figure, maxOf, finite, iterationX, markerLayers, runColor, skipped, startMarkers, topLevel, type FigureContext } from './common.js';
 
 const ID = 'retrieval';
 const TITLE = 'Test retrieval: R@1 and MAP@R';
@@ -23,7 +23,7 @@ export function retrievalFigure(input: FigureInput, ctx: FigureContext): FigureO
   if (rows.length === 0) return skipped(ID, TITLE, reportMessages.noEval);
 
   const size = panelSize(ctx.theme, 'single');
-  const markers = startMarkers(runs);
+  const markers = startMarkers(runs, maxOf(rows, 'iteration'));
   const spec = topLevel(ctx, TITLE, { table: rows, markers }, {
     width: size.width,
     height: size.height,
@@ -36,7 +36,7 @@ export function retrievalFigure(input: FigureInput, ctx: FigureContext): FigureO
           y: { field: 'value', type: 'quantitative', title: 'test retrieval', scale: { zero: true } },
           color: runColor(ctx),
           strokeDash: { field: 'metric', type: 'nominal', title: 'metric', scale: { domain: ['R@1', 'MAP@R'], range: [[1, 0], [5, 3]] } },
-          shape: { field: 'metric', type: 'nominal', scale: { domain: ['R@1', 'MAP@R'], range: ['circle', 'square'] }, legend: null },
+          shape: { field: 'metric', type: 'nominal', scale: { domain: ['R@1', 'MAP@R'], range: ['circle', 'square'] } },
         },
       },
       ...markerLayers(ctx, markers),

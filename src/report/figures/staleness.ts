@@ -48,7 +48,7 @@ export function stalenessFigure(input: FigureInput, ctx: FigureContext): FigureO
 
   const size = panelSize(ctx.theme, 'double', 2);
   const agePanel: Spec = {
-    title: { text: 'age of memory entries (iterations)', fontSize: ctx.theme.fontSize },
+    title: { text: 'age of entries', fontSize: ctx.theme.fontSize },
     width: size.width,
     height: size.height,
     data: { name: 'table' },
@@ -70,7 +70,7 @@ export function stalenessFigure(input: FigureInput, ctx: FigureContext): FigureO
     ],
   };
   const driftPanel: Spec = {
-    title: { text: 'true drift of memory entries ||stored − fresh||²', fontSize: ctx.theme.fontSize },
+    title: { text: 'drift of entries', fontSize: ctx.theme.fontSize },
     width: size.width,
     height: size.height,
     data: { name: 'table' },
@@ -82,7 +82,7 @@ export function stalenessFigure(input: FigureInput, ctx: FigureContext): FigureO
     mark: { type: 'line', point: { size: ctx.theme.name === 'paper' ? 8 : 18 } },
     encoding: {
       x: iterationX(),
-      y: { field: 'drift', type: 'quantitative', title: 'squared distance', scale: { type: 'log' }, axis: { format: '~g' } },
+      y: { field: 'drift', type: 'quantitative', title: '‖stored − fresh‖²', scale: { type: 'log' }, axis: { format: '~g' } },
       color: runColor(ctx),
       strokeDash: { field: 'statistic', type: 'nominal', title: 'over memory', scale: { domain: ['mean', 'p90'], range: [[1, 0], [5, 3]] } },
     },
@@ -91,6 +91,9 @@ export function stalenessFigure(input: FigureInput, ctx: FigureContext): FigureO
   // A lone panel takes the figure's title, so its own subtitle goes.
   const body: Spec = panels.length === 1 ? { ...panels[0], title: undefined } : { hconcat: panels, resolve: { scale: { x: 'shared' } } };
   if (body.title === undefined) delete body.title;
-  const notes = hasDrift ? [] : [reportMessages.noStaleness];
+  const notes = [
+    'Left: age of the memory entries in iterations (band: youngest to oldest, line: mean).',
+    ...(hasDrift ? ['Right: squared distance between each stored embedding and the current model\'s embedding of the same image (mean and p90 over the memory).'] : [reportMessages.noStaleness]),
+  ];
   return figure(ID, TITLE, 'double', rows, STALENESS_FIGURE_COLUMNS, topLevel(ctx, TITLE, { table: rows }, body), notes);
 }

@@ -70,7 +70,8 @@ export function sweepMemoryFigure(input: FigureInput, ctx: FigureContext): Figur
   const title = 'R@1 vs memory size';
   if (input.sweeps.length === 0) return skipped(id, title, reportMessages.noSweep);
   const { rows: withXbm, left } = completedRows(input, (p) => finite(p.memory) && p.xbm !== 'off');
-  if (withXbm.length === 0) return skipped(id, title, reportMessages.noSweepMemory);
+  // A batch sweep has one memory size everywhere: nothing to plot against.
+  if (distinct(withXbm, 'memory').length < 2) return skipped(id, title, reportMessages.noSweepMemory);
   const batches = new Set(withXbm.map((r) => r.batch));
   const baselines = completedRows(input, (p) => p.xbm === 'off' && batches.has(p.batch)).rows;
   const rows = [...withXbm, ...baselines];

@@ -1,0 +1,15 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makePair, makeSweep } from './test/report/fixtures.ts';
+import { buildReport } from './src/report/build-report.ts';
+import { renderReport } from './src/report/render-report.ts';
+import { checkPage } from './test/report/chromium.ts';
+const root = '/tmp/xr/sample'; 
+const theme = (process.argv[2] ?? 'default') as any;
+const { baseline, xbm } = await makePair(join(root, 'runs'), { iterations: 300, files: { warmup: true } });
+const sweep = await makeSweep(join(root, 'sweep'), [{ key: 'batch', values: ['16', '32', '64'] }, { key: 'xbm', values: ['off', 'on'] }], { iterations: 40 });
+const report = await buildReport([baseline, xbm, sweep], { theme, smooth: 10, force: true });
+const res = await renderReport(report, join(root, 'report-' + theme));
+const page = await checkPage(res.index, { tileHeight: 1100 });
+console.log(page.width, page.height, page.rendered, page.consoleErrors);
+page.tiles.forEach((b, i) => writeFileSync(`/tmp/xr/tile-${theme}-${i}.png`, b));
