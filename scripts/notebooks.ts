@@ -23,7 +23,7 @@
  * project's compiler are not checked again by tslab, so the cells stay typed against the real API.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -142,13 +142,13 @@ function newestMtime(dir: string): number {
  * `npm run typecheck`: declarations are still emitted, and the stamp is not written, so the next
  * run tries again.
  */
-export function emitApiTypes(opts: { root?: string; force?: boolean; log?: (s: string) => void } = {}): string {
+export function emitApiTypes(opts: { root?: string; log?: (s: string) => void } = {}): string {
   const root = opts.root ?? PROJECT_ROOT;
   const log = opts.log ?? (() => {});
   const { types } = notebookPaths(root);
   const stamp = join(types, '.stamp');
   const newest = Math.max(newestMtime(join(root, 'src')), statSync(join(root, 'tsconfig.json')).mtimeMs);
-  if (!opts.force && existsSync(stamp) && statSync(stamp).mtimeMs >= newest) return types;
+  if (existsSync(stamp) && statSync(stamp).mtimeMs >= newest) return types;
   mkdirSync(types, { recursive: true });
   const tsconfig = join(root, '.jupyter', 'tsconfig.types.json');
   writeFileSync(
@@ -170,10 +170,16 @@ export function emitApiTypes(opts: { root?: string; force?: boolean; log?: (s: s
   );
   log('emitting API declarations for the notebooks (.jupyter/types)');
   const tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
+  const started = new Date();
   const r = spawnSync(process.execPath, [tsc, '-p', tsconfig], { cwd: root, encoding: 'utf8' });
   if (!existsSync(join(types, 'index.d.ts'))) throw new Error(`tsc emitted no declarations:\n${r.stdout}${r.stderr}`);
-  if (r.status === 0) writeFileSync(stamp, `${new Date().toISOString()}\n`);
-  else log(`warning: src has type errors (npm run typecheck); declarations emitted anyway:\n${r.stdout.trim()}`);
+  if (r.status === 0) {
+    // Dated when tsc started: a source saved while it ran makes the next run emit again.
+    writeFileSync(stamp, `${started.toISOString()}\n`);
+    utimesSync(stamp, started, started);
+  } else {
+    log(`warning: src has type errors (npm run typecheck); declarations emitted anyway:\n${r.stdout.trim().split('\n').slice(0, 20).join('\n')}`);
+  }
   return types;
 }
 

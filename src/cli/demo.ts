@@ -7,12 +7,13 @@ import { renderReport } from '../report/render-report.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { withInterrupt } from './train.js';
 import { formatDuration } from '../train/progress.js';
+import { VERBS } from './verbs.js';
 
 interface DemoArgs { out: string; quick: boolean; policy: string; overwrite: boolean; quiet: boolean; backend?: 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu'; dataset?: string; seed?: number; threads?: number }
 
 export const demoCommand: CommandModule<object, DemoArgs> = {
-  command: 'demo',
-  describe: 'The main job: baseline run, drift, automatic XBM start, XBM run, report and summary',
+  command: VERBS.demo.usage,
+  describe: VERBS.demo.describe,
   builder: (y) =>
     y.option('out', { type: 'string', default: 'runs/demo', describe: 'folder for the two runs, the report and summary.md' })
       .option('quick', { type: 'boolean', default: false, describe: 'a smaller budget (about 2 minutes on 2 cores)' })

@@ -7,6 +7,7 @@ import {
 import { UserError } from '../errors.js';
 import { SnapshotReader } from '../io/snapshot-reader.js';
 import { driftMessages } from '../messages/drift.js';
+import { VERBS } from './verbs.js';
 
 /** Where a command prints; yargs' parse context may carry a replacement (tests capture lines). */
 export interface CliOutput {
@@ -29,8 +30,8 @@ interface DriftArgs {
 }
 
 export const driftCommand: CommandModule<object, DriftArgs> = {
-  command: 'drift <run>',
-  describe: 'Measure feature drift D(t; dt) between the snapshots of a run; writes analysis/drift.csv and drift.arrow',
+  command: VERBS.drift.usage,
+  describe: VERBS.drift.describe,
   builder: (y: Argv<object>) =>
     y
       .positional('run', { type: 'string', demandOption: true, describe: 'run folder (runs/<name>)' })

@@ -13,12 +13,13 @@ import { UserError } from '../errors.js';
 import { trainMessages } from '../messages/train.js';
 import { Rng } from '../random.js';
 import { tf } from '../backend/tf.js';
+import { VERBS } from './verbs.js';
 
 interface EvalArgs { run: string; backend?: 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu'; ks?: string }
 
 export const evalCommand: CommandModule<object, EvalArgs> = {
-  command: 'eval <run>',
-  describe: 'Evaluate a run\'s last checkpoint on its test classes (Recall@K, MAP@R, NMI)',
+  command: VERBS.eval.usage,
+  describe: VERBS.eval.describe,
   builder: (y) =>
     y.positional('run', { type: 'string', demandOption: true, describe: 'run folder' })
       .option('backend', { choices: ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const })

@@ -10,6 +10,7 @@ import { readSnapshot } from '../io/snapshot-file.js';
 import { SnapshotReader } from '../io/snapshot-reader.js';
 import { ioMessages } from '../messages/io.js';
 import { consoleOutput, type CliOutput } from './drift.js';
+import { VERBS } from './verbs.js';
 
 interface InspectArgs {
   path: string;
@@ -17,8 +18,8 @@ interface InspectArgs {
 }
 
 export const inspectCommand: CommandModule<object, InspectArgs> = {
-  command: 'inspect <path>',
-  describe: 'Describe an Arrow file (schema, metadata, rows, width, iterations) or all snapshots of a run folder',
+  command: VERBS.inspect.usage,
+  describe: VERBS.inspect.describe,
   builder: (y: Argv<object>) =>
     y.positional('path', { type: 'string', demandOption: true, describe: 'an .arrow file or a run folder' }) as unknown as Argv<InspectArgs>,
   handler: (args) => {

@@ -1,20 +1,22 @@
 import yargs, { type CommandModule } from 'yargs';
 import { isUserError, UserError } from '../errors.js';
 import { cliMessages } from '../messages/cli.js';
-import { trainCommand } from './train.js';
-import { evalCommand } from './eval.js';
-import { driftCommand } from './drift.js';
-import { inspectCommand } from './inspect.js';
-import { demoCommand } from './demo.js';
-import { warmupCommand } from './warmup.js';
+import { VERBS } from './verbs.js';
 
 /**
- * The xbm-drift CLI: one yargs command module per verb (src/cli/<verb>.ts). A handler turns flags
- * into a validated config and calls the library; user errors become one line and exit code 2.
+ * Each verb's module is loaded only when that verb runs, so `--help` and input errors answer at
+ * once instead of after loading tfjs, Arrow and Vega.
  */
-const commands: CommandModule<any, any>[] = [demoCommand, trainCommand, evalCommand, driftCommand, inspectCommand, warmupCommand];
+const LOADERS: Record<keyof typeof VERBS, () => Promise<CommandModule<any, any>>> = {
+  demo: async () => (await import('./demo.js')).demoCommand,
+  train: async () => (await import('./train.js')).trainCommand,
+  eval: async () => (await import('./eval.js')).evalCommand,
+  drift: async () => (await import('./drift.js')).driftCommand,
+  inspect: async () => (await import('./inspect.js')).inspectCommand,
+  warmup: async () => (await import('./warmup.js')).warmupCommand,
+};
 
-export function buildCli(argv: string[]) {
+export async function buildCli(argv: string[]) {
   let cli = yargs(argv)
     .scriptName('xbm-drift')
     .strict()
@@ -36,7 +38,12 @@ export function buildCli(argv: string[]) {
     .fail((msg, err) => {
       throw err ?? new UserError(cliMessages.badArguments(msg));
     });
-  for (const c of commands) cli = cli.command(c);
+  const invoked = argv.find((a) => !a.startsWith('-'));
+  for (const [name, verb] of Object.entries(VERBS)) {
+    // Only the invoked verb needs its options and handler; the others are listed for --help.
+    const module = name === invoked ? await LOADERS[name as keyof typeof VERBS]() : { handler: () => {} };
+    cli = cli.command({ ...module, command: verb.usage, describe: verb.describe });
+  }
   return cli;
 }
 
@@ -45,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
   const before = process.exitCode;
   process.exitCode = undefined;
   try {
-    await buildCli(argv).parseAsync();
+    await (await buildCli(argv)).parseAsync();
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (isUserError(e)) {

@@ -1,7 +1,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import { DEFAULTS, resolveTrainConfig, type TrainFlags } from '../config/train-config.js';
-import { loadRunConfig, train } from '../train/trainer.js';
 import { formatRunSummary } from './format.js';
+import type { TrainConfig } from '../config/train-config.js';
+import { VERBS } from './verbs.js';
 
 /** The train flags, shared with `sweep` and `demo` so every verb spells them the same way. */
 export function trainOptions<T>(y: Argv<T>) {
@@ -58,8 +59,8 @@ export function trainOptions<T>(y: Argv<T>) {
 type TrainArgs = TrainFlags & { resume?: string; overwrite: boolean; quiet: boolean; out?: string };
 
 export const trainCommand: CommandModule<object, TrainArgs> = {
-  command: 'train',
-  describe: 'Train an embedder, with or without XBM, instrumenting every iteration into a run folder',
+  command: VERBS.train.usage,
+  describe: VERBS.train.describe,
   builder: (y) =>
     trainOptions(y)
       .check((a) => {
@@ -70,12 +71,18 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .example('$0 train --resume runs/first', '') as unknown as Argv<TrainArgs>,
   handler: async (args) => {
     const resume = Boolean(args.resume);
-    const config = resume ? loadRunConfig(args.resume!) : resolveTrainConfig({ ...args, out: args.out! });
-    const record = await withInterrupt((signal) => train(config, { resume, overwrite: args.overwrite, quiet: args.quiet, signal }));
-    process.stdout.write(formatRunSummary(config.out, record) + '\n');
-    if (record.status === 'interrupted') process.exitCode = 130;
+    // Validate the flags before loading the trainer (and tfjs): bad input answers at once.
+    const config: TrainConfig | null = resume ? null : resolveTrainConfig({ ...args, out: args.out! });
+    const { loadRunConfig, train } = await import('../train/trainer.js');
+    return runTrain(config ?? loadRunConfig(args.resume!), args, resume, train);
   },
 };
+
+async function runTrain(config: TrainConfig, args: TrainArgs, resume: boolean, train: typeof import('../train/trainer.js').train): Promise<void> {
+  const record = await withInterrupt((signal) => train(config, { resume, overwrite: args.overwrite, quiet: args.quiet, signal }));
+  process.stdout.write(formatRunSummary(config.out, record) + '\n');
+  if (record.status === 'interrupted') process.exitCode = 130;
+}
 
 /** Ctrl-C once: finish the iteration, flush, checkpoint. Twice: stop at once. */
 export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {

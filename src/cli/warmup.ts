@@ -12,6 +12,7 @@ import { readCsv } from '../io/csv.js';
 import { runPaths } from '../io/run-paths.js';
 import { DRIFT_COLUMNS, type DriftRow } from '../io/tables.js';
 import { analysisMessages as msg } from '../messages/analysis.js';
+import { VERBS } from './verbs.js';
 
 export interface WarmupArgs {
   run: string;
@@ -37,8 +38,8 @@ export interface WarmupFile {
 const DRIFT_VALUES_SHOWN = 12;
 
 export const warmupCommand: CommandModule<object, WarmupArgs> = {
-  command: 'warmup <run>',
-  describe: "Choose when XBM should start, from a run's measured drift (analysis/drift.csv)",
+  command: VERBS.warmup.usage,
+  describe: VERBS.warmup.describe,
   builder: (y: Argv<object>) =>
     y
       .positional('run', { type: 'string', demandOption: true, describe: 'run folder' })

@@ -82,6 +82,13 @@ export function configuredStart(v: unknown): number | null | undefined {
   return undefined;
 }
 
+/** A start fixed by the configuration is a decision too: policy 'fixed', as in the paper's code. */
+function fixedDecision(run: unknown, config: unknown, start: number | null | undefined): StartDecision | undefined {
+  if (start === null || start === undefined) return undefined;
+  const requested = configuredStart(pick(run, 'xbm.requested') ?? pick(config, 'xbm.start'));
+  return requested === start ? { start, policy: 'fixed', reason: `XBM starts at the configured iteration ${start}.` } : undefined;
+}
+
 /** The start iteration: run.json, else config.json when it fixes one, else the metrics' first active step. */
 function startIteration(run: unknown, config: unknown, metrics: MetricsRow[] | null): number | null | undefined {
   const fromRun = pick(run, 'xbm.start');
@@ -114,6 +121,7 @@ export async function loadRun(dir: string): Promise<RunTables> {
   const collapse = obj(pick(run, 'collapse'));
   const iterations = num(pick(config, 'iterations')) ?? num(pick(run, 'iterations'));
   const msPerIteration = num(pick(run, 'timings.msPerIteration')) ?? medianOf(metrics?.map((m) => m.ms_per_iteration));
+  const start = startIteration(run, config, metrics);
   return {
     key: name,
     dir,
@@ -133,8 +141,10 @@ export async function loadRun(dir: string): Promise<RunTables> {
     xbm: {
       size: num(pick(run, 'xbm.size')) ?? num(pick(config, 'xbm.size')),
       weight: num(pick(run, 'xbm.weight')) ?? num(pick(config, 'xbm.weight')),
-      start: startIteration(run, config, metrics),
-      decision: parseDecision(pick(run, 'xbm.decision')),
+      start,
+      decision: parseDecision(pick(run, 'xbm.decision')) ?? fixedDecision(run, config, start),
+      threshold: num(pick(run, 'xbm.threshold')),
+      span: num(pick(run, 'xbm.span')),
     },
     suggestion: parseDecision(warmup),
     timings: { msPerIteration, wallSeconds: num(pick(run, 'timings.wallSeconds')) },

@@ -37,6 +37,9 @@ export interface RunTables {
     /** The iteration XBM started at; null when it never started; undefined when unknown. */
     start: number | null | undefined;
     decision?: StartDecision;
+    /** The drift threshold the trainer watched D(t; span) against, when it logged one. */
+    threshold?: number;
+    span?: number;
   };
   /** analysis/warmup.json: what a warm-up policy suggests from the measured drift. */
   suggestion?: StartDecision;

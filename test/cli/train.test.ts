@@ -107,3 +107,22 @@ test('a flag given twice is refused with one line', async (t) => {
   assert.equal(r.code, 2);
   assert.equal(r.stderr.trim(), 'xbm-drift: --dataset was given more than once: give it once.');
 });
+
+test('--xbm-start auto decides online from measured drift and records the decision and its evidence', async (t) => {
+  const out = join(tempDir(t), 'auto');
+  // threshold 4 is the maximum drift of unit vectors: the policy must fire at the first measurement.
+  const r = await runCli(['train', ...TINY_TRAIN, '--iterations', '8', '--xbm-size', '20', '--xbm-start', 'auto:staleness:threshold=4,window=1', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+  // S = ceil(20 / 8) = 3: the first pair of snapshots 3 apart is (0, 3).
+  assert.equal(run.xbm.start, 3);
+  assert.equal(run.xbm.decision.policy, 'staleness');
+  assert.equal(run.xbm.decision.evidence.memorySpan, 3);
+  assert.equal(run.xbm.decision.evidence.drift[0].iteration, 3);
+  assert.ok(run.xbm.decision.evidence.drift[0].drift > 0);
+  const metrics = await readCsv<MetricsRow>(join(out, 'metrics.csv'));
+  assert.equal(metrics.find((m) => m.iteration === 3)!.event, 'xbm-start');
+  assert.ok(metrics.find((m) => m.iteration === 3)!.drift_s > 0);
+  assert.deepEqual(metrics.map((m) => m.xbm_active), [0, 0, 0, 1, 1, 1, 1, 1]);
+  assert.match(r.stdout, /started at iteration 3/);
+});

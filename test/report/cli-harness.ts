@@ -8,7 +8,8 @@ import { cliMessages } from '../../src/messages/cli.js';
  */
 export async function runCommand<T>(cmd: CommandModule<any, any>, args: string[], capture = false): Promise<T | undefined> {
   let seen: T | undefined;
-  const module: CommandModule<any, any> = capture ? { ...cmd, handler: (argv: unknown) => void (seen = argv as T) } : cmd;
+  // A copy: yargs edits argv after the handler returns (it folds `--` back into `_`).
+  const module: CommandModule<any, any> = capture ? { ...cmd, handler: (argv: object) => void (seen = { ...argv } as T) } : cmd;
   await yargs(args)
     .strict()
     .command(module)

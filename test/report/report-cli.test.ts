@@ -21,7 +21,7 @@ async function parse(args: string[]): Promise<ReportArgs> {
 
 test('report <run> <run> --out: flags parse, the report is written and its path printed', async (t) => {
   const root = tempDir(t);
-  const { baseline, xbm } = await makePair(root, { iterations: 80 });
+  const { baseline, xbm } = await makePair(root, { iterations: 160 });
   const out = join(root, 'cmp');
   const a = await parse([baseline, xbm, '--out', out, '--theme', 'paper', '--smooth', '5']);
   assert.deepEqual([a.inputs, a.out, a.theme, a.force, a.smooth], [[baseline, xbm], out, 'paper', false, 5]);

@@ -49,14 +49,18 @@ export function skipped(id: FigureId, title: string, reason: string): FigureOutc
   return { kind: 'skipped', skipped: { id, title, reason } };
 }
 
-/** Colour by run with the report's fixed domain, so a run has one colour in every figure. */
-export function runColor(ctx: FigureContext, legend = true): Spec {
+/**
+ * Colour by run with the report's fixed domain, so a run has one colour in every figure. The
+ * legend lists only the runs drawn (`present`), in domain order.
+ */
+export function runColor(ctx: FigureContext, present?: readonly Row[]): Spec {
+  const drawn = present ? ctx.runDomain.filter((k) => present.some((r) => r.run === k)) : ctx.runDomain;
   return {
     field: 'run',
     type: 'nominal',
     title: 'run',
     scale: { domain: ctx.runDomain, range: ctx.theme.palette },
-    ...(legend ? {} : { legend: null }),
+    ...(drawn.length < ctx.runDomain.length ? { legend: { values: drawn } } : {}),
   };
 }
 
@@ -137,12 +141,12 @@ export function startMarkers(runs: readonly RunTables[], lastIteration = Infinit
  * Rule + label layers for start markers read from the named dataset `markers`; none when no
  * marker matches (an empty layer has no extent and makes Vega warn).
  */
-export function markerLayers(ctx: FigureContext, markers: readonly Marker[], filterRun?: string, colorByRun = true): Spec[] {
+export function markerLayers(ctx: FigureContext, markers: readonly Marker[], filterRun?: string, colorByRun = true, present?: readonly Row[]): Spec[] {
   if (!markers.some((m) => filterRun === undefined || m.run === filterRun)) return [];
   const f = ctx.theme.fontSize;
   const transform = filterRun === undefined ? [] : [{ filter: { field: 'run', equal: filterRun } }];
   // The same colour definition as the data layers: a `legend: null` here would remove the shared legend.
-  const color = colorByRun ? { color: runColor(ctx) } : { color: { value: '#444444' } };
+  const color = colorByRun ? { color: runColor(ctx, present) } : { color: { value: '#444444' } };
   return [
     {
       data: { name: 'markers' },

@@ -70,10 +70,11 @@ export function driftFigure(input: FigureInput, ctx: FigureContext): FigureOutco
 function driftThresholds(runs: FigureInput['runs']): Row[] {
   const out: Row[] = [];
   for (const r of runs) {
+    // The policy's evidence, else the threshold the trainer's online guard logged in run.json.
     const ev = obj((r.xbm.decision ?? r.suggestion)?.evidence);
-    const value = num(ev?.driftThreshold) ?? num(ev?.threshold);
+    const value = num(ev?.driftThreshold) ?? num(ev?.threshold) ?? r.xbm.threshold;
     if (value === undefined || value <= 0) continue;
-    const gap = num(ev?.gap);
+    const gap = num(ev?.gap) ?? r.xbm.span;
     out.push({ run: r.key, value, label: `threshold${gap !== undefined ? ` at Δt = ${gap}` : ''}` });
   }
   return out;

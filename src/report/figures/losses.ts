@@ -53,7 +53,7 @@ export function lossesFigure(input: FigureInput, ctx: FigureContext): FigureOutc
   const enc = (field: string): Spec => ({
     x: iterationX(),
     y: { field, type: 'quantitative', title: ctx.smooth > 1 ? 'loss, smoothed' : 'loss', scale: { type: 'symlog' } },
-    color: runColor(ctx),
+    color: runColor(ctx, rows),
     strokeDash: { field: 'series', type: 'nominal', title: 'loss', scale: { domain: ['batch', 'memory'], range: [[1, 0], [5, 3]] } },
   });
   const lines: Spec[] =
@@ -67,7 +67,7 @@ export function lossesFigure(input: FigureInput, ctx: FigureContext): FigureOutc
   const spec = topLevel(ctx, TITLE, { table: rows, markers }, {
     width: size.width,
     height: size.height,
-    layer: [...lines, ...markerLayers(ctx, markers)],
+    layer: [...lines, ...markerLayers(ctx, markers, undefined, true, rows)],
   });
   const columns = ['run', 'iteration', 'series', 'value', ...(ctx.smooth > 1 ? ['smoothed'] : [])];
   const notes = [

@@ -51,7 +51,7 @@ export function miningFigure(input: FigureInput, ctx: FigureContext): FigureOutc
       encoding: {
         x: iterationX(),
         y: { field: 'per_anchor', type: 'quantitative', title: 'pairs per anchor', scale: { type: 'log' }, axis: { format: '~g' } },
-        color: runColor(ctx),
+        color: runColor(ctx, rows),
         strokeDash: { field: 'source', type: 'nominal', title: 'against', scale: { domain: ['batch', 'memory'], range: [[1, 0], [5, 3]] } },
       },
     },

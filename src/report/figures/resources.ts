@@ -17,9 +17,10 @@ export function equivalentBatch(b: number, m: number): number {
 
 /** Bytes of the memory: as logged by the trainer, else M x d float32 values. */
 function memoryBytes(r: RunTables, m: number): number {
-  const logged = Math.max(0, ...(r.metrics ?? []).map((x) => Number(x.memory_bytes)).filter(Number.isFinite));
-  if (logged > 0) return logged;
   if (m === 0) return 0;
+  let logged = 0;
+  for (const x of r.metrics ?? []) if (Number(x.memory_bytes) > logged) logged = Number(x.memory_bytes);
+  if (logged > 0) return logged;
   return finite(r.embeddingDim) ? m * r.embeddingDim * 4 : NaN;
 }
 
@@ -50,12 +51,12 @@ export function resourcesFigure(input: FigureInput, ctx: FigureContext): FigureO
   const f = ctx.theme.fontSize;
   const cols: { field: string; title: string; format?: string; width: number }[] = [
     { field: 'run', title: 'run', width: 3 },
-    { field: 'batch', title: 'batch B', format: 'd', width: 1.3 },
-    { field: 'memory', title: 'memory M', format: ',d', width: 1.5 },
-    { field: 'memory_bytes', title: 'memory MB', format: '.2f', width: 1.5 },
-    { field: 'ms_per_iteration', title: 'ms / iter', format: '.1f', width: 1.3 },
-    { field: 'pairs_per_iteration', title: 'pairs / iter', format: ',d', width: 1.8 },
-    { field: 'equivalent_batch', title: "same pairs: B'", format: 'd', width: 1.8 },
+    { field: 'batch', title: 'B', format: 'd', width: 1 },
+    { field: 'memory', title: 'M', format: ',d', width: 1.2 },
+    { field: 'memory_bytes', title: 'memory MB', format: '.2f', width: 1.6 },
+    { field: 'ms_per_iteration', title: 'ms/iter', format: '.1f', width: 1.3 },
+    { field: 'pairs_per_iteration', title: 'pairs/iter', format: ',d', width: 1.6 },
+    { field: 'equivalent_batch', title: "B'", format: 'd', width: 1 },
   ];
   const unit = (ctx.theme.widths.double - f * cols.length) / cols.reduce((s, c) => s + c.width, 0);
   const rowStep = Math.round(f * 1.7);
@@ -84,6 +85,6 @@ export function resourcesFigure(input: FigureInput, ctx: FigureContext): FigureO
   });
   (spec as unknown as Spec).config = { ...((spec as unknown as Spec).config as Spec), view: { stroke: null } };
   return figure(ID, TITLE, 'double', rows, RESOURCE_COLUMNS, spec, [
-    "B' is the batch size with as many pairs per iteration as batch B plus a memory of M: B'(B'-1) = B(B-1) + B·M.",
+    "B: batch size; M: memory size (0 when XBM never started); pairs/iter = B(B-1) + B·M; B' is the batch size with as many pairs per iteration: B'(B'-1) = B(B-1) + B·M.",
   ]);
 }

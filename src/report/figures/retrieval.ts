@@ -34,12 +34,12 @@ export function retrievalFigure(input: FigureInput, ctx: FigureContext): FigureO
         encoding: {
           x: iterationX(),
           y: { field: 'value', type: 'quantitative', title: 'test retrieval', scale: { zero: true } },
-          color: runColor(ctx),
+          color: runColor(ctx, rows),
           strokeDash: { field: 'metric', type: 'nominal', title: 'metric', scale: { domain: ['R@1', 'MAP@R'], range: [[1, 0], [5, 3]] } },
           shape: { field: 'metric', type: 'nominal', scale: { domain: ['R@1', 'MAP@R'], range: ['circle', 'square'] } },
         },
       },
-      ...markerLayers(ctx, markers),
+      ...markerLayers(ctx, markers, undefined, true, rows),
     ],
   });
   return figure(ID, TITLE, 'single', rows, RETRIEVAL_FIGURE_COLUMNS, spec);

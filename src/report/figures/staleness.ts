@@ -60,12 +60,12 @@ export function stalenessFigure(input: FigureInput, ctx: FigureContext): FigureO
           x: iterationX(),
           y: { field: 'age_min', type: 'quantitative', title: 'age (iterations)' },
           y2: { field: 'age_max' },
-          color: runColor(ctx),
+          color: runColor(ctx, rows),
         },
       },
       {
         mark: { type: 'line' },
-        encoding: { x: iterationX(), y: { field: 'age_mean', type: 'quantitative' }, color: runColor(ctx) },
+        encoding: { x: iterationX(), y: { field: 'age_mean', type: 'quantitative' }, color: runColor(ctx, rows) },
       },
     ],
   };
@@ -83,7 +83,7 @@ export function stalenessFigure(input: FigureInput, ctx: FigureContext): FigureO
     encoding: {
       x: iterationX(),
       y: { field: 'drift', type: 'quantitative', title: '‖stored − fresh‖²', scale: { type: 'log' }, axis: { format: '~g' } },
-      color: runColor(ctx),
+      color: runColor(ctx, rows),
       strokeDash: { field: 'statistic', type: 'nominal', title: 'over memory', scale: { domain: ['mean', 'p90'], range: [[1, 0], [5, 3]] } },
     },
   };
