@@ -56,7 +56,7 @@ const THEMES: Record<ThemeName, Theme> = {
     name: 'paper',
     widths: { single: 240, double: 504 },
     panelHeight: 130,
-    panelOverhead: 44,
+    panelOverhead: 60,
     legendWidth: 0,
     legendOrient: 'bottom',
     font: FONT,

@@ -113,24 +113,48 @@ export interface Marker extends Row {
   runSlot: number;
 }
 
+/** Where the labels go: the plot's width in pixels and the last iteration on its x axis. */
+export interface MarkerPlacement {
+  lastIteration: number;
+  width: number;
+  fontSize: number;
+}
+
+/** A rough text width: Vega's own estimate without a canvas is about 0.6 em per character. */
+const textWidth = (text: string, fontSize: number) => text.length * fontSize * 0.6;
+
 /**
  * The XBM start of each run (and a warm-up suggestion when it differs), for rules and labels.
- * `lastIteration`: the end of the x axis, to put labels of late starts left of their rule.
+ * A label goes right of its rule when it fits, else left of it, else it is shortened.
  */
-export function startMarkers(runs: readonly RunTables[], lastIteration = Infinity): Marker[] {
+export function startMarkers(runs: readonly RunTables[], place?: MarkerPlacement): Marker[] {
   const out: Marker[] = [];
+  const add = (run: string, iteration: number, kind: Marker['kind'], label: string, short: string) => {
+    let align: Marker['align'] = 'left';
+    if (place && place.lastIteration > 0) {
+      const x = (iteration / place.lastIteration) * place.width;
+      const fits = (t: string) => x + 3 + textWidth(t, place.fontSize) <= place.width;
+      const fitsLeft = (t: string) => x - 3 - textWidth(t, place.fontSize) >= 0;
+      if (!fits(label)) {
+        if (fitsLeft(label)) align = 'right';
+        else {
+          label = short;
+          align = fits(short) || !fitsLeft(short) ? 'left' : 'right';
+        }
+      }
+    }
+    out.push({ run, iteration, kind, label, align, opacity: kind === 'start' ? 0.9 : 0.5, slot: 0, runSlot: 0 });
+  };
   for (const r of runs) {
     const start = r.xbm.start;
     if (finite(start)) {
       const policy = r.xbm.decision?.policy;
-      out.push({ run: r.key, iteration: start, kind: 'start', align: 'left', label: `XBM start ${start}${policy ? ` (${policy})` : ''}`, opacity: 0.9, slot: 0, runSlot: 0 });
+      add(r.key, start, 'start', `XBM start ${start}${policy ? ` (${policy})` : ''}`, `XBM ${start}`);
     }
     const s = r.suggestion;
-    if (s && finite(s.start) && s.start !== start)
-      out.push({ run: r.key, iteration: s.start, kind: 'suggested', align: 'left', label: `suggested ${s.start} (${s.policy})`, opacity: 0.5, slot: 0, runSlot: 0 });
+    if (s && finite(s.start) && s.start !== start) add(r.key, s.start, 'suggested', `suggested ${s.start} (${s.policy})`, `sugg. ${s.start}`);
   }
   out.forEach((m, i) => {
-    m.align = m.iteration > 0.55 * lastIteration ? 'right' : 'left';
     m.slot = i;
     m.runSlot = out.slice(0, i).filter((o) => o.run === m.run).length;
   });

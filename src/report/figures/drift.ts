@@ -31,9 +31,9 @@ export function driftFigure(input: FigureInput, ctx: FigureContext): FigureOutco
   }
   if (rows.length === 0) return skipped(ID, TITLE, reportMessages.noDrift);
 
-  const markers = startMarkers(withDrift, maxOf(rows, 'iteration'));
-  const thresholds = driftThresholds(withDrift);
   const size = panelSize(ctx.theme, 'single');
+  const markers = startMarkers(withDrift, { lastIteration: maxOf(rows, 'iteration'), width: size.width, fontSize: ctx.theme.fontSize });
+  const thresholds = driftThresholds(withDrift);
   const gaps = [...new Set(rows.map((r) => r.gap as number))].sort((a, b) => a - b);
   const panel = (run: string, title: boolean): Spec => ({
     ...(title ? { title: { text: run, fontSize: ctx.theme.fontSize } } : {}),

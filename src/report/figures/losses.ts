@@ -63,7 +63,7 @@ export function lossesFigure(input: FigureInput, ctx: FigureContext): FigureOutc
           { data: { name: 'table' }, mark: { type: 'line' }, encoding: enc('smoothed') },
         ]
       : [{ data: { name: 'table' }, mark: { type: 'line' }, encoding: enc('value') }];
-  const markers = startMarkers(runs, maxOf(rows, 'iteration'));
+  const markers = startMarkers(runs, { lastIteration: maxOf(rows, 'iteration'), width: size.width, fontSize: ctx.theme.fontSize });
   const spec = topLevel(ctx, TITLE, { table: rows, markers }, {
     width: size.width,
     height: size.height,

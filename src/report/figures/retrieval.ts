@@ -23,7 +23,7 @@ export function retrievalFigure(input: FigureInput, ctx: FigureContext): FigureO
   if (rows.length === 0) return skipped(ID, TITLE, reportMessages.noEval);
 
   const size = panelSize(ctx.theme, 'single');
-  const markers = startMarkers(runs, maxOf(rows, 'iteration'));
+  const markers = startMarkers(runs, { lastIteration: maxOf(rows, 'iteration'), width: size.width, fontSize: ctx.theme.fontSize });
   const spec = topLevel(ctx, TITLE, { table: rows, markers }, {
     width: size.width,
     height: size.height,
