@@ -14,6 +14,8 @@ const LOADERS: Record<keyof typeof VERBS, () => Promise<CommandModule<any, any>>
   drift: async () => (await import('./drift.js')).driftCommand,
   inspect: async () => (await import('./inspect.js')).inspectCommand,
   warmup: async () => (await import('./warmup.js')).warmupCommand,
+  report: async () => (await import('./report.js')).reportCommand,
+  sweep: async () => (await import('./sweep.js')).sweepCommand,
 };
 
 export async function buildCli(argv: string[]) {

@@ -7,6 +7,7 @@ import { folderKind } from '../report/load-run.js';
 import { renderReport, type RenderResult } from '../report/render-report.js';
 import { THEME_NAMES } from '../report/theme.js';
 import type { Report, ThemeName } from '../report/types.js';
+import { VERBS } from './verbs.js';
 
 export interface ReportArgs {
   inputs: string[];
@@ -53,8 +54,8 @@ export async function reportMain(a: ReportArgs, io: CliIo = stdio): Promise<{ re
 }
 
 export const reportCommand: CommandModule<object, ReportArgs> = {
-  command: 'report <inputs..>',
-  describe: 'Render figures (SVG, PNG, Vega-Lite, CSV) and an offline HTML report from run and sweep folders',
+  command: VERBS.report.usage,
+  describe: VERBS.report.describe,
   builder: (y: Argv<object>) =>
     y
       .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'run folders and/or sweep folders' })

@@ -6,6 +6,7 @@ import { trainPointRunner, type PointRunner } from '../sweep/point-runner.js';
 import { runSweep, type SweepResult } from '../sweep/run-sweep.js';
 import { sweepPaths } from '../sweep/sweep-files.js';
 import type { CliIo } from './report.js';
+import { VERBS } from './verbs.js';
 
 export interface SweepArgs {
   grid: string[];
@@ -42,8 +43,8 @@ export async function sweepMain(a: SweepArgs, deps: { runPoint?: PointRunner; io
 }
 
 export const sweepCommand: CommandModule<object, SweepArgs> = {
-  command: 'sweep',
-  describe: 'Train every point of a grid of train flags (cartesian product) and tabulate final metrics in sweep.csv',
+  command: VERBS.sweep.usage,
+  describe: VERBS.sweep.describe,
   builder: (y: Argv<object>) =>
     y
       .parserConfiguration({ 'populate--': true })

@@ -6,4 +6,6 @@ export const VERBS = {
   drift: { usage: 'drift <run>', describe: 'Measure feature drift D(t; dt) between the snapshots of a run; writes analysis/drift.csv and drift.arrow' },
   inspect: { usage: 'inspect <path>', describe: 'Describe an Arrow file (schema, metadata, rows, width, iterations) or all snapshots of a run folder' },
   warmup: { usage: 'warmup <run>', describe: "Choose when XBM should start, from a run's measured drift (analysis/drift.csv)" },
+  report: { usage: 'report <inputs..>', describe: 'Render figures (SVG, PNG, Vega-Lite, CSV) and an offline HTML report from run and sweep folders' },
+  sweep: { usage: 'sweep', describe: 'Train every point of a grid of train flags (cartesian product) and tabulate final metrics in sweep.csv' },
 } as const;

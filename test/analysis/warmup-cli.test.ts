@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yargs from 'yargs';
-import { warmupCommand, type WarmupFile } from '../../src/cli/warmup.js';
+import { runWarmup, warmupCommand, type WarmupFile } from '../../src/cli/warmup.js';
 import { writeCsv } from '../../src/io/csv.js';
 import { runPaths } from '../../src/io/run-paths.js';
 import { DRIFT_COLUMNS, type DriftRow } from '../../src/io/tables.js';
@@ -28,21 +28,19 @@ async function makeRun(t: { after: (fn: () => void) => void }, opts: { config?: 
   return dir;
 }
 
-/** Runs the command through yargs as the CLI does; returns the printed lines. */
+/**
+ * Parses the flags through yargs as the CLI does and collects the printed lines. The printer is
+ * injected rather than process.stdout patched: the test runner reports on stdout too.
+ */
 async function cli(args: string[]): Promise<string[]> {
   const lines: string[] = [];
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string) => {
-    lines.push(...String(chunk).split('\n').filter((l) => l !== ''));
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await yargs(args).command(warmupCommand).fail((m, e) => {
+  const print = (line: string) => lines.push(...line.split('\n').filter((l) => l !== ''));
+  await yargs(args)
+    .command({ ...warmupCommand, handler: async (argv) => void (await runWarmup(argv as never, print)) })
+    .fail((m, e) => {
       throw e ?? new Error(m);
-    }).parseAsync();
-  } finally {
-    process.stdout.write = write;
-  }
+    })
+    .parseAsync();
   return lines;
 }
 

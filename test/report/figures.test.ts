@@ -52,7 +52,7 @@ test('drift: one line per gap on a log scale, one panel per run, the start ruled
   assert.deepEqual(line.encoding.color.scale.domain, [1, 10, 50]);
   assert.deepEqual([...new Set(f.data.map((r) => r.gap))], [1, 10, 50]);
   assert.ok(f.data.every((r) => (r.mean as number) > 0), 'f.data.every((r) => (r.mean as number) > 0)');
-  assert.deepEqual(spec.datasets.markers.map((m: AnySpec) => [m.run, m.iteration, m.label]), [['xbm', 100, 'XBM start 100 (staleness)']]);
+  assert.deepEqual(spec.datasets.markers.map((m: AnySpec) => [m.run, m.iteration, m.label]), [['xbm', 100, ['XBM start 100', '(staleness)']]]);
   assert.ok(spec.vconcat[1].layer.some((l: AnySpec) => l.mark.type === 'rule' && l.data.name === 'markers'), 'spec.vconcat[1].layer.some((l: AnySpec) => l.mark.type === \'rule\' && l.data.name === \'m');
   assert.ok(!spec.vconcat[0].layer.some((l: AnySpec) => l.data.name === 'markers'), 'the baseline never started XBM');
   assert.deepEqual(spec.datasets.thresholds.map((r: AnySpec) => [r.run, r.value]), [['xbm', 0.02]]);

@@ -11,6 +11,7 @@ import { tempDir } from '../helpers/tmp.js';
 test('roundNumbers rounds decimals to 2 places and leaves integers and names alone', () => {
   assert.equal(roundNumbers('<path d="M0.004,12.3456L-0.001,3e-7h-2.111Z" id="clip12"/>'), '<path d="M0,12.35L0,0h-2.11Z" id="clip12"/>');
   assert.equal(roundNumbers('<g fill="#ac5e10" transform="translate(10.555,-2)"><text>0.123</text></g>'), '<g fill="#ac5e10" transform="translate(10.56,-2)"><text>0.12</text></g>');
+  assert.equal(roundNumbers('<text>1,024 007</text>'), '<text>1,024 007</text>');
 });
 
 test('compareGolden writes a -changed file on mismatch and removes it once equal', (t) => {
@@ -32,10 +33,11 @@ test('rendered SVGs of a fixed tiny input match the golden files (UPDATE_GOLDEN=
   const root = tempDir(t);
   const { baseline, xbm } = await makePair(join(root, 'runs'), { iterations: 40, xbmStart: 20, xbmSize: 256, batchSize: 16, evalEvery: 10, driftEvery: 10, gaps: [1, 5], stalenessEvery: 5 });
   await makeSweep(join(root, 'sweep'), [{ key: 'batch', values: ['16', '32'] }, { key: 'xbm', values: ['off', 'on'] }], { iterations: 20 });
-  await makeSweep(join(root, 'memory'), [{ key: 'memory', values: ['256', '1024'] }], { iterations: 20 });
+  await makeSweep(join(root, 'memory'), [{ key: 'memory', values: ['256', '1024'] }, { key: 'xbm', values: ['on', 'off'] }], { iterations: 20 });
   const runs = await buildReport([baseline, xbm], { smooth: 3 });
-  const sweeps = await buildReport([join(root, 'sweep'), join(root, 'memory')], { force: true });
-  const figures = [...runs.figures, ...sweeps.figures.filter((f) => f.id.startsWith('sweep-'))];
+  const batch = await buildReport(join(root, 'sweep'));
+  const memory = await buildReport(join(root, 'memory'));
+  const figures = [...runs.figures, ...batch.figures.filter((f) => f.id === 'sweep-batch'), ...memory.figures.filter((f) => f.id === 'sweep-memory')];
   assert.equal(figures.length, 8);
   const problems: string[] = [];
   for (const f of figures) {

@@ -10,6 +10,8 @@ const VERBATIM = /^(id|class|fill|stroke|href|xlink:href|clip-path|font-family|r
 
 function roundAll(text: string): string {
   return text.replace(NUMBER, (m) => {
+    // Integers stay as written ("1,024" must not become "1,24").
+    if (!/[.e]/i.test(m)) return m;
     const r = Math.round(Number(m) * 100) / 100;
     return String(Object.is(r, -0) ? 0 : r);
   });

@@ -102,7 +102,8 @@ export function movingAverage(values: readonly number[], window: number): number
 export interface Marker extends Row {
   run: string;
   iteration: number;
-  label: string;
+  /** Lines of the label. */
+  label: string[];
   kind: 'start' | 'suggested';
   /** Which side of its rule the label goes, so it stays inside the plot. */
   align: 'left' | 'right';
@@ -120,21 +121,22 @@ export interface MarkerPlacement {
   fontSize: number;
 }
 
-/** A rough text width: Vega's own estimate without a canvas is about 0.6 em per character. */
-const textWidth = (text: string, fontSize: number) => text.length * fontSize * 0.6;
+/** A text's width in a typical sans-serif: about 0.55 em per character. */
+const textWidth = (lines: readonly string[], fontSize: number) => Math.max(...lines.map((l) => l.length)) * fontSize * 0.55;
 
 /**
  * The XBM start of each run (and a warm-up suggestion when it differs), for rules and labels.
- * A label goes right of its rule when it fits, else left of it, else it is shortened.
+ * A label (two lines: what and which policy) goes right of its rule when it fits, else left of
+ * it, else it is shortened to the iteration.
  */
 export function startMarkers(runs: readonly RunTables[], place?: MarkerPlacement): Marker[] {
   const out: Marker[] = [];
-  const add = (run: string, iteration: number, kind: Marker['kind'], label: string, short: string) => {
+  const add = (run: string, iteration: number, kind: Marker['kind'], label: string[], short: string[]) => {
     let align: Marker['align'] = 'left';
     if (place && place.lastIteration > 0) {
       const x = (iteration / place.lastIteration) * place.width;
-      const fits = (t: string) => x + 3 + textWidth(t, place.fontSize) <= place.width;
-      const fitsLeft = (t: string) => x - 3 - textWidth(t, place.fontSize) >= 0;
+      const fits = (t: string[]) => x + 3 + textWidth(t, place.fontSize) <= place.width;
+      const fitsLeft = (t: string[]) => x - 3 - textWidth(t, place.fontSize) >= 0;
       if (!fits(label)) {
         if (fitsLeft(label)) align = 'right';
         else {
@@ -149,10 +151,10 @@ export function startMarkers(runs: readonly RunTables[], place?: MarkerPlacement
     const start = r.xbm.start;
     if (finite(start)) {
       const policy = r.xbm.decision?.policy;
-      add(r.key, start, 'start', `XBM start ${start}${policy ? ` (${policy})` : ''}`, `XBM ${start}`);
+      add(r.key, start, 'start', [`XBM start ${start}`, ...(policy ? [`(${policy})`] : [])], [`XBM ${start}`]);
     }
     const s = r.suggestion;
-    if (s && finite(s.start) && s.start !== start) add(r.key, s.start, 'suggested', `suggested ${s.start} (${s.policy})`, `sugg. ${s.start}`);
+    if (s && finite(s.start) && s.start !== start) add(r.key, s.start, 'suggested', [`suggested ${s.start}`, `(${s.policy})`], [`sugg. ${s.start}`]);
   }
   out.forEach((m, i) => {
     m.slot = i;
@@ -188,7 +190,7 @@ export function markerLayers(ctx: FigureContext, markers: readonly Marker[], fil
       transform: [
         ...transform,
         { filter: { field: 'align', equal: align } },
-        { calculate: `${Math.round(f * 1.25)} * datum.${filterRun === undefined ? 'slot' : 'runSlot'} + 2`, as: 'label_y' },
+        { calculate: `${Math.round(f * 2.5)} * datum.${filterRun === undefined ? 'slot' : 'runSlot'} + 2`, as: 'label_y' },
       ],
       mark: { type: 'text', align, baseline: 'top', dx: align === 'left' ? 3 : -3, fontSize: f },
       encoding: {

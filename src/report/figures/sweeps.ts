@@ -82,7 +82,7 @@ export function sweepMemoryFigure(input: FigureInput, ctx: FigureContext): Figur
     batchValues.length > 1
       ? { field: 'batch', type: 'ordinal', title: 'batch', scale: { domain: batchValues, scheme: { name: 'viridis', extent: [0, 0.85] } } }
       : { value: XBM_COLORS.range[1] };
-  const x = { field: 'memory', type: 'quantitative', title: `memory size M${batchValues.length === 1 ? ` (batch ${batchValues[0]})` : ''}`, scale: sizeScale(memories), axis: { values: memories, format: '~s' } };
+  const x = { field: 'memory', type: 'quantitative', title: `memory size M${batchValues.length === 1 ? ` (batch ${batchValues[0]})` : ''}`, scale: sizeScale(memories), axis: { values: memories, format: ',d' } };
   const y = { field: 'recall_at_1', type: 'quantitative', title: 'final test R@1' };
   const layer: Spec[] = [
     {
