@@ -17,35 +17,13 @@ import { runPaths } from '../src/io/run-paths.js';
 import { readSnapshot, writeSnapshot } from '../src/io/snapshot-file.js';
 import { SnapshotReader } from '../src/io/snapshot-reader.js';
 import { Rng } from '../src/random.js';
+import { flag, timeMs } from './bench-utils.js';
 
 const N = 10_000;
 const DIM = 128;
-const argIndex = process.argv.indexOf('--snapshots');
-const SNAPSHOTS = argIndex > 0 ? Number(process.argv[argIndex + 1]) : 24;
+const SNAPSHOTS = Number(flag('snapshots', '24'));
 const MB = 1e6;
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-/**
- * Median wall and CPU (user + system, all threads) milliseconds. Other work on a shared 2-core
- * machine inflates wall time; CPU time shows what the code itself costs.
- */
-function time(fn: () => void, repeats: number): { wall: number; cpu: number } {
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    fn();
-    wall.push(performance.now() - t0);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1000);
-  }
-  return { wall: median(wall), cpu: median(cpu) };
-}
 
 const rng = new Rng(2020);
 const unit = (count: number) => {
@@ -74,13 +52,13 @@ try {
   const path0 = paths.snapshot(0);
   const pairBytes = 2 * N * DIM * 4;
 
-  const writeMs = time(() => writeSnapshot(join(dir, 'w.arrow'), { runId: 'bench', iteration: 0, sampleIds, labels, embeddings: first, dim: DIM, normalized: false }), 9);
-  const readMs = time(() => readSnapshot(path0), 9);
+  const writeMs = timeMs(() => writeSnapshot(join(dir, 'w.arrow'), { runId: 'bench', iteration: 0, sampleIds, labels, embeddings: first, dim: DIM, normalized: false }), 9);
+  const readMs = timeMs(() => readSnapshot(path0), 9);
   rows.push(['snapshot write (10,000 x 128, atomic)', ms(writeMs.wall), ms(writeMs.cpu), '']);
   rows.push(['snapshot read (zero-copy view, checked)', ms(readMs.wall), ms(readMs.cpu), 'fresh buffer']);
   let reuse: Buffer | undefined;
   const reader = SnapshotReader.open(dir);
-  const rereadMs = time(() => {
+  const rereadMs = timeMs(() => {
     reuse = reader.read(0, reuse).buffer;
   }, 9);
   rows.push(['snapshot read into a reused buffer', ms(rereadMs.wall), ms(rereadMs.cpu), 'what computeDrift does']);
@@ -90,7 +68,7 @@ try {
   const a = readSnapshot(paths.snapshot(0)).embeddings;
   const b = readSnapshot(paths.snapshot(10)).embeddings;
   pairDrift(a, b, DIM); // warm up the JIT
-  const kernelMs = time(() => pairDrift(a, b, DIM), 21);
+  const kernelMs = timeMs(() => pairDrift(a, b, DIM), 21);
   rows.push(['pairDrift (in memory, stats included)', rate(pairBytes, kernelMs.wall), rate(pairBytes, kernelMs.cpu), `${kernelMs.cpu.toFixed(2)} ms CPU per pair`]);
 
   for (const [label, gaps] of [
@@ -100,7 +78,7 @@ try {
   ] as [string, number[]][]) {
     computeDrift(SnapshotReader.open(dir), gaps); // warm the page cache and the JIT
     let stats = { pairs: 0, snapshotsRead: 0, bytesCompared: 0, peakSnapshotsHeld: 0 };
-    const t = time(() => {
+    const t = timeMs(() => {
       stats = computeDrift(SnapshotReader.open(dir), gaps).stats;
     }, 3);
     rows.push([
@@ -112,7 +90,7 @@ try {
   }
 
   const m = 2000;
-  const nnMs = time(() => nearestNeighbours(a.subarray(0, m * DIM), DIM, 'cosine'), 3);
+  const nnMs = timeMs(() => nearestNeighbours(a.subarray(0, m * DIM), DIM, 'cosine'), 3);
   rows.push([`neighbour search, ${m} of ${N} samples, per snapshot`, ms(nnMs.wall), ms(nnMs.cpu), 'O(n^2 d), --neighbour-limit']);
 } finally {
   rmSync(dir, { recursive: true, force: true });

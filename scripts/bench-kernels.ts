@@ -91,6 +91,17 @@ async function main(): Promise<void> {
       inputs: () => ({ x: tf.randomNormal([n, h, w, co]) }), attrs: {},
     });
   }
+  // XBM: a batch against an 8192-slot memory, and the two products of its gradient.
+  cases.push({
+    kernel: 'BatchMatMul', label: '[64,64] x [8192,64]^T',
+    inputs: () => ({ a: tf.randomNormal([1, 64, 64]), b: tf.randomNormal([1, 8192, 64]) }),
+    attrs: { transposeA: false, transposeB: true },
+  });
+  cases.push({
+    kernel: 'BatchMatMul', label: '[64,8192]^T x [64,64]',
+    inputs: () => ({ a: tf.randomNormal([1, 64, 8192]), b: tf.randomNormal([1, 64, 64]) }),
+    attrs: { transposeA: true, transposeB: false },
+  });
   cases.push({
     kernel: 'UnsortedSegmentSum', label: '[8192,64] -> 1024 segments',
     inputs: () => ({ x: tf.randomNormal([8192, 64]), segmentIds: tf.randomUniform([8192], 0, 1024, 'int32') }),

@@ -12,11 +12,8 @@ import { tf } from '../src/backend/tf.js';
 import { evaluateRetrieval } from '../src/analysis/retrieval.js';
 import { kMeans, normalizedMutualInformation } from '../src/analysis/kmeans.js';
 import { Rng } from '../src/random.js';
+import { flag, timeMs } from './bench-utils.js';
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
 
 const n = Number(flag('n', '10000'));
 const dim = Number(flag('d', '64'));
@@ -43,25 +40,10 @@ function clustered(classes: number, rng: Rng): { x: Float32Array; labels: Int32A
   return { x, labels };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-/** Median wall-clock and process-CPU ms; CPU time shows the cost when other jobs share the cores. */
+/** Median wall / process-CPU ms after one warm-up call; CPU time shows the cost when other jobs share the cores. */
 function time(fn: () => unknown): string {
-  fn(); // warm-up: kernel compilation, wasm memory growth
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let r = 0; r < reps; r++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    fn();
-    wall.push(performance.now() - t0);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1000);
-  }
-  return `${median(wall).toFixed(0)} / ${median(cpu).toFixed(0)}`;
+  const t = timeMs(fn, reps, { warmup: true });
+  return `${t.wall.toFixed(0)} / ${t.cpu.toFixed(0)}`;
 }
 
 const rows: string[][] = [['n', 'd', 'classes', 'R', 'backend', 'recall@1,2,4,8 ms', 'recall+map@r ms', 'nmi ms', 'R@1', 'MAP@R', 'NMI']];

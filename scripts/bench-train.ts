@@ -12,13 +12,10 @@ import { loadavg, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
+import { flag, quantile } from './bench-utils.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
-const flag = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 
 interface ChildResult {
   backend: string;
@@ -78,9 +75,7 @@ async function child(): Promise<void> {
       });
       if (s >= 2) times.push(performance.now() - t0); // the first steps compile kernels
     }
-    times.sort((a, b) => a - b);
-    const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
-    rows.push({ case: c.name, batch: c.batch, memory: c.memory, median: q(0.5), p10: q(0.1), p90: q(0.9), steps: times.length });
+    rows.push({ case: c.name, batch: c.batch, memory: c.memory, median: quantile(times, 0.5), p10: quantile(times, 0.1), p90: quantile(times, 0.9), steps: times.length });
     optimizer.dispose();
     tf.disposeVariables();
   }

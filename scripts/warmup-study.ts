@@ -13,12 +13,9 @@ import { resolveTrainConfig, type TrainFlags } from '../src/config/train-config.
 import { train } from '../src/train/trainer.js';
 import { writeCsv } from '../src/io/csv.js';
 import type { RunRecord } from '../src/train/run-record.js';
+import { flag } from './bench-utils.js';
 
 const args = process.argv.slice(2);
-const flag = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : dflt;
-};
 const out = flag('out', 'runs/warmup-study');
 const iterations = Number(flag('iterations', '600'));
 const xbmSize = Number(flag('xbm-size', '3000'));
