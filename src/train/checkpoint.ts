@@ -2,13 +2,14 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, readdirSync } 
 import { join } from 'node:path';
 import { tf } from '../backend/tf.js';
 import type { Embedder } from '../model/embedder.js';
-import { readFloatBundle, writeFloatBundle } from '../io/float-bundle.js';
+import { readFloatBundle, writeFloatBundle, type FloatEntry } from '../io/float-bundle.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
 
 /**
  * A checkpoint is a folder checkpoints/iter-NNNNNN/ with the model weights (weights.bin/.json),
  * the optimizer's slots (optimizer.bin/.json) and the trainer state (state.json: iteration,
- * sampler and rng state, XBM state and memory). It is written under a temporary name and renamed;
+ * sampler state, XBM state) and large float state such as the memory's embeddings (floats.bin/.json,
+ * binary rather than JSON numbers). It is written under a temporary name and renamed;
  * checkpoints/latest.json then points at it, so a crash never leaves a half checkpoint "latest".
  */
 export interface CheckpointPointer { iteration: number; dir: string }
@@ -19,6 +20,7 @@ export async function saveCheckpoint(
   model: Embedder,
   optimizer: tf.Optimizer,
   state: object,
+  floats: FloatEntry[] = [],
 ): Promise<string> {
   const name = `iter-${String(iteration).padStart(6, '0')}`;
   const tmp = join(checkpointsDir, `${name}.tmp`);
@@ -28,6 +30,7 @@ export async function saveCheckpoint(
   writeFloatBundle(tmp, 'weights', model.variables.map((v) => ({ name: v.name, shape: v.shape, values: v.dataSync() as Float32Array })));
   const slots = await optimizer.getWeights();
   writeFloatBundle(tmp, 'optimizer', slots.map((s) => ({ name: s.name, shape: s.tensor.shape, values: Float32Array.from(s.tensor.dataSync()) })));
+  writeFloatBundle(tmp, 'floats', floats);
   writeJsonAtomic(join(tmp, 'state.json'), state);
   rmSync(final, { recursive: true, force: true });
   renameSync(tmp, final);
@@ -63,6 +66,11 @@ export async function loadOptimizer(checkpointPath: string, optimizer: tf.Optimi
   const named = readFloatBundle(checkpointPath, 'optimizer').map((e) => ({ name: e.name, tensor: tf.tensor(e.values, e.shape) }));
   if (named.length > 0) await optimizer.setWeights(named);
   for (const n of named) n.tensor.dispose();
+}
+
+/** The large float state saved beside state.json, by name. */
+export function loadFloats(checkpointPath: string): Map<string, FloatEntry> {
+  return new Map(readFloatBundle(checkpointPath, 'floats').map((e) => [e.name, e]));
 }
 
 export function loadState<T>(checkpointPath: string): T {

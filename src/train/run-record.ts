@@ -30,5 +30,5 @@ export interface RunRecord {
   timings: { msPerIteration: number; msPerIterationP90: number; wallSeconds: number; snapshotSeconds: number; evalSeconds: number; trainSeconds: number };
   final: EvalRow | null;
   collapse: { collapsed: boolean; signals: unknown[] } | null;
-  probe: { size: number; snapshots: number } | null;
+  probe: { size: number } | null;
 }

@@ -29,8 +29,11 @@ import { snapshotIterations } from './snapshot-schedule.js';
 import { Progress } from './progress.js';
 import { trainStep } from './step.js';
 import { XbmController } from './xbm-controller.js';
-import { latestCheckpoint, loadOptimizer, loadState, loadWeights, saveCheckpoint } from './checkpoint.js';
+import { latestCheckpoint, loadFloats, loadOptimizer, loadState, loadWeights, saveCheckpoint } from './checkpoint.js';
+import type { CrossBatchMemoryState } from '../memory/cross-batch-memory.js';
 import type { RunRecord } from './run-record.js';
+
+const MEMORY_EMBEDDINGS = 'memory/embeddings';
 
 export interface TrainOptions {
   /** continue the run in config.out from its last checkpoint */
@@ -45,8 +48,8 @@ export interface TrainOptions {
 interface TrainerState {
   iteration: number;
   sampler: unknown;
-  rng: [number, number, number, number];
-  memory: unknown;
+  /** the memory without its embeddings, which are saved as floats ('memory/embeddings') */
+  memory: CrossBatchMemoryState | null;
   firstMemoryLoss: number | null;
 }
 
@@ -89,7 +92,10 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
     const st = loadState<TrainerState>(cp.path);
     iteration = st.iteration;
     sampler = restoreSampler(st.sampler as never, dataset.train.labels);
-    if (memory && st.memory) memory = CrossBatchMemory.restore(st.memory as never);
+    if (memory && st.memory) {
+      const embeddings = loadFloats(cp.path).get(MEMORY_EMBEDDINGS)!.values;
+      memory = CrossBatchMemory.restore({ ...st.memory, embeddings: Array.from(embeddings) });
+    }
     firstMemoryLoss = st.firstMemoryLoss;
     replayXbm(xbm, paths, schedule, driftGap, iteration);
     record = JSON.parse(readFileSync(paths.run, 'utf8')) as RunRecord;
@@ -173,8 +179,10 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   };
 
   const checkpoint = async (t: number) => {
-    const state: TrainerState = { iteration: t, sampler: sampler.state(), rng: rng.state(), memory: memory ? memory.state() : null, firstMemoryLoss };
-    await saveCheckpoint(paths.checkpoints, t, model, optimizer, state);
+    const m = memory?.state() ?? null;
+    const state: TrainerState = { iteration: t, sampler: sampler.state(), memory: m && { ...m, embeddings: [] }, firstMemoryLoss };
+    const floats = m ? [{ name: MEMORY_EMBEDDINGS, shape: [m.size, m.dim], values: Float32Array.from(m.embeddings) }] : [];
+    await saveCheckpoint(paths.checkpoints, t, model, optimizer, state, floats);
   };
 
   const finish = async (status: RunRecord['status'], message?: string) => {
@@ -368,6 +376,6 @@ function newRecord(config: TrainConfig, dataset: Dataset, backend: RunRecord['ba
     timings: { msPerIteration: NaN, msPerIterationP90: NaN, wallSeconds: 0, snapshotSeconds: 0, evalSeconds: 0, trainSeconds: 0 },
     final: null,
     collapse: null,
-    probe: probeSize ? { size: probeSize, snapshots: 0 } : null,
+    probe: probeSize ? { size: probeSize } : null,
   };
 }

@@ -212,6 +212,47 @@ describe(`wasm kernels vs cpu (${testThreads()} thread(s))`, () => {
     assert.deepEqual(kept.outputs[0], x.values);
   });
 
+  test('BatchMatMul and fused matMul with every transpose flag, and matMul gradients', async () => {
+    const rng = new Rng(81);
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      for (const batch of [[], [3]]) {
+        const a = randomArray(rng, [...batch, ...(ta ? [7, 5] : [5, 7])]);
+        const b = randomArray(rng, [...batch, ...(tb ? [6, 7] : [7, 6])]);
+        const label = `matMul [${a.shape}] x [${b.shape}] ${ta} ${tb}`;
+        const run = (t: Record<string, tf.Tensor>) => [
+          tf.matMul(t.a, t.b, ta, tb),
+          tf.fused.matMul({ a: t.a as tf.Tensor2D, b: t.b as tf.Tensor2D, transposeA: ta, transposeB: tb, bias: t.bias, activation: 'relu' }),
+          ...tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, y, ta, tb), t.w)))([t.a, t.b]),
+        ];
+        const inputs = { a, b, bias: randomArray(rng, [6]), w: randomArray(rng, [...batch, 5, 6]) };
+        const ref = await runOn('cpu', inputs, run);
+        const got = await runOn('wasm', inputs, run);
+        assert.equal(got.leakedTensors, 0, `${label}: tensors leaked`);
+        assert.equal(got.leakedBuffers, 0, `${label}: wasm buffers leaked`);
+        ref.outputs.forEach((r, i) => {
+          const err = scaledError(got.outputs[i], r);
+          assert.ok(err <= TOL.kernelRelative, `${label} output ${i}: relative error ${err.toExponential(2)}`);
+        });
+      }
+    }
+  });
+
+  test('fused matMul over a batch of matrices, every activation (the stock kernel misplaces the bias)', async () => {
+    const rng = new Rng(82);
+    const inputs = { a: randomArray(rng, [3, 5, 7]), b: randomArray(rng, [3, 7, 6]), bias: randomArray(rng, [6]), alpha: randomArray(rng, [6]) };
+    for (const activation of ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu', 'prelu'] as const) {
+      const run = (t: Record<string, tf.Tensor>) => tf.fused.matMul({
+        a: t.a as tf.Tensor2D, b: t.b as tf.Tensor2D, bias: t.bias, activation,
+        preluActivationWeights: activation === 'prelu' ? t.alpha : undefined, leakyreluAlpha: 0.1,
+      });
+      const ref = await runOn('cpu', inputs, run);
+      const got = await runOn('wasm', inputs, run);
+      assert.equal(got.leakedBuffers, 0, `${activation}: wasm buffers leaked`);
+      const err = scaledError(got.outputs[0], ref.outputs[0]);
+      assert.ok(err <= TOL.kernelRelative, `${activation}: relative error ${err.toExponential(2)}`);
+    }
+  });
+
   test('the gradient of tf.gather (through UnsortedSegmentSum) matches cpu', async () => {
     const rng = new Rng(61);
     const inputs = { table: randomArray(rng, [20, 8]), w: randomArray(rng, [13, 8]) };

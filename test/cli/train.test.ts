@@ -52,7 +52,8 @@ test('train writes a complete run folder, with XBM from a fixed start', async (t
 test('an interrupted run resumes to the same result as an uninterrupted one, without duplicate rows', async (t) => {
   const dir = tempDir(t);
   const flags = { out: '', dataset: 'mnist2', imagesPerClass: 8, backend: 'cpu' as const, model: 'mlp' as const, hidden: '32', dim: 8, classesPerBatch: 4, perClass: 2,
-    probeSize: 24, snapshotEvery: 4, snapshotOffsets: '1', evalEvery: 4, checkpointEvery: 4, iterations: 8, xbmSize: 20, xbmStart: '2' };
+    probeSize: 24, snapshotEvery: 4, snapshotOffsets: '1', evalEvery: 4, checkpointEvery: 4, iterations: 8, xbmSize: 20, xbmStart: '0' };
+  // XBM from the start: the checkpoint at iteration 1 holds a non-empty memory that must be restored exactly.
   const straight = await train(resolveTrainConfig({ ...flags, out: join(dir, 'a') }), { quiet: true });
   // Abort before the first step: the trainer finishes iteration 1, checkpoints, and stops.
   const stopped = await train(resolveTrainConfig({ ...flags, out: join(dir, 'b') }), { quiet: true, signal: AbortSignal.abort() });
