@@ -47,6 +47,13 @@ test('train writes a complete run folder, with XBM from a fixed start', async (t
     assert.ok(Math.abs(norm - 1) < 1e-4);
   }
   assert.match(r.stdout, /R@1/);
+  // eval reloads the last checkpoint and reproduces the trainer's final evaluation.
+  const e = await runCli(['eval', out]);
+  assert.equal(e.code, 0, e.stderr);
+  const evalJson = JSON.parse(readFileSync(join(out, 'analysis', 'eval.json'), 'utf8'));
+  assert.equal(evalJson.iteration, 8);
+  assert.ok(Math.abs(evalJson.recall_at_1 - evals[1].recall_at_1) < 1e-12);
+  assert.ok(Math.abs(evalJson.map_at_r - evals[1].map_at_r) < 1e-12);
 });
 
 test('an interrupted run resumes to the same result as an uninterrupted one, without duplicate rows', async (t) => {
