@@ -17,7 +17,7 @@ export function formatRunSummary(dir: string, r: RunRecord): string {
   if (r.final) {
     lines.push(`test       R@1 ${f4(r.final.recall_at_1)}  R@2 ${f4(r.final.recall_at_2)}  R@4 ${f4(r.final.recall_at_4)}  R@8 ${f4(r.final.recall_at_8)}  MAP@R ${f4(r.final.map_at_r)}  NMI ${f4(r.final.nmi)}`);
   }
-  if (r.collapse?.collapsed) lines.push(`COLLAPSE   ${(r.collapse.signals as { message: string }[]).map((s) => s.message).join('; ')}`);
+  if (r.collapse?.collapsed) lines.push(`COLLAPSE   ${(r.collapse.signals as { message: string }[]).map((s) => s.message).join(' ')}`);
   return lines.join('\n');
 }
 

@@ -11,6 +11,7 @@ import type { WarmupDecision } from '../analysis/warmup/types.js';
 import { runPaths } from '../io/run-paths.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
 import type { DriftRow } from '../io/tables.js';
+import { scheduledGap } from '../train/snapshot-schedule.js';
 
 /**
  * The main job: a baseline run with snapshots, its drift at several gaps, the XBM start decided
@@ -64,12 +65,15 @@ export async function runDemo(opts: DemoOptions): Promise<Omit<DemoResult, 'repo
   const baselineConfig = resolveTrainConfig({ ...common, out: baselineDir });
   const baseline = await train(baselineConfig, { overwrite: opts.overwrite, quiet: opts.quiet, signal: opts.signal });
 
-  opts.log(`2/4 drift of the baseline at gaps ${size.gaps.join(', ')}`);
-  const drift = computeDrift(SnapshotReader.open(baselineDir), [...size.gaps]);
+  // The policy reads D(t; S): add the scheduled gap closest above the memory span to the gaps.
+  const memorySize = opts.flags.xbmSize ?? size.xbmSize;
+  const spanGap = scheduledGap(Math.ceil(memorySize / baselineConfig.batchSize), baselineConfig.snapshots.every)!;
+  const gaps = [...new Set([...size.gaps, spanGap])].sort((a, b) => a - b);
+  opts.log(`2/4 drift of the baseline at gaps ${gaps.join(', ')}`);
+  const drift = computeDrift(SnapshotReader.open(baselineDir), gaps);
   await writeDriftOutputs(baselineDir, drift);
   for (const w of drift.warnings) opts.log(`  ${w}`);
 
-  const memorySize = (opts.flags.xbmSize ?? size.xbmSize);
   const ctx = {
     memorySize, batchSize: baselineConfig.batchSize, lossKind: baselineConfig.loss.kind,
     margin: baselineConfig.loss.kind === 'multi-similarity' ? baselineConfig.loss.base : baselineConfig.loss.margin,
@@ -83,12 +87,12 @@ export async function runDemo(opts: DemoOptions): Promise<Omit<DemoResult, 'repo
 
   const xbmConfig = resolveTrainConfig({ ...common, xbmSize: memorySize, xbmStart: String(startUsed), out: xbmDir });
   const xbm = await train(xbmConfig, { overwrite: opts.overwrite, quiet: opts.quiet, signal: opts.signal });
-  const xbmDrift = computeDrift(SnapshotReader.open(xbmDir), [...size.gaps]);
+  const xbmDrift = computeDrift(SnapshotReader.open(xbmDir), gaps);
   await writeDriftOutputs(xbmDir, xbmDrift);
   writeJsonAtomic(runPaths(xbmDir).warmup, decision);
 
   const span = Math.ceil(memorySize / baselineConfig.batchSize);
   const atStart = drift.rows.filter((r) => r.iteration === startUsed && r.gap >= span).sort((a, b) => a.gap - b.gap)[0]
     ?? drift.rows.filter((r) => r.iteration === startUsed).sort((a, b) => b.gap - a.gap)[0] ?? null;
-  return { baseline, xbm, decision, startUsed, startSource, driftAtStart: atStart, gaps: [...size.gaps], baselineDir, xbmDir };
+  return { baseline, xbm, decision, startUsed, startSource, driftAtStart: atStart, gaps, baselineDir, xbmDir };
 }

@@ -23,3 +23,14 @@ export function supportedGaps(iterationsWithSnapshots: readonly number[]): numbe
   for (const t of iterationsWithSnapshots) for (const s of iterationsWithSnapshots) if (s < t && have.has(s)) gaps.add(t - s);
   return [...gaps].sort((a, b) => a - b);
 }
+
+/**
+ * The gap online drift is measured at: S itself when it is below the snapshot spacing (it becomes
+ * an offset), else the smallest multiple of the spacing >= S, i.e. the smallest scheduled gap >= S.
+ * Drift grows with the gap, so this errs on the side of "too stale" (a later start, never earlier).
+ */
+export function scheduledGap(gap: number | null, every: number): number | null {
+  if (gap === null || every <= 0) return null;
+  return gap < every ? gap : Math.ceil(gap / every) * every;
+}
+

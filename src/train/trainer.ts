@@ -25,7 +25,7 @@ import { pairDrift } from '../analysis/drift.js';
 import { detectCollapse } from '../analysis/collapse.js';
 import { Rng } from '../random.js';
 import { learningRateAt } from './lr-schedule.js';
-import { snapshotIterations } from './snapshot-schedule.js';
+import { scheduledGap, snapshotIterations } from './snapshot-schedule.js';
 import { Progress } from './progress.js';
 import { trainStep } from './step.js';
 import { XbmController } from './xbm-controller.js';
@@ -208,7 +208,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
         xbmStart: xbm.startIteration,
       });
       record.collapse = c;
-      if (c.collapsed) progress.log(M.collapsed(c.signals.map((s) => s.message).join('; ')));
+      if (c.collapsed) progress.log(M.collapsed(c.signals.map((s) => s.message).join(' ')));
     }
     if (xbm.enabled && config.xbm.start.kind === 'auto' && xbm.startIteration === null) progress.log(M.autoNotReached(xbm.threshold));
     writeJsonAtomic(paths.run, record);
@@ -303,16 +303,6 @@ export function loadRunConfig(runDir: string): TrainConfig {
   const paths = runPaths(runDir);
   if (!existsSync(paths.config)) throw new UserError(M.notARun(runDir));
   return JSON.parse(readFileSync(paths.config, 'utf8')) as TrainConfig;
-}
-
-/**
- * The gap online drift is measured at: S itself when it is below the snapshot spacing (it becomes
- * an offset), else the smallest multiple of the spacing >= S, i.e. the smallest scheduled gap >= S.
- * Drift grows with the gap, so this errs on the side of "too stale" (a later start, never earlier).
- */
-function scheduledGap(gap: number | null, every: number): number | null {
-  if (gap === null || every <= 0) return null;
-  return gap < every ? gap : Math.ceil(gap / every) * every;
 }
 
 /** Online drift needs snapshots `gap` apart: a gap below the schedule's spacing becomes an offset. */
