@@ -32,6 +32,11 @@ async function checkKernel(
 ): Promise<number> {
   const run = (t: Record<string, tf.Tensor>) =>
     tf.engine().runKernel(name, t as tf.NamedTensorMap, attrs as tf.NamedAttrMap) as tf.Tensor;
+  return checkOnBoth(inputs, run, label);
+}
+
+/** Runs `run` on cpu and wasm from the same inputs; asserts no leaks and agreement; returns the error. */
+async function checkOnBoth(inputs: Arrays, run: (t: Record<string, tf.Tensor>) => tf.Tensor, label: string): Promise<number> {
   const ref = await runOn('cpu', inputs, run);
   const got = await runOn('wasm', inputs, run);
   assert.equal(got.leakedTensors, 0, `${label}: tensors leaked`);
@@ -151,12 +156,7 @@ describe(`wasm kernels vs cpu (${testThreads()} thread(s))`, () => {
         const output = tf.maxPool(t.input as tf.Tensor4D, p.f, p.s, p.pad as 'same', p.rounding);
         return tf.engine().runKernel('MaxPoolGrad', { dy: t.dy, input: t.input, output }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
       });
-      const ref = await runOn('cpu', inputs, run);
-      const got = await runOn('wasm', inputs, run);
-      assert.equal(got.leakedTensors, 0, `${label}: tensors leaked`);
-      assert.equal(got.leakedBuffers, 0, `${label}: wasm buffers leaked`);
-      const err = scaledError(got.outputs[0], ref.outputs[0]);
-      assert.ok(err <= TOL.kernelRelative, `${label}: relative error ${err.toExponential(2)}`);
+      await checkOnBoth(inputs, run, label);
     }
   });
 
