@@ -6,6 +6,7 @@
  *
  *   node --import tsx scripts/warmup-study.ts [--out runs/warmup-study] [--iterations 600]
  *       [--xbm-size 3000] [--starts 100,300] [--backend auto] [--dataset mnist2] [--seed 1]
+ *       [--arms no-xbm,xbm-auto]   (a subset of the arms, by the folder name each arm gets)
  */
 import { join } from 'node:path';
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -42,10 +43,13 @@ const arms: { name: string; flags: Partial<TrainFlags> }[] = [
   { name: 'XBM auto + guard', flags: { xbmSize, xbmStart: 'auto', xbmGuard: true } },
 ];
 
+const slug = (name: string) => name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+const only = args.includes('--arms') ? new Set(flag('arms', '').split(',')) : null;
+const selected = arms.filter((a) => !only || only.has(slug(a.name)));
 mkdirSync(out, { recursive: true });
 const rows: Record<string, string | number>[] = [];
-for (const arm of arms) {
-  const dir = join(out, arm.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase());
+for (const arm of selected) {
+  const dir = join(out, slug(arm.name));
   process.stderr.write(`\n== ${arm.name} -> ${dir}\n`);
   const r: RunRecord = await train(resolveTrainConfig({ ...common, ...arm.flags, out: dir }), { overwrite: true });
   rows.push({
