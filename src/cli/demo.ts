@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { join } from 'node:path';
 import { runDemo } from '../demo/demo.js';
-import { formatDemoSummary } from '../demo/summary.js';
+import { formatDemoSummary } from './demo-summary.js';
 import { buildReport } from '../report/build-report.js';
 import { renderReport } from '../report/render-report.js';
 import { writeFileAtomic } from '../io/atomic-write.js';

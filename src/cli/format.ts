@@ -1,6 +1,10 @@
 import type { RunRecord } from '../train/run-record.js';
 
-const f4 = (x: number | undefined | null) => (x === undefined || x === null || Number.isNaN(x) ? '-' : x.toFixed(4));
+/** A time to 1 decimal, '-' when absent or NaN. */
+export const f1 = (x: number | undefined | null) => (x === undefined || x === null || Number.isNaN(x) ? '-' : x.toFixed(1));
+
+/** A metric to 4 decimals, '-' when absent or NaN. */
+export const f4 = (x: number | undefined | null) => (x === undefined || x === null || Number.isNaN(x) ? '-' : x.toFixed(4));
 
 /** A short plain-text summary of a finished (or stopped) run. */
 export function formatRunSummary(dir: string, r: RunRecord): string {
@@ -20,5 +24,3 @@ export function formatRunSummary(dir: string, r: RunRecord): string {
   if (r.collapse?.collapsed) lines.push(`COLLAPSE   ${(r.collapse.signals as { message: string }[]).map((s) => s.message).join(' ')}`);
   return lines.join('\n');
 }
-
-const f1 = (x: number) => (Number.isNaN(x) ? '-' : x.toFixed(1));

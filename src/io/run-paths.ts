@@ -22,7 +22,6 @@ export function runPaths(runDir: string) {
     warmup: join(runDir, 'analysis', 'warmup.json'),
     report: join(runDir, 'report'),
     checkpoints: join(runDir, 'checkpoints'),
-    checkpoint: join(runDir, 'checkpoints', 'last'),
   };
 }
 export type RunPaths = ReturnType<typeof runPaths>;

@@ -1,8 +1,7 @@
 import type { RunRecord } from '../train/run-record.js';
-import type { DemoResult } from './demo.js';
+import type { DemoResult } from '../demo/demo.js';
+import { f1, f4 } from './format.js';
 
-const f4 = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '-' : x.toFixed(4));
-const f1 = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '-' : x.toFixed(1));
 
 /**
  * The demo's closing table, in Markdown so it pastes into notes and issues. It states the
