@@ -66,7 +66,6 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   const modelRng = rng.fork();
   let sampler: Sampler = createSampler(config.sampler, dataset.train.labels, rng.fork());
   const probe = config.snapshots.every > 0 ? selectProbe(dataset.train, Math.min(config.snapshots.probeSize, dataset.train.size), config.seed) : null;
-  const progress = new Progress(config.name, config.iterations, { quiet: opts.quiet });
 
   // Everything validated: only now is the folder touched.
   if (!opts.resume) {
@@ -105,13 +104,15 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
     await truncateAfter(paths.metrics, METRICS_COLUMNS, iteration);
     await truncateAfter(paths.eval, EVAL_COLUMNS, iteration);
     await truncateAfter(paths.staleness, STALENESS_COLUMNS, iteration);
-    progress.log(`Resuming ${config.out} at iteration ${iteration} of ${config.iterations}.`);
   } else {
     record = newRecord(config, dataset, backend, parameterCount(model), probe?.length ?? 0);
     if (probe) writeProbe(paths.probe, { runId: record.runId, sampleIds: probe, labels: labelsOf(dataset, probe) });
   }
   record.backend = backend;
   writeJsonAtomic(paths.run, record);
+  // The ETA counts only this session's iterations: a resumed run's earlier ones took no time here.
+  const progress = new Progress(config.name, config.iterations, { quiet: opts.quiet, startAt: iteration });
+  if (opts.resume) progress.log(`Resuming ${config.out} at iteration ${iteration} of ${config.iterations}.`);
   progress.log(`${config.name}: ${dataset.description}; backend ${backend.name}${backend.threads ? ` (${backend.threads} thread${backend.threads > 1 ? 's' : ''})` : ''}; batch ${config.batchSize}; ${config.iterations} iterations.`);
 
   const metrics = new CsvAppender(paths.metrics, METRICS_COLUMNS);
