@@ -1,6 +1,7 @@
 import { basename, resolve } from 'node:path';
 import type { EmbedderConfig } from '../model/embedder.js';
 import type { LossConfig } from '../losses/create-loss.js';
+import { memorySpan as spanOf } from '../analysis/warmup/threshold.js';
 import { UserError } from '../errors.js';
 import { configMessages as M } from '../messages/config.js';
 
@@ -257,5 +258,5 @@ export function parseXbmStart(text: string | undefined, memorySize: number): Xbm
 
 /** The iteration the memory span covers: its oldest entry was computed S = ceil(M / B) steps ago. */
 export function memorySpan(config: Pick<TrainConfig, 'xbm' | 'batchSize'>): number {
-  return Math.ceil(config.xbm.size / config.batchSize);
+  return spanOf(config.xbm.size, config.batchSize);
 }

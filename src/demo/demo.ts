@@ -12,6 +12,8 @@ import { runPaths } from '../io/run-paths.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
 import type { DriftRow } from '../io/tables.js';
 import { scheduledGap } from '../train/snapshot-schedule.js';
+import { memorySpan } from '../analysis/warmup/threshold.js';
+import { rowAtGap } from '../analysis/warmup/drift-at-gap.js';
 
 /**
  * The main job: a baseline run with snapshots, its drift at several gaps, the XBM start decided
@@ -67,7 +69,8 @@ export async function runDemo(opts: DemoOptions): Promise<Omit<DemoResult, 'repo
 
   // The policy reads D(t; S): add the scheduled gap closest above the memory span to the gaps.
   const memorySize = opts.flags.xbmSize ?? size.xbmSize;
-  const spanGap = scheduledGap(Math.ceil(memorySize / baselineConfig.batchSize), baselineConfig.snapshots.every)!;
+  const span = memorySpan(memorySize, baselineConfig.batchSize);
+  const spanGap = scheduledGap(span, baselineConfig.snapshots.every)!;
   const gaps = [...new Set([...size.gaps, spanGap])].sort((a, b) => a - b);
   opts.log(`2/4 drift of the baseline at gaps ${gaps.join(', ')}`);
   const drift = computeDrift(SnapshotReader.open(baselineDir), gaps);
@@ -91,8 +94,8 @@ export async function runDemo(opts: DemoOptions): Promise<Omit<DemoResult, 'repo
   await writeDriftOutputs(xbmDir, xbmDrift);
   writeJsonAtomic(runPaths(xbmDir).warmup, decision);
 
-  const span = Math.ceil(memorySize / baselineConfig.batchSize);
-  const atStart = drift.rows.filter((r) => r.iteration === startUsed && r.gap >= span).sort((a, b) => a.gap - b.gap)[0]
-    ?? drift.rows.filter((r) => r.iteration === startUsed).sort((a, b) => b.gap - a.gap)[0] ?? null;
+  // The drift at the start as the policy reads it; the largest measured gap if none reaches S.
+  const rowsAtStart = drift.rows.filter((r) => r.iteration === startUsed);
+  const atStart = rowAtGap(rowsAtStart, span) ?? rowsAtStart.sort((a, b) => b.gap - a.gap)[0] ?? null;
   return { baseline, xbm, decision, startUsed, startSource, driftAtStart: atStart, gaps, baselineDir, xbmDir };
 }

@@ -16,14 +16,6 @@ export function snapshotIterations(every: number, offsets: readonly number[], it
   return [...set].sort((a, b) => a - b);
 }
 
-/** The gaps a schedule supports at some iteration, for messages and defaults. */
-export function supportedGaps(iterationsWithSnapshots: readonly number[]): number[] {
-  const have = new Set(iterationsWithSnapshots);
-  const gaps = new Set<number>();
-  for (const t of iterationsWithSnapshots) for (const s of iterationsWithSnapshots) if (s < t && have.has(s)) gaps.add(t - s);
-  return [...gaps].sort((a, b) => a - b);
-}
-
 /**
  * The gap online drift is measured at: S itself when it is below the snapshot spacing (it becomes
  * an offset), else the smallest multiple of the spacing >= S, i.e. the smallest scheduled gap >= S.
