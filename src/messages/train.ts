@@ -2,8 +2,18 @@
 export const trainMessages = {
   runExists: (dir: string) => `${dir} already holds a run: choose another --out, add --overwrite to replace it, or continue it with \`xbm-drift train --resume ${dir}\`.`,
   notARun: (dir: string) => `${dir} is not a run folder (no config.json): give the folder a \`xbm-drift train --out\` wrote.`,
-  noCheckpoint: (dir: string) => `${dir} has no checkpoint to resume from: it stopped before its first checkpoint; start it again with --overwrite.`,
+  noCheckpoint: (dir: string) => `${dir} has no checkpoint to resume from: it stopped before its first checkpoint. Start it again with \`xbm-drift train --overwrite --out ${dir}\` and its flags (this replaces what it wrote).`,
+  checkpointsMissing: (dir: string) =>
+    `${dir} has no checkpoint left (checkpoints/ is missing or empty), so it cannot be resumed. Its tables and snapshots stay readable by drift, warmup and report; to train again, start a new run with another --out.`,
+  runLocked: (dir: string, pid: number, host: string, since: string) =>
+    `${dir} is being written by another training (process ${pid} on ${host}, since ${since}): wait for it to finish, or stop it (Ctrl-C) and then \`xbm-drift train --resume ${dir}\`.`,
+  outIsFile: (path: string) => `--out ${path} is a file, not a folder: give a folder for the run.`,
+  runIsFile: (path: string) => `${path} is a file, not a run folder: give the folder a \`xbm-drift train --out\` wrote.`,
+  unreadableFile: (path: string, why: string) => `${path} cannot be read (${why}): restore it from a copy, or start a new run.`,
+  badCheckpoint: (path: string, why: string) =>
+    `The checkpoint file ${path} is damaged (${why}): the run cannot continue or be evaluated from it. Its tables and snapshots stay readable by drift, warmup and report; to train again, start a new run with another --out.`,
   alreadyComplete: (dir: string, it: number) => `${dir} already completed all ${it} iterations: nothing to resume.`,
+  finishedRecord: (dir: string) => `${dir} had trained all its iterations but its record was never closed (stopped while finishing): closing it now.`,
   diverged: (it: number, loss: number) => `The loss became ${loss} at iteration ${it}: training stopped. Everything written so far is kept; the last checkpoint is from before it. Try a lower --lr or a smaller --xbm-weight.`,
   interrupted: (dir: string, it: number) => `Interrupted after iteration ${it}; files flushed and a checkpoint saved. Continue with \`xbm-drift train --resume ${dir}\`.`,
   lossExploded: (it: number, memoryLoss: number, before: number) =>

@@ -1,9 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf } from '../backend/tf.js';
 import type { Embedder } from '../model/embedder.js';
 import { readFloatBundle, writeFloatBundle, type FloatEntry } from '../io/float-bundle.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
+import { UserError } from '../errors.js';
+import { trainMessages as M } from '../messages/train.js';
 
 /**
  * A checkpoint is a folder checkpoints/iter-NNNNNN/ with the model weights (weights.bin/.json),
@@ -29,7 +31,10 @@ export async function saveCheckpoint(
   mkdirSync(tmp, { recursive: true });
   writeFloatBundle(tmp, 'weights', model.variables.map((v) => ({ name: v.name, shape: v.shape, values: v.dataSync() as Float32Array })));
   const slots = await optimizer.getWeights();
-  writeFloatBundle(tmp, 'optimizer', slots.map((s) => ({ name: s.name, shape: s.tensor.shape, values: Float32Array.from(s.tensor.dataSync()) })));
+  writeFloatBundle(tmp, 'optimizer', [
+    ...slots.map((s) => ({ name: s.name, shape: s.tensor.shape, values: Float32Array.from(s.tensor.dataSync()) })),
+    ...hiddenSlots(optimizer).map(([name, v]) => ({ name, shape: [], values: Float32Array.from(v.dataSync()) })),
+  ]);
   writeFloatBundle(tmp, 'floats', floats);
   writeJsonAtomic(join(tmp, 'state.json'), state);
   rmSync(final, { recursive: true, force: true });
@@ -45,34 +50,82 @@ export async function saveCheckpoint(
 export function latestCheckpoint(checkpointsDir: string): (CheckpointPointer & { path: string }) | null {
   const pointer = join(checkpointsDir, 'latest.json');
   if (!existsSync(pointer)) return null;
-  const p = JSON.parse(readFileSync(pointer, 'utf8')) as CheckpointPointer;
+  const p = readJson<CheckpointPointer>(pointer);
+  if (!Number.isInteger(p.iteration) || typeof p.dir !== 'string') throw new UserError(M.badCheckpoint(pointer, 'not a checkpoint pointer'));
   const path = join(checkpointsDir, p.dir);
   return existsSync(path) ? { ...p, path } : null;
 }
 
 /** Load weights into the model's variables (matched by name and shape). */
 export function loadWeights(checkpointPath: string, model: Embedder): void {
-  const byName = new Map(readFloatBundle(checkpointPath, 'weights').map((e) => [e.name, e]));
+  const byName = new Map(readBundle(checkpointPath, 'weights').map((e) => [e.name, e]));
   for (const v of model.variables) {
     const e = byName.get(v.name);
     if (!e || e.shape.join('x') !== v.shape.join('x')) {
-      throw new Error(`checkpoint ${checkpointPath} has no weight ${v.name} of shape [${v.shape}]`);
+      throw new UserError(M.badCheckpoint(join(checkpointPath, 'weights.json'), `no weight ${v.name} of shape [${v.shape}]: the checkpoint does not match this run's model`));
     }
     tf.tidy(() => v.assign(tf.tensor(e.values, e.shape)));
   }
 }
 
 export async function loadOptimizer(checkpointPath: string, optimizer: tf.Optimizer): Promise<void> {
-  const named = readFloatBundle(checkpointPath, 'optimizer').map((e) => ({ name: e.name, tensor: tf.tensor(e.values, e.shape) }));
+  const entries = readBundle(checkpointPath, 'optimizer');
+  const hidden = new Map(hiddenSlots(optimizer));
+  const named = entries.filter((e) => !hidden.has(e.name)).map((e) => ({ name: e.name, tensor: tf.tensor(e.values, e.shape) }));
   if (named.length > 0) await optimizer.setWeights(named);
   for (const n of named) n.tensor.dispose();
+  // After setWeights, which recomputes these from the iteration count: the saved values win.
+  tf.tidy(() => {
+    for (const e of entries) hidden.get(e.name)?.assign(tf.scalar(e.values[0]));
+  });
 }
 
 /** The large float state saved beside state.json, by name. */
 export function loadFloats(checkpointPath: string): Map<string, FloatEntry> {
-  return new Map(readFloatBundle(checkpointPath, 'floats').map((e) => [e.name, e]));
+  return new Map(readBundle(checkpointPath, 'floats').map((e) => [e.name, e]));
 }
 
 export function loadState<T>(checkpointPath: string): T {
-  return JSON.parse(readFileSync(join(checkpointPath, 'state.json'), 'utf8')) as T;
+  return readJson<T>(join(checkpointPath, 'state.json'));
+}
+
+/**
+ * Optimizer state that getWeights() leaves out. tfjs's Adam keeps beta1^t and beta2^t as running
+ * products and on setWeights rebuilds them with pow(beta, t + 1); the two differ in the last bits
+ * of float32, and a resumed run then drifts away from the uninterrupted one. Saved and restored
+ * as they are, resume is bit-identical.
+ */
+function hiddenSlots(optimizer: tf.Optimizer): [string, tf.Variable][] {
+  const o = optimizer as unknown as Record<string, unknown>;
+  return ['accBeta1', 'accBeta2'].flatMap((k) => (o[k] instanceof tf.Variable ? [[`__${k}`, o[k] as tf.Variable] as [string, tf.Variable]] : []));
+}
+
+function readJson<T>(path: string): T {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UserError(M.badCheckpoint(path, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (e as Error).message));
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new UserError(M.badCheckpoint(path, 'not valid JSON (truncated or edited)'));
+  }
+}
+
+/** A float bundle whose .bin holds exactly what its manifest promises, or a UserError naming it. */
+function readBundle(dir: string, name: string): FloatEntry[] {
+  const manifest = join(dir, `${name}.json`);
+  const bin = join(dir, `${name}.bin`);
+  for (const f of [manifest, bin]) if (!existsSync(f)) throw new UserError(M.badCheckpoint(f, 'missing'));
+  readJson(manifest); // a clear message for a broken manifest before the bundle reader sees it
+  const entries = readFloatBundle(dir, name);
+  const expected = entries.reduce((n, e) => n + e.shape.reduce((a, b) => a * b, 1), 0);
+  const bytes = statSync(bin).size;
+  if (bytes !== expected * 4) throw new UserError(M.badCheckpoint(bin, `${bytes} bytes where ${expected * 4} were expected (truncated?)`));
+  for (const e of entries) {
+    if (e.values.length !== e.shape.reduce((a, b) => a * b, 1)) throw new UserError(M.badCheckpoint(bin, `entry ${e.name} does not match its shape`));
+  }
+  return entries;
 }

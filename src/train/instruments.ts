@@ -1,0 +1,176 @@
+import { existsSync } from 'node:fs';
+import type { TrainConfig } from '../config/train-config.js';
+import type { Dataset } from '../data/types.js';
+import type { Embedder } from '../model/embedder.js';
+import { embedSamples } from '../model/embed.js';
+import type { CrossBatchMemory } from '../memory/cross-batch-memory.js';
+import type { RunPaths } from '../io/run-paths.js';
+import { CsvAppender } from '../io/csv.js';
+import { EVAL_COLUMNS, STALENESS_COLUMNS, type EvalRow, type MetricsRow, type StalenessRow } from '../io/tables.js';
+import { readSnapshot, writeSnapshot } from '../io/snapshot-file.js';
+import { pairDrift } from '../analysis/drift.js';
+import { CollapseMonitor } from '../analysis/collapse.js';
+import { Rng } from '../random.js';
+import { evaluateModel } from './evaluate.js';
+import { scheduledGap, snapshotIterations } from './snapshot-schedule.js';
+import type { Progress } from './progress.js';
+import type { XbmController } from './xbm-controller.js';
+
+/** Snapshot files of one run: the probe's embeddings at scheduled iterations, and logged batches. */
+export class RunSnapshots {
+  constructor(private readonly paths: RunPaths, private readonly runId: string, private readonly dim: number) {}
+
+  write(t: number, sampleIds: Int32Array, labels: Int32Array, embeddings: Float32Array): void {
+    writeSnapshot(this.paths.snapshot(t), { runId: this.runId, iteration: t, sampleIds, labels, embeddings, dim: this.dim, normalized: true });
+  }
+  writeBatch(t: number, sampleIds: Int32Array, labels: Int32Array, embeddings: Float32Array): void {
+    writeSnapshot(this.paths.batch(t), { runId: this.runId, iteration: t, sampleIds, labels, embeddings, dim: this.dim, normalized: true, kind: 'batch' });
+  }
+  has(t: number): boolean {
+    return t >= 0 && existsSync(this.paths.snapshot(t));
+  }
+  embeddings(t: number): Float32Array {
+    return readSnapshot(this.paths.snapshot(t)).embeddings;
+  }
+}
+
+interface InstrumentsInput {
+  config: TrainConfig;
+  paths: RunPaths;
+  runId: string;
+  dataset: Dataset;
+  model: Embedder;
+  memory: CrossBatchMemory | null;
+  xbm: XbmController;
+  probe: Int32Array | null;
+  progress: Progress;
+}
+
+/**
+ * What the trainer measures at the boundary "after t steps", apart from the step itself: probe
+ * snapshots, online drift D(t; gap) fed to the XBM controller (which may start XBM), the memory's
+ * initial fill, its true staleness, test evaluation, and collapse watching. Owns the time these
+ * take, so the record can report them apart from training.
+ */
+export class Instruments {
+  readonly schedule: Set<number>;
+  /** the gap online drift is measured at (null: XBM off) */
+  readonly driftGap: number | null;
+  readonly collapse: CollapseMonitor;
+  lastEval: EvalRow | null = null;
+  snapshotMs = 0;
+  evalMs = 0;
+  private readonly snapshots: RunSnapshots;
+  private readonly evals: CsvAppender;
+  private readonly staleness: CsvAppender;
+
+  constructor(private readonly r: InstrumentsInput) {
+    const { config, paths, xbm } = r;
+    this.driftGap = scheduledGap(xbm.driftGap(), config.snapshots.every);
+    const offsets = withGap(config.snapshots.offsets, this.driftGap, config.snapshots.every);
+    this.schedule = new Set(snapshotIterations(config.snapshots.every, offsets, config.iterations));
+    this.snapshots = new RunSnapshots(paths, r.runId, r.model.dim);
+    this.evals = new CsvAppender(paths.eval, EVAL_COLUMNS);
+    this.staleness = new CsvAppender(paths.staleness, STALENESS_COLUMNS);
+    this.collapse = new CollapseMonitor(null);
+  }
+
+  /** Snapshot, drift, XBM start, staleness and evaluation due after t steps. Returns D(t; gap), or NaN. */
+  async atBoundary(t: number): Promise<number> {
+    const { config, memory, xbm } = this.r;
+    let driftS = NaN;
+    if (this.r.probe && this.schedule.has(t)) {
+      const t0 = Date.now();
+      const emb = await embedSamples(this.r.model, this.r.dataset.train, this.r.probe);
+      this.snapshots.write(t, this.r.probe, labelsOf(this.r.dataset, this.r.probe), emb);
+      const gap = this.driftGap;
+      if (gap !== null && t - gap >= 0 && this.schedule.has(t - gap)) {
+        const d = pairDrift(this.snapshots.embeddings(t - gap), emb, this.r.model.dim);
+        driftS = d.mean;
+        if (xbm.observeDrift({ iteration: t, gap, ...d })) await this.xbmStarted(t);
+        for (const e of xbm.events.filter((e) => e.iteration === t && e.kind !== 'xbm-start')) this.r.progress.log(`  ${e.message}`);
+      }
+      this.snapshotMs += Date.now() - t0;
+    }
+    if (xbm.startsAt(t)) await this.xbmStarted(t);
+    if (config.snapshots.stalenessEvery > 0 && memory && memory.size > 0 && t % config.snapshots.stalenessEvery === 0) {
+      await this.staleness.append([await this.measureStaleness(t)]);
+    }
+    if ((config.eval.every > 0 && t % config.eval.every === 0 && t > 0) || t === config.iterations) await this.evaluate(t);
+    return driftS;
+  }
+
+  /** A training step's row, for collapse watching. */
+  observeStep(row: MetricsRow): void {
+    this.collapse.observeMetrics(row);
+  }
+
+  writeBatch(t: number, sampleIds: Int32Array, embeddings: Float32Array): void {
+    this.snapshots.writeBatch(t, sampleIds, labelsOf(this.r.dataset, sampleIds), embeddings);
+  }
+
+  /**
+   * After a resume: rebuild the XBM controller's and the collapse monitor's state from what the
+   * run wrote before its checkpoint (the drift it measured, its rows), as if it had never stopped.
+   */
+  replay(upTo: number, metrics: readonly MetricsRow[], evals: readonly EvalRow[]): void {
+    const { xbm } = this.r;
+    const gap = this.driftGap;
+    for (let t = 0; t <= upTo; t++) {
+      if (gap !== null && this.schedule.has(t) && this.schedule.has(t - gap) && this.snapshots.has(t) && this.snapshots.has(t - gap)) {
+        if (xbm.observeDrift({ iteration: t, gap, ...pairDrift(this.snapshots.embeddings(t - gap), this.snapshots.embeddings(t), this.r.model.dim) })) this.collapse.setStart(t);
+      }
+      if (xbm.startsAt(t)) this.collapse.setStart(t);
+    }
+    // Streams are independent in the monitor: all rows, then all evaluations, as the offline detector does.
+    for (const row of metrics) this.collapse.observeMetrics(row);
+    for (const row of evals) this.collapse.observeEval(row);
+    this.lastEval = evals.at(-1) ?? null;
+  }
+
+  async evaluate(t: number): Promise<EvalRow> {
+    const { config } = this.r;
+    const row = await evaluateModel(this.r.model, this.r.dataset.test, t, { ks: config.eval.ks, nmi: config.eval.nmi, seed: config.seed });
+    this.evalMs += row.ms_eval;
+    await this.evals.append([row]);
+    this.lastEval = row;
+    this.collapse.observeEval(row);
+    this.r.progress.log(`  eval @${t}: R@1 ${row.recall_at_1.toFixed(4)}  MAP@R ${row.map_at_r.toFixed(4)}  NMI ${Number.isNaN(row.nmi) ? '-' : row.nmi.toFixed(4)}`);
+    return row;
+  }
+
+  private async xbmStarted(t: number): Promise<void> {
+    const { config, memory, xbm, dataset, model } = this.r;
+    this.collapse.setStart(t);
+    const start = xbm.events.find((e) => e.kind === 'xbm-start');
+    if (start) this.r.progress.log(`  ${start.message}`);
+    if (config.xbm.init !== 'random' || !memory) return;
+    // The paper's recipe: fill the memory with features of random training images from the current model.
+    const fillRng = new Rng(config.seed + t);
+    const ids = Int32Array.from({ length: memory.capacity }, () => fillRng.int(dataset.train.size));
+    memory.enqueue(await embedSamples(model, dataset.train, ids), labelsOf(dataset, ids), ids, t);
+  }
+
+  /** True staleness: the stored embeddings against fresh ones of the same samples. */
+  private async measureStaleness(t: number): Promise<StalenessRow> {
+    const { memory, model, dataset } = this.r;
+    const entries = memory!.entries();
+    const stored = new Float32Array(entries.length * model.dim);
+    entries.forEach((e, i) => stored.set(e.embedding, i * model.dim));
+    const fresh = await embedSamples(model, dataset.train, Int32Array.from(entries, (e) => e.sampleId));
+    const d = pairDrift(stored, fresh, model.dim);
+    const ages = memory!.ages(t);
+    return { iteration: t, entries: entries.length, age_mean: ages.mean, age_max: ages.max, drift_mean: d.mean, drift_median: d.median, drift_p90: d.p90, drift_max: d.max };
+  }
+}
+
+/** Online drift needs snapshots `gap` apart: a gap below the schedule's spacing becomes an offset. */
+function withGap(offsets: readonly number[], gap: number | null, every: number): number[] {
+  return gap !== null && gap > 0 && gap < every && !offsets.includes(gap) ? [...offsets, gap] : [...offsets];
+}
+
+export function labelsOf(dataset: Dataset, ids: Int32Array): Int32Array {
+  const out = new Int32Array(ids.length);
+  for (let i = 0; i < ids.length; i++) out[i] = dataset.train.labels[ids[i]];
+  return out;
+}
