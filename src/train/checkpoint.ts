@@ -119,11 +119,11 @@ function readBundle(dir: string, name: string): FloatEntry[] {
   const manifest = join(dir, `${name}.json`);
   const bin = join(dir, `${name}.bin`);
   for (const f of [manifest, bin]) if (!existsSync(f)) throw new UserError(M.badCheckpoint(f, 'missing'));
-  readJson(manifest); // a clear message for a broken manifest before the bundle reader sees it
-  const entries = readFloatBundle(dir, name);
-  const expected = entries.reduce((n, e) => n + e.shape.reduce((a, b) => a * b, 1), 0);
+  const { entries: listed } = readJson<{ entries: { shape: number[] }[] }>(manifest);
+  const expected = listed.reduce((n, e) => n + e.shape.reduce((a, b) => a * b, 1), 0);
   const bytes = statSync(bin).size;
   if (bytes !== expected * 4) throw new UserError(M.badCheckpoint(bin, `${bytes} bytes where ${expected * 4} were expected (truncated?)`));
+  const entries = readFloatBundle(dir, name);
   for (const e of entries) {
     if (e.values.length !== e.shape.reduce((a, b) => a * b, 1)) throw new UserError(M.badCheckpoint(bin, `entry ${e.name} does not match its shape`));
   }

@@ -32,12 +32,11 @@ export interface OpenRun {
 export function createRun(config: TrainConfig, overwrite: boolean): OpenRun {
   const paths = runPaths(config.out);
   if (existsSync(config.out) && !statSync(config.out).isDirectory()) throw new UserError(M.outIsFile(config.out));
-  const held = holdsRun(paths);
-  if (held && !overwrite) throw new UserError(M.runExists(config.out));
   mkdirSync(config.out, { recursive: true });
+  // The lock first: a folder another training is writing is refused as such, whatever it holds.
   const lock = RunLock.acquire(config.out);
   try {
-    if (holdsRun(paths) && !overwrite) throw new UserError(M.runExists(config.out)); // created meanwhile
+    if (holdsRun(paths) && !overwrite) throw new UserError(M.runExists(config.out));
     if (overwrite) {
       for (const entry of readdirSync(config.out)) if (join(config.out, entry) !== lock.path) rmSync(join(config.out, entry), { recursive: true, force: true });
     }
