@@ -1,5 +1,10 @@
-import type { tf } from '../backend/tf.js';
-import { computePairLoss, type LossOutput, type PairLoss, type PairMask } from './pair-loss.js';
+import { assertFinite, marginFlag, type LossDefinition } from './loss-definition.js';
+import type { PairMask } from './pair-loss.js';
+
+export interface ContrastiveConfig {
+  kind: 'contrastive';
+  margin: number;
+}
 
 /**
  * Contrastive loss on cosine similarities, as in the XBM paper's code (and the peer PyTorch
@@ -9,14 +14,16 @@ import { computePairLoss, type LossOutput, type PairLoss, type PairMask } from '
  * the XBM weight is the knob to compensate).
  * Active pairs: positives with s < 1 and negatives with s > margin.
  */
-export class ContrastiveLoss implements PairLoss {
-  readonly name = 'contrastive';
-  constructor(readonly margin: number) {}
-
-  compute(q: tf.Tensor2D, qLabels: tf.Tensor1D, ref: tf.Tensor2D, refLabels: tf.Tensor1D, selfIndex?: Int32Array): LossOutput {
-    return computePairLoss((s, pairs) => contrastiveKernel(s, pairs, this.margin), q, qLabels, ref, refLabels, selfIndex);
-  }
-}
+export const contrastive: LossDefinition<ContrastiveConfig> = {
+  kind: 'contrastive',
+  // XBM's margin 0.5.
+  defaults: { kind: 'contrastive', margin: 0.5 },
+  flags: ['margin'],
+  fromFlags: (f) => ({ kind: 'contrastive', margin: marginFlag(f.margin, contrastive.defaults.margin) }),
+  validate: (cfg) => assertFinite(cfg.kind, 'margin', cfg.margin),
+  similarityScale: (cfg) => cfg.margin,
+  kernel: (s, pairs, cfg) => contrastiveKernel(s, pairs, cfg.margin),
+};
 
 export function contrastiveKernel(s: Float32Array, pairs: PairMask, margin: number) {
   const { nq, kind } = pairs;

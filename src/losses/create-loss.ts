@@ -1,53 +1,45 @@
-import { UserError } from '../errors.js';
-import { lossesMessages as M } from '../messages/losses.js';
-import { ContrastiveLoss } from './contrastive.js';
-import { MultiSimilarityLoss } from './multi-similarity.js';
-import type { PairLoss } from './pair-loss.js';
-import { TRIPLET_MINING, TripletLoss, type TripletMining } from './triplet.js';
+import type { tf } from '../backend/tf.js';
+import { contrastive, type ContrastiveConfig } from './contrastive.js';
+import type { LossDefinition } from './loss-definition.js';
+import { multiSimilarity, type MultiSimilarityParams } from './multi-similarity.js';
+import { computePairLoss, type LossOutput, type PairLoss } from './pair-loss.js';
+import { lossDefinition, type LossConfig } from './registry.js';
+import { triplet, type TripletMining } from './triplet.js';
 
-export type LossConfig =
-  | { kind: 'contrastive'; margin: number }
-  | { kind: 'triplet'; margin: number; mining: TripletMining }
-  | { kind: 'multi-similarity'; alpha: number; beta: number; base: number; epsilon: number };
+export { LOSS_DEFAULTS, LOSS_KINDS, LOSSES, lossDefinition, similarityScale, type LossConfig, type LossKind } from './registry.js';
 
-export type LossKind = LossConfig['kind'];
+/** A registered loss's kernel as a differentiable PairLoss (see pair-loss.ts). */
+export class KernelLoss<C extends LossConfig = LossConfig> implements PairLoss {
+  readonly name: string;
+  constructor(private readonly definition: LossDefinition<C>, readonly config: C) {
+    this.name = definition.kind;
+  }
 
-/**
- * Defaults in one place. contrastive: XBM's margin 0.5. triplet: margin 0.1 on cosine
- * similarities, mining 'all'. multi-similarity: the paper's alpha 2, beta 50, base 0.5, epsilon 0.1.
- */
-export const LOSS_DEFAULTS = {
-  contrastive: { kind: 'contrastive', margin: 0.5 },
-  triplet: { kind: 'triplet', margin: 0.1, mining: 'all' },
-  'multi-similarity': { kind: 'multi-similarity', alpha: 2, beta: 50, base: 0.5, epsilon: 0.1 },
-} as const satisfies { [K in LossKind]: Extract<LossConfig, { kind: K }> };
-
-export const LOSS_KINDS = Object.keys(LOSS_DEFAULTS) as LossKind[];
-
-/** Validates cfg and builds its loss. */
-export function createLoss(cfg: LossConfig): PairLoss {
-  switch (cfg.kind) {
-    case 'contrastive':
-      finite(cfg.kind, 'margin', cfg.margin);
-      return new ContrastiveLoss(cfg.margin);
-    case 'triplet':
-      finite(cfg.kind, 'margin', cfg.margin);
-      if (cfg.margin < 0) throw new UserError(M.negative(cfg.kind, 'margin', cfg.margin));
-      if (!TRIPLET_MINING.includes(cfg.mining)) throw new UserError(M.unknownMining(String(cfg.mining), TRIPLET_MINING));
-      return new TripletLoss(cfg.margin, cfg.mining);
-    case 'multi-similarity': {
-      const { alpha, beta, base, epsilon } = cfg;
-      for (const [name, v] of [['alpha', alpha], ['beta', beta], ['base', base], ['epsilon', epsilon]] as const) finite(cfg.kind, name, v);
-      if (alpha <= 0) throw new UserError(M.notPositive(cfg.kind, 'alpha', alpha));
-      if (beta <= 0) throw new UserError(M.notPositive(cfg.kind, 'beta', beta));
-      if (epsilon < 0) throw new UserError(M.negative(cfg.kind, 'epsilon', epsilon));
-      return new MultiSimilarityLoss({ alpha, beta, base, epsilon });
-    }
-    default:
-      throw new UserError(M.unknownKind(String((cfg as { kind: unknown }).kind), LOSS_KINDS));
+  compute(q: tf.Tensor2D, qLabels: tf.Tensor1D, ref: tf.Tensor2D, refLabels: tf.Tensor1D, selfIndex?: Int32Array): LossOutput {
+    return computePairLoss((s, pairs) => this.definition.kernel(s, pairs, this.config), q, qLabels, ref, refLabels, selfIndex);
   }
 }
 
-function finite(loss: string, param: string, value: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new UserError(M.notFinite(loss, param, value));
+/** Validates cfg and builds its loss. */
+export function createLoss(cfg: LossConfig): PairLoss {
+  const def = lossDefinition(String((cfg as { kind: unknown }).kind));
+  def.validate(cfg);
+  return new KernelLoss(def, cfg);
+}
+
+// The library API's named loss classes (src/index.ts). A new loss needs none: createLoss builds it.
+export class ContrastiveLoss extends KernelLoss<ContrastiveConfig> {
+  constructor(readonly margin: number) {
+    super(contrastive, { kind: 'contrastive', margin });
+  }
+}
+export class TripletLoss extends KernelLoss<Extract<LossConfig, { kind: 'triplet' }>> {
+  constructor(readonly margin: number, readonly mining: TripletMining) {
+    super(triplet, { kind: 'triplet', margin, mining });
+  }
+}
+export class MultiSimilarityLoss extends KernelLoss<Extract<LossConfig, { kind: 'multi-similarity' }>> {
+  constructor(readonly params: MultiSimilarityParams) {
+    super(multiSimilarity, { kind: 'multi-similarity', ...params });
+  }
 }

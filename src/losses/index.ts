@@ -1,10 +1,12 @@
 export { cosineSimilarity } from './similarity.js';
 export { computePairLoss, pairMask, readPairStats } from './pair-loss.js';
 export type { LossOutput, PairLoss, PairMask, PairStats, SimilarityLossKernel } from './pair-loss.js';
-export { ContrastiveLoss } from './contrastive.js';
-export { TripletLoss, TRIPLET_MINING } from './triplet.js';
+export { contrastive } from './contrastive.js';
+export { triplet, TRIPLET_MINING } from './triplet.js';
 export type { TripletMining } from './triplet.js';
-export { MultiSimilarityLoss } from './multi-similarity.js';
+export { multiSimilarity } from './multi-similarity.js';
 export type { MultiSimilarityParams } from './multi-similarity.js';
-export { createLoss, LOSS_DEFAULTS, LOSS_KINDS } from './create-loss.js';
-export type { LossConfig, LossKind } from './create-loss.js';
+export type { LossDefinition, LossFlags } from './loss-definition.js';
+export { LOSSES, LOSS_DEFAULTS, LOSS_KINDS, lossDefinition, similarityScale } from './registry.js';
+export type { LossConfig, LossKind } from './registry.js';
+export { createLoss, KernelLoss, ContrastiveLoss, TripletLoss, MultiSimilarityLoss } from './create-loss.js';

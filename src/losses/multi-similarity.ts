@@ -1,5 +1,7 @@
-import type { tf } from '../backend/tf.js';
-import { computePairLoss, type LossOutput, type PairLoss, type PairMask } from './pair-loss.js';
+import { UserError } from '../errors.js';
+import { lossesMessages as M } from '../messages/losses.js';
+import { assertFinite, type LossDefinition } from './loss-definition.js';
+import type { PairMask } from './pair-loss.js';
 
 export interface MultiSimilarityParams {
   alpha: number;
@@ -17,14 +19,27 @@ export interface MultiSimilarityParams {
  * anchors is divided by nq, as the authors' and XBM's code. The log-sum-exps are computed stably.
  * Active pairs: the mined pairs of anchors that contribute.
  */
-export class MultiSimilarityLoss implements PairLoss {
-  readonly name = 'multi-similarity';
-  constructor(readonly params: MultiSimilarityParams) {}
-
-  compute(q: tf.Tensor2D, qLabels: tf.Tensor1D, ref: tf.Tensor2D, refLabels: tf.Tensor1D, selfIndex?: Int32Array): LossOutput {
-    return computePairLoss((s, pairs) => multiSimilarityKernel(s, pairs, this.params), q, qLabels, ref, refLabels, selfIndex);
-  }
+export interface MultiSimilarityConfig extends MultiSimilarityParams {
+  kind: 'multi-similarity';
 }
+
+export const multiSimilarity: LossDefinition<MultiSimilarityConfig> = {
+  kind: 'multi-similarity',
+  // The paper's alpha 2, beta 50, base 0.5, epsilon 0.1.
+  defaults: { kind: 'multi-similarity', alpha: 2, beta: 50, base: 0.5, epsilon: 0.1 },
+  flags: [],
+  fromFlags: () => ({ ...multiSimilarity.defaults }),
+  validate: (cfg) => {
+    const { alpha, beta, base, epsilon } = cfg;
+    for (const [name, v] of [['alpha', alpha], ['beta', beta], ['base', base], ['epsilon', epsilon]] as const) assertFinite(cfg.kind, name, v);
+    if (alpha <= 0) throw new UserError(M.notPositive(cfg.kind, 'alpha', alpha));
+    if (beta <= 0) throw new UserError(M.notPositive(cfg.kind, 'beta', beta));
+    if (epsilon < 0) throw new UserError(M.negative(cfg.kind, 'epsilon', epsilon));
+  },
+  // No margin: the pair weights switch around the base lambda, which plays the margin's role.
+  similarityScale: (cfg) => cfg.base,
+  kernel: (s, pairs, { alpha, beta, base, epsilon }) => multiSimilarityKernel(s, pairs, { alpha, beta, base, epsilon }),
+};
 
 export function multiSimilarityKernel(s: Float32Array, pairs: PairMask, { alpha, beta, base, epsilon }: MultiSimilarityParams) {
   const { nq, nr, kind } = pairs;

@@ -1,8 +1,16 @@
-import type { tf } from '../backend/tf.js';
-import { computePairLoss, type LossOutput, type PairLoss, type PairMask } from './pair-loss.js';
+import { UserError } from '../errors.js';
+import { lossesMessages as M } from '../messages/losses.js';
+import { assertFinite, choiceFlag, marginFlag, type LossDefinition } from './loss-definition.js';
+import type { PairMask } from './pair-loss.js';
 
 export type TripletMining = 'all' | 'semi-hard' | 'hard';
 export const TRIPLET_MINING: readonly TripletMining[] = ['all', 'semi-hard', 'hard'];
+
+export interface TripletConfig {
+  kind: 'triplet';
+  margin: number;
+  mining: TripletMining;
+}
 
 /**
  * Triplet loss on cosine similarities: for anchor i, positive p, negative n,
@@ -16,17 +24,26 @@ export const TRIPLET_MINING: readonly TripletMining[] = ['all', 'semi-hard', 'ha
  * Normalisation: the mean over mined triplets with t > 0 (0 when there are none), as
  * pytorch-metric-learning's TripletMarginLoss; this keeps the scale independent of the number of
  * references, so the memory term does not grow with the memory size.
- * Default margin 0.1 (similarities lie in [-1, 1]; LOSS_DEFAULTS).
+ * Default margin 0.1 (similarities lie in [-1, 1]), mining 'all'.
  * Active pairs: (anchor, p) or (anchor, n) pairs that take part in at least one triplet with t > 0.
  */
-export class TripletLoss implements PairLoss {
-  readonly name = 'triplet';
-  constructor(readonly margin: number, readonly mining: TripletMining) {}
-
-  compute(q: tf.Tensor2D, qLabels: tf.Tensor1D, ref: tf.Tensor2D, refLabels: tf.Tensor1D, selfIndex?: Int32Array): LossOutput {
-    return computePairLoss((s, pairs) => tripletKernel(s, pairs, this.margin, this.mining), q, qLabels, ref, refLabels, selfIndex);
-  }
-}
+export const triplet: LossDefinition<TripletConfig> = {
+  kind: 'triplet',
+  defaults: { kind: 'triplet', margin: 0.1, mining: 'all' },
+  flags: ['margin', 'mining'],
+  fromFlags: (f) => ({
+    kind: 'triplet',
+    margin: marginFlag(f.margin, triplet.defaults.margin),
+    mining: choiceFlag('--mining', f.mining, TRIPLET_MINING, triplet.defaults.mining),
+  }),
+  validate: (cfg) => {
+    assertFinite(cfg.kind, 'margin', cfg.margin);
+    if (cfg.margin < 0) throw new UserError(M.negative(cfg.kind, 'margin', cfg.margin));
+    if (!TRIPLET_MINING.includes(cfg.mining)) throw new UserError(M.unknownMining(String(cfg.mining), TRIPLET_MINING));
+  },
+  similarityScale: (cfg) => cfg.margin,
+  kernel: (s, pairs, cfg) => tripletKernel(s, pairs, cfg.margin, cfg.mining),
+};
 
 export function tripletKernel(s: Float32Array, pairs: PairMask, margin: number, mining: TripletMining) {
   const { nq, nr, kind } = pairs;

@@ -21,6 +21,8 @@ type Shortfall = {
 const pct = (x: number) => `${fmt(x * 100)}%`;
 const times = (ratio: number | null) => (ratio === null || !Number.isFinite(ratio) ? '' : `, ${fmt(ratio)}x the target`);
 const list = (xs: readonly number[]) => xs.join(', ');
+/** 'a, b or c' */
+const orList = (xs: readonly string[]) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} or ${xs.at(-1)}`);
 
 export const analysisMessages = {
   // retrieval and k-means
@@ -31,8 +33,8 @@ export const analysisMessages = {
   badClusterCount: (k: number, n: number) => `k-means needs between 1 and ${n} clusters, got ${k}.`,
 
   // warm-up policy specs
-  unknownPolicy: (name: string) =>
-    `Unknown warm-up policy '${name}': use staleness, plateau or fixed:<iteration>, e.g. staleness:threshold=0.02,window=3.`,
+  unknownPolicy: (name: string, usages: readonly string[]) =>
+    `Unknown warm-up policy '${name}': use ${orList(usages)}, e.g. staleness:threshold=0.02,window=3.`,
   fixedNeedsStart: 'The fixed policy needs a start iteration, e.g. fixed:1000.',
   badPolicyParameterSyntax: (policy: string, part: string) =>
     `Write ${policy} parameters as key=value pairs separated by commas, got '${part}'.`,

@@ -22,4 +22,5 @@ export const lossesMessages = {
     `${loss} ${param} ${value} must be greater than 0.`,
   negative: (loss: string, param: string, value: number) =>
     `${loss} ${param} ${value} must be 0 or more.`,
+  marginRange: (m: number) => `--margin must be between 0 and 2 for unit-length embeddings (got ${m}).`,
 } as const;

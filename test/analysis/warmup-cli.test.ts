@@ -7,6 +7,7 @@ import { runWarmup, warmupCommand, type WarmupFile } from '../../src/cli/warmup.
 import { writeCsv } from '../../src/io/csv.js';
 import { runPaths } from '../../src/io/run-paths.js';
 import { DRIFT_COLUMNS, type DriftRow } from '../../src/io/tables.js';
+import { WARMUP_POLICY_USAGES } from '../../src/analysis/warmup/policies/index.js';
 import { analysisMessages as msg } from '../../src/messages/analysis.js';
 import { tempDir } from '../helpers/tmp.js';
 import { curve } from './warmup-fixtures.js';
@@ -120,7 +121,7 @@ test('bad input gets one clear message each', async (t) => {
   await assert.rejects(cli(['warmup', dir, '--policy', 'plateau', '--threshold', '0.1']),
     { message: '--threshold does not apply to the plateau policy (it sets the staleness drift threshold).' });
   await assert.rejects(cli(['warmup', dir, '--memory-sizes', '1000,x']), { message: msg.badSizeList('1000,x') });
-  await assert.rejects(cli(['warmup', dir, '--policy', 'nope']), { message: msg.unknownPolicy('nope') });
+  await assert.rejects(cli(['warmup', dir, '--policy', 'nope']), { message: msg.unknownPolicy('nope', WARMUP_POLICY_USAGES) });
   await assert.rejects(cli(['warmup', dir, '--window', '0']), { message: 'The staleness window must be an integer >= 1, got 0.' });
   writeFileSync(join(dir, 'config.json'), '{ not json');
   await assert.rejects(cli(['warmup', dir]), { message: /^Cannot read .*config\.json: / });

@@ -4,7 +4,7 @@ import { decideWarmup, assertEvaluable } from '../../src/analysis/warmup/decide.
 import { OnlineWarmup } from '../../src/analysis/warmup/online.js';
 import { defaultDriftThreshold, memorySpan } from '../../src/analysis/warmup/threshold.js';
 import { driftSeries, rowAtGap } from '../../src/analysis/warmup/drift-at-gap.js';
-import { relativeChange } from '../../src/analysis/warmup/plateau.js';
+import { relativeChange } from '../../src/analysis/warmup/policies/plateau.js';
 import type { WarmupContext, WarmupPolicyConfig } from '../../src/analysis/warmup/types.js';
 import type { DriftRow } from '../../src/io/tables.js';
 import { analysisMessages as msg } from '../../src/messages/analysis.js';

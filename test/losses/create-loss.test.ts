@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ContrastiveLoss } from '../../src/losses/contrastive.js';
-import { LOSS_DEFAULTS, LOSS_KINDS, createLoss, type LossConfig } from '../../src/losses/create-loss.js';
-import { MultiSimilarityLoss } from '../../src/losses/multi-similarity.js';
-import { TripletLoss } from '../../src/losses/triplet.js';
+import {
+  ContrastiveLoss, KernelLoss, LOSS_DEFAULTS, LOSS_KINDS, MultiSimilarityLoss, TripletLoss, createLoss, type LossConfig,
+} from '../../src/losses/create-loss.js';
 import { lossesMessages as M } from '../../src/messages/losses.js';
 import { userError } from './harness.js';
 
@@ -14,14 +13,30 @@ test('defaults: XBM contrastive margin 0.5, triplet 0.1 with all triplets, MS 2 
   assert.deepEqual(LOSS_KINDS, ['contrastive', 'triplet', 'multi-similarity']);
 });
 
-test('createLoss builds the configured class with its parameters and name', () => {
-  const c = createLoss({ kind: 'contrastive', margin: 0.3 });
-  assert.ok(c instanceof ContrastiveLoss && c.margin === 0.3 && c.name === 'contrastive');
-  const t = createLoss({ kind: 'triplet', margin: 0.2, mining: 'semi-hard' });
-  assert.ok(t instanceof TripletLoss && t.margin === 0.2 && t.mining === 'semi-hard' && t.name === 'triplet');
-  const ms = createLoss({ kind: 'multi-similarity', alpha: 1, beta: 40, base: 0.4, epsilon: 0.2 });
-  assert.ok(ms instanceof MultiSimilarityLoss && ms.name === 'multi-similarity');
-  assert.deepEqual(ms.params, { alpha: 1, beta: 40, base: 0.4, epsilon: 0.2 });
+test('createLoss builds the registered loss with its configuration and name', () => {
+  const configs: LossConfig[] = [
+    { kind: 'contrastive', margin: 0.3 },
+    { kind: 'triplet', margin: 0.2, mining: 'semi-hard' },
+    { kind: 'multi-similarity', alpha: 1, beta: 40, base: 0.4, epsilon: 0.2 },
+  ];
+  for (const cfg of configs) {
+    const loss = createLoss(cfg);
+    assert.ok(loss instanceof KernelLoss);
+    assert.equal(loss.name, cfg.kind);
+    assert.deepEqual(loss.config, cfg);
+  }
+});
+
+test("the library API's named classes build the same configurations", () => {
+  const c = new ContrastiveLoss(0.3);
+  assert.ok(c.margin === 0.3 && c.name === 'contrastive');
+  assert.deepEqual(c.config, { kind: 'contrastive', margin: 0.3 });
+  const t = new TripletLoss(0.2, 'semi-hard');
+  assert.ok(t.margin === 0.2 && t.mining === 'semi-hard' && t.name === 'triplet');
+  assert.deepEqual(t.config, { kind: 'triplet', margin: 0.2, mining: 'semi-hard' });
+  const ms = new MultiSimilarityLoss({ alpha: 1, beta: 40, base: 0.4, epsilon: 0.2 });
+  assert.equal(ms.name, 'multi-similarity');
+  assert.deepEqual(ms.config, { kind: 'multi-similarity', alpha: 1, beta: 40, base: 0.4, epsilon: 0.2 });
 });
 
 test('invalid configurations are rejected with the defined messages', () => {

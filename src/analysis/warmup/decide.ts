@@ -20,16 +20,17 @@ export function decideWarmup(rows: DriftRow[], cfg: WarmupPolicyConfig, ctx: War
 
 /**
  * Throws a UserError naming the missing data when the rows cannot evaluate the policy: no
- * measured gap >= the required gap, or fewer such snapshots than the policy's window. fixed needs
- * no drift. `run` is the run folder named in the suggested command.
+ * measured gap >= the required gap, or fewer such snapshots than the policy's window. A policy
+ * that reads no drift (fixed) needs none. `run` is the run folder named in the suggested command.
  */
 export function assertEvaluable(rows: readonly DriftRow[], online: OnlineWarmup, run = '<run>'): void {
-  const cfg = online.cfg;
-  if (cfg.kind === 'fixed') return;
+  if (!online.readsDrift) return;
+  const kind = online.cfg.kind;
   const gap = online.requiredGap();
+  const window = online.window!;
   const have = driftSeries(rows, gap).length;
-  if (have === 0) throw new UserError(msg.noDriftAtGap(cfg.kind, gap, online.span, measuredGaps(rows), run));
-  if (have < cfg.window) {
-    throw new UserError(msg.tooFewSnapshots(cfg.kind, gap, have, cfg.window, run, online.ctx.snapshotIterations?.length));
+  if (have === 0) throw new UserError(msg.noDriftAtGap(kind, gap, online.span, measuredGaps(rows), run));
+  if (have < window) {
+    throw new UserError(msg.tooFewSnapshots(kind, gap, have, window, run, online.ctx.snapshotIterations?.length));
   }
 }

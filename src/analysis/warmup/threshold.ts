@@ -1,3 +1,4 @@
+import { LOSS_DEFAULTS, similarityScale } from '../../losses/registry.js';
 import { analysisMessages as msg } from '../../messages/analysis.js';
 import type { WarmupContext } from './types.js';
 
@@ -10,15 +11,16 @@ export function memorySpan(memorySize: number, batchSize: number): number {
 export const MARGIN_FRACTION = 1 / 4;
 
 /**
- * Similarity scale used when the context gives no usable margin. Multi-similarity has no margin:
- * its pair weights switch around the base lambda (0.5 in the paper and pytorch-metric-learning),
- * so lambda plays the margin's role. Other losses default to the contrastive margin 0.5 of XBM.
+ * Similarity scale used when the context gives no usable margin: the loss's own default scale
+ * (losses/registry.ts similarityScale). Multi-similarity has no margin: its pair weights switch
+ * around the base lambda (0.5 in the paper and pytorch-metric-learning), so lambda plays the
+ * margin's role. Other losses default to the contrastive margin 0.5 of XBM.
  */
 export const MARGIN_EQUIVALENTS: Readonly<Record<string, number>> = {
-  'multi-similarity': 0.5,
-  contrastive: 0.5,
+  'multi-similarity': similarityScale(LOSS_DEFAULTS['multi-similarity']),
+  contrastive: similarityScale(LOSS_DEFAULTS.contrastive),
 };
-export const FALLBACK_MARGIN = 0.5;
+export const FALLBACK_MARGIN = similarityScale(LOSS_DEFAULTS.contrastive);
 
 /**
  * Default staleness threshold on the mean drift D(t; S), derived from the loss margin.

@@ -1,14 +1,8 @@
 /** Shared types of the warm-up policies: when to switch the cross-batch memory on. */
 
-export type WarmupPolicyConfig =
-  /** Start once D(t; S) stays at or below `threshold` for `window` consecutive snapshots. */
-  | { kind: 'staleness'; threshold?: number; window: number }
-  /** Start once the drift curve at `gap` (default S) changes by at most `relativeChange` over `window` snapshots. */
-  | { kind: 'plateau'; relativeChange: number; window: number; gap?: number }
-  /** Start at a fixed iteration, as the paper and every public implementation do. */
-  | { kind: 'fixed'; start: number };
-
-export type WarmupPolicyKind = WarmupPolicyConfig['kind'];
+/** A parsed policy: the union of the registered policies' configs (policies/index.ts). */
+export type { WarmupPolicyConfig, WarmupPolicyKind } from './policies/index.js';
+import type { WarmupPolicyKind } from './policies/index.js';
 
 export interface WarmupContext {
   /** M: memory capacity in embeddings. */

@@ -1,0 +1,39 @@
+import { UserError } from '../../../errors.js';
+import { analysisMessages as msg } from '../../../messages/analysis.js';
+import { integerAtLeast, policyNumber, type WarmupPolicy } from './policy.js';
+
+/** Start at a fixed iteration, as the paper and every public implementation do (1,000 in the paper). */
+export interface FixedConfig {
+  kind: 'fixed';
+  start: number;
+}
+
+/** fixed:1000 or fixed:start=1000. Drift plays no part; what was measured before the start is reported. */
+export const fixed: WarmupPolicy<FixedConfig> = {
+  kind: 'fixed',
+  usage: 'fixed:<iteration>',
+  defaults: {},
+  parse(rest) {
+    const value = rest.replace(/^start\s*=/i, '').trim();
+    if (value === '') throw new UserError(msg.fixedNeedsStart);
+    return fixed.validate({ kind: 'fixed', start: policyNumber('fixed', 'start', value) });
+  },
+  validate(cfg) {
+    integerAtLeast('fixed', 'start', cfg.start, 0);
+    return cfg;
+  },
+  startAt: (cfg) => cfg.start,
+  run(cfg, { span, driftRef }) {
+    return {
+      gap: span,
+      threshold: null,
+      thresholdDerivation: msg.fixedNoThreshold,
+      window: null,
+      driftBudget: driftRef.threshold,
+      tracker: null,
+      startAt: cfg.start,
+      parameters: { start: cfg.start },
+      reason: ({ evidence, points, gapText }) => msg.fixedReason(cfg.start, gapText, points.at(-1) ?? null, evidence.driftThreshold),
+    };
+  },
+};

@@ -1,0 +1,34 @@
+import { UserError } from '../../../errors.js';
+import { analysisMessages as msg } from '../../../messages/analysis.js';
+import { fixed } from './fixed.js';
+import { plateau } from './plateau.js';
+import type { WarmupPolicy } from './policy.js';
+import { staleness } from './staleness.js';
+
+/**
+ * Every warm-up policy, one line each. A new policy is one file exporting a WarmupPolicy (see
+ * policy.ts) and one line here. Read by parseWarmupPolicy/validateWarmupPolicy, OnlineWarmup (the
+ * trainer, through XbmController), decideWarmup (the warmup command and the demo) and the config.
+ */
+export const WARMUP_POLICIES = [staleness, plateau, fixed] as const;
+
+type ConfigOf<P> = P extends WarmupPolicy<infer C> ? C : never;
+/** A parsed, validated policy: the union of the registered policies' configs. */
+export type WarmupPolicyConfig = ConfigOf<(typeof WARMUP_POLICIES)[number]>;
+export type WarmupPolicyKind = WarmupPolicyConfig['kind'];
+
+export const WARMUP_POLICY_KINDS: readonly WarmupPolicyKind[] = WARMUP_POLICIES.map((p) => p.kind);
+/** How each is written, for messages and --help: staleness, plateau, fixed:<iteration>. */
+export const WARMUP_POLICY_USAGES: readonly string[] = WARMUP_POLICIES.map((p) => p.usage);
+/** The policy `--xbm-start auto` means. */
+export const DEFAULT_WARMUP_POLICY = 'staleness';
+
+/** The registered policy of this kind, or a UserError listing them. */
+export function warmupPolicy(kind: string): WarmupPolicy<WarmupPolicyConfig> {
+  const p = WARMUP_POLICIES.find((q) => q.kind === kind);
+  if (!p) throw new UserError(msg.unknownPolicy(kind, WARMUP_POLICY_USAGES));
+  return p as unknown as WarmupPolicy<WarmupPolicyConfig>;
+}
+
+export type { PolicyEnv, PolicyRun, PolicyTracker, ReasonInput, WarmupPolicy } from './policy.js';
+export { MAX_DRIFT } from './policy.js';

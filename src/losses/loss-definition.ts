@@ -1,0 +1,63 @@
+import { UserError } from '../errors.js';
+import { configMessages } from '../messages/config.js';
+import { lossesMessages as M } from '../messages/losses.js';
+import type { PairMask } from './pair-loss.js';
+
+/** What a loss kernel returns for one similarity matrix: value, dLoss/dS and active pairs. */
+export interface KernelResult {
+  value: number;
+  grad: Float32Array;
+  active: number;
+}
+
+/** The train flags a loss may read; each loss says which ones apply to it. */
+export interface LossFlags {
+  margin?: number;
+  mining?: string;
+}
+export type LossFlag = keyof LossFlags;
+export const LOSS_FLAGS: readonly LossFlag[] = ['margin', 'mining'];
+
+/**
+ * Everything about one loss, in its own file: its name, defaults, the flags it reads, validation,
+ * the similarity scale the warm-up threshold is derived from, and its kernel on the similarity
+ * matrix. Pure JavaScript (no tfjs), so the config and the CLI can read it without loading
+ * TensorFlow.js; create-loss.ts wraps the kernel into a differentiable PairLoss.
+ * Adding a loss: one file exporting a LossDefinition, and one line in registry.ts.
+ */
+export interface LossDefinition<C extends { kind: string }> {
+  readonly kind: C['kind'];
+  /** The defaults, in one place (DEFAULTS in train-config and LOSS_DEFAULTS read them here). */
+  readonly defaults: C;
+  /** The train flags this loss reads; any other loss flag given with it is refused. */
+  readonly flags: readonly LossFlag[];
+  /** Config from the flags (defaults for what is not given); throws a UserError naming the flag. */
+  fromFlags(flags: LossFlags): C;
+  /** Throws a UserError for an invalid config (one built in code, or read back from config.json). */
+  validate(cfg: C): void;
+  /**
+   * The similarity scale the loss decides on: its margin, or what plays the margin's role (the
+   * multi-similarity base lambda). The warm-up drift threshold is (scale / 4)^2.
+   */
+  similarityScale(cfg: C): number;
+  /** Value and dLoss/dS on the similarity matrix S (row-major [nq, nr]); see pair-loss.ts. */
+  kernel(s: Float32Array, pairs: PairMask, cfg: C): KernelResult;
+}
+
+export function assertFinite(loss: string, param: string, value: number): void {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new UserError(M.notFinite(loss, param, value));
+}
+
+/** --margin on cosine similarities of unit vectors: in [0, 2]. */
+export function marginFlag(value: number | undefined, dflt: number): number {
+  const m = value ?? dflt;
+  if (!(m >= 0 && m <= 2)) throw new UserError(M.marginRange(m));
+  return m;
+}
+
+/** A flag with a fixed set of values. */
+export function choiceFlag<T extends string>(flag: string, value: string | undefined, choices: readonly T[], dflt: T): T {
+  const v = value ?? dflt;
+  if (!(choices as readonly string[]).includes(v)) throw new UserError(configMessages.unknownChoice(flag, v, choices));
+  return v as T;
+}
