@@ -1,6 +1,6 @@
 /**
  * Where the time of one training step goes, per kernel: the reference embedder (conv 32/64/128,
- * global average pool, fc 64, L2 norm; src/model/embedder.ts when it exists) on [B, 28, 56, 1],
+ * global average pool, fc 64, L2 norm; src/model/embedder.ts) on [B, 28, 56, 1],
  * forward + backward + Adam update, loss = mean squared distance to fixed unit targets (the loss
  * is negligible here; this measures the embedder). Prints per batch size a table (kernel, calls,
  * total ms, % of step) from tf.profile, then ms per step (median and best of --steps untimed by the
@@ -15,7 +15,7 @@
  */
 import { loadavg } from 'node:os';
 import { initBackend, shutdownBackend, type BackendChoice } from '../src/backend/init-backend.js';
-import { createReferenceEmbedder, REFERENCE_INPUT } from '../src/backend/reference-embedder.js';
+import { createEmbedder, REFERENCE_EMBEDDER, REFERENCE_INPUT } from '../src/model/embedder.js';
 import { tf } from '../src/backend/tf.js';
 import { registerWasmKernels, unregisterWasmKernels } from '../src/backend/wasm-kernels/register.js';
 import { Rng } from '../src/random.js';
@@ -42,20 +42,8 @@ interface Model {
 }
 
 async function makeModel(rng: Rng): Promise<Model> {
-  try {
-    const path = '../src/model/embedder.js';
-    const mod = (await import(path)) as {
-      createEmbedder?: (c: unknown, s: readonly [number, number, number], r: Rng) => { variables: tf.Variable[]; apply(x: tf.Tensor4D): tf.Tensor2D };
-    };
-    if (mod.createEmbedder !== undefined) {
-      const e = mod.createEmbedder({ kind: 'cnn', channels: [32, 64, 128], dim: 64 }, REFERENCE_INPUT, rng);
-      return { variables: e.variables, apply: (x) => e.apply(x), source: 'src/model/embedder.ts' };
-    }
-  } catch {
-    // Not written yet: fall back to the raw-ops copy of the architecture.
-  }
-  const e = createReferenceEmbedder(REFERENCE_INPUT, rng, { fused: false });
-  return { variables: e.variables, apply: (x) => e.apply(x), source: 'src/backend/reference-embedder.ts' };
+  const e = createEmbedder(REFERENCE_EMBEDDER, REFERENCE_INPUT, rng);
+  return { variables: e.variables, apply: (x) => e.apply(x), source: 'src/model/embedder.ts' };
 }
 
 function unitRows(n: number, d: number, rng: Rng): tf.Tensor2D {

@@ -3,7 +3,8 @@ import type { Rng } from '../random.js';
 
 /** The embedder architectures: a small CNN (default) or an MLP, each with a linear head and L2 norm. */
 export type EmbedderConfig =
-  | { kind: 'cnn'; channels: number[]; dim: number }
+  /** fused: conv + bias + ReLU as one tf.fused.conv2d (faster inference; the same function) */
+  | { kind: 'cnn'; channels: number[]; dim: number; fused?: boolean }
   | { kind: 'mlp'; hidden: number[]; dim: number };
 
 export interface Embedder {
@@ -53,7 +54,9 @@ export function createEmbedder(config: EmbedderConfig, inputShape: readonly [num
       apply: (x) => tf.tidy(() => {
         let y: tf.Tensor4D = x;
         convs.forEach((layer, i) => {
-          y = tf.relu(tf.add(tf.conv2d(y, layer.kernel as tf.Tensor4D, 1, 'same'), layer.bias)) as tf.Tensor4D;
+          y = config.fused
+            ? tf.fused.conv2d({ x: y, filter: layer.kernel as tf.Tensor4D, strides: 1, pad: 'same', bias: layer.bias, activation: 'relu' })
+            : (tf.relu(tf.add(tf.conv2d(y, layer.kernel as tf.Tensor4D, 1, 'same'), layer.bias)) as tf.Tensor4D);
           if (i < convs.length - 1) y = tf.maxPool(y, 2, 2, 'valid');
         });
         const pooled = tf.mean(y, [1, 2]) as tf.Tensor2D;
@@ -81,6 +84,10 @@ export function createEmbedder(config: EmbedderConfig, inputShape: readonly [num
     }),
   };
 }
+
+/** The PyTorch reference of shared/peers/pytorch_reference.py, for benchmarks and kernel tests. */
+export const REFERENCE_EMBEDDER = { kind: 'cnn', channels: [32, 64, 128], dim: 64 } as const satisfies EmbedderConfig;
+export const REFERENCE_INPUT: [number, number, number] = [28, 56, 1];
 
 /** Rows scaled to unit length; the epsilon keeps an all-zero row finite (it stays zero). */
 export function l2Normalize(x: tf.Tensor2D): tf.Tensor2D {

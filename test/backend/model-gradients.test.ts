@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { shutdownBackend } from '../../src/backend/init-backend.js';
-import { createReferenceEmbedder, REFERENCE_INPUT } from '../../src/backend/reference-embedder.js';
+import { createEmbedder, REFERENCE_INPUT } from '../../src/model/embedder.js';
 import { tf } from '../../src/backend/tf.js';
 import { Rng } from '../../src/random.js';
 import { TOL } from '../helpers/tolerances.js';
@@ -32,7 +32,7 @@ describe(`reference embedder on wasm vs cpu (${testThreads()} thread(s))`, () =>
   test('inference with fused conv + bias + relu matches cpu', async () => {
     const embed = async (backend: 'cpu' | 'wasm') => {
       await tf.setBackend(backend);
-      const model = createReferenceEmbedder(REFERENCE_INPUT, new Rng(5), { channels: [8, 16, 32], dim: 16, fused: true });
+      const model = createEmbedder({ kind: 'cnn', channels: [8, 16, 32], dim: 16, fused: true }, REFERENCE_INPUT, new Rng(5));
       const x = tf.tensor4d(randomArray(new Rng(6), [5, H, W, C]).values, [5, H, W, C]);
       const e = model.apply(x);
       const values = Float32Array.from(e.dataSync());
@@ -46,7 +46,7 @@ describe(`reference embedder on wasm vs cpu (${testThreads()} thread(s))`, () =>
 
   test('an Adam training step on wasm leaks no tensors or buffers', async () => {
     await tf.setBackend('wasm');
-    const model = createReferenceEmbedder(REFERENCE_INPUT, new Rng(7), { channels: [8, 16, 32], dim: 16 });
+    const model = createEmbedder({ kind: 'cnn', channels: [8, 16, 32], dim: 16 }, REFERENCE_INPUT, new Rng(7));
     const x = tf.tensor4d(randomArray(new Rng(8), [6, H, W, C]).values, [6, H, W, C]);
     const optimizer = tf.train.adam(1e-3);
     const step = () => {
