@@ -3,7 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { UserError } from '../errors.js';
 import { reportMessages } from '../messages/report.js';
 import { buildReport } from '../report/build-report.js';
-import { folderKind } from '../report/load-run.js';
+import { folderKind } from '../io/folder-kind.js';
 import { renderReport, type RenderResult } from '../report/render-report.js';
 import { THEME_NAMES } from '../report/theme.js';
 import type { Report, ThemeName } from '../report/types.js';

@@ -1,11 +1,13 @@
-import type { Argv, CommandModule } from 'yargs';
+import yargs, { type Argv, type CommandModule } from 'yargs';
+import { resolveTrainConfig, type TrainFlags } from '../config/train-config.js';
 import { UserError } from '../errors.js';
+import { sweepPaths } from '../io/formats/sweep-file.js';
 import { reportMessages } from '../messages/report.js';
 import { parseGrid } from '../sweep/grid.js';
 import { trainPointRunner, type PointRunner } from '../sweep/point-runner.js';
-import { runSweep, type SweepResult } from '../sweep/run-sweep.js';
-import { sweepPaths } from '../sweep/sweep-files.js';
+import { runSweep, type SweepResult, type TrainArgsCheck } from '../sweep/run-sweep.js';
 import type { CliIo } from './report.js';
+import { trainOptions } from './train.js';
 import { VERBS } from './verbs.js';
 
 export interface SweepArgs {
@@ -22,14 +24,36 @@ const stdio: CliIo = {
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
+/** A parser of the train verb's flags, as strict as `xbm-drift train` itself. */
+function trainParser(args: readonly string[]) {
+  return trainOptions(yargs([...args]).exitProcess(false).help(false).version(false).strict()).fail((msg, err) => {
+    throw err ?? new Error(msg);
+  });
+}
+
+/**
+ * The train verb's own checks for a sweep point: its yargs options (unknown flags, bad choices),
+ * then resolveTrainConfig (ranges, combinations). Nothing is written or loaded.
+ */
+export const trainArgsCheck: TrainArgsCheck = {
+  isTrainFlag(name) {
+    const keys = (trainParser([]) as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key;
+    return name in keys;
+  },
+  check(args) {
+    const a = trainParser(args).parseSync() as unknown as TrainFlags;
+    resolveTrainConfig({ ...a, out: String(a.out) });
+  },
+};
+
 /** The sweep verb without yargs; the point runner is injectable (tests use a fake trainer). */
-export async function sweepMain(a: SweepArgs, deps: { runPoint?: PointRunner; io?: CliIo } = {}): Promise<SweepResult> {
+export async function sweepMain(a: SweepArgs, deps: { runPoint?: PointRunner; io?: CliIo; trainArgs?: TrainArgsCheck } = {}): Promise<SweepResult> {
   const io = deps.io ?? stdio;
   const grid = parseGrid(a.grid ?? []);
   if (a.iters !== undefined && (!Number.isInteger(a.iters) || a.iters < 1)) throw new UserError(reportMessages.badIters(a.iters));
   const result = await runSweep(
     { out: a.out, grid, iterations: a.iters, trainFlags: (a['--'] ?? []).map(String), jobs: a.jobs },
-    { runPoint: deps.runPoint ?? trainPointRunner(), log: io.out },
+    { runPoint: deps.runPoint ?? trainPointRunner(), trainArgs: deps.trainArgs ?? trainArgsCheck, log: io.out },
   );
   const n = result.sweep.points.length;
   io.out(

@@ -1,17 +1,20 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { adviseMemorySize, type MemorySizeAdvice } from '../analysis/warmup/memory-advice.js';
+import { adviseMemorySize } from '../analysis/warmup/memory-advice.js';
 import { assertEvaluable, decideWarmup } from '../analysis/warmup/decide.js';
 import { OnlineWarmup } from '../analysis/warmup/online.js';
-import { parseWarmupPolicy, validateWarmupPolicy } from '../analysis/warmup/parse-policy.js';
+import { formatWarmupPolicy, parseWarmupPolicy, validateWarmupPolicy } from '../analysis/warmup/parse-policy.js';
 import { memorySpan, normaliseLossKind } from '../analysis/warmup/threshold.js';
-import type { WarmupContext, WarmupDecision, WarmupPolicyConfig } from '../analysis/warmup/types.js';
+import type { WarmupContext, WarmupPolicyConfig } from '../analysis/warmup/types.js';
 import { UserError } from '../errors.js';
-import { writeJsonAtomic } from '../io/atomic-write.js';
 import { readCsv } from '../io/csv.js';
+import { readRunConfig } from '../io/formats/run-config.js';
+import { readRunRecord } from '../io/formats/run-record.js';
+import { writeWarmupFile, type WarmupFile } from '../io/formats/warmup-file.js';
 import { runPaths } from '../io/run-paths.js';
 import { DRIFT_COLUMNS, type DriftRow } from '../io/tables.js';
 import { analysisMessages as msg } from '../messages/analysis.js';
+import { reportMessages } from '../messages/report.js';
 import { VERBS } from './verbs.js';
 
 export interface WarmupArgs {
@@ -25,15 +28,7 @@ export interface WarmupArgs {
   memorySizes?: string;
 }
 
-/** What `xbm-drift warmup` writes to analysis/warmup.json. */
-export interface WarmupFile {
-  schemaVersion: 1;
-  run: string;
-  policySpec: string;
-  context: WarmupContext;
-  decision: WarmupDecision;
-  memoryAdvice: { threshold: number; perSize: MemorySizeAdvice[]; largestOk: number | null } | null;
-}
+export type { WarmupFile };
 
 const DRIFT_VALUES_SHOWN = 12;
 
@@ -50,7 +45,7 @@ export const warmupCommand: CommandModule<object, WarmupArgs> = {
       })
       .option('threshold', { type: 'number', describe: 'staleness: drift threshold on D(t; S) (default (margin/4)^2)' })
       .option('window', { type: 'number', describe: 'staleness/plateau: consecutive snapshots required' })
-      .option('memory-size', { type: 'number', describe: 'M, memory capacity (default config.xbm.size)' })
+      .option('memory-size', { type: 'number', describe: "M, memory capacity (default config.xbm.size; without a memory, the training split size as in the paper)" })
       .option('batch-size', { type: 'number', describe: 'B, embeddings per iteration (default config.batchSize)' })
       .option('margin', { type: 'number', describe: 'loss margin for the default threshold (default config.loss.margin)' })
       .option('memory-sizes', { type: 'string', describe: 'candidate memory sizes to advise on, e.g. 1000,3000,10000' }) as unknown as Argv<WarmupArgs>,
@@ -63,15 +58,21 @@ export const warmupCommand: CommandModule<object, WarmupArgs> = {
 export async function runWarmup(args: WarmupArgs, print: (line: string) => void): Promise<WarmupFile> {
   const run = args.run;
   const paths = runPaths(run);
-  const config = readConfig(paths.config);
+  const config = readRunConfig(paths.config);
+  const record = readRunRecord(paths.run);
 
   const lossKind = normaliseLossKind(str(get(config, 'loss', 'kind')) ?? 'contrastive');
-  const memorySize = flagInt('--memory-size', args.memorySize) ?? positiveInt(get(config, 'xbm', 'size'));
-  const batchSize = flagInt('--batch-size', args.batchSize) ?? positiveInt(get(config, 'batchSize'));
+  // A run without a memory (a baseline): the paper's memory holds the whole training split.
+  const configMemory = positiveInt(get(config, 'xbm', 'size'));
+  const trainSplit = args.memorySize === undefined && configMemory === undefined ? positiveInt(record?.dataset.trainSize) : undefined;
+  const memorySize = flagInt('--memory-size', args.memorySize) ?? configMemory ?? trainSplit;
+  const batchSize = flagInt('--batch-size', args.batchSize) ?? positiveInt(get(config, 'batchSize')) ?? positiveInt(record?.batchSize);
   const configMargin = lossKind === 'multi-similarity' ? get(config, 'loss', 'base') : get(config, 'loss', 'margin');
   const margin = args.margin ?? (typeof configMargin === 'number' ? configMargin : NaN);
 
-  const autoPolicy = get(config, 'xbm', 'start', 'kind') === 'auto' ? str(get(config, 'xbm', 'start', 'policy')) : undefined;
+  // config.json's auto policy: parsed ({kind, ...}) since the config parses at the edge; a spec text in older runs.
+  const auto = config?.xbm?.start?.kind === 'auto' ? (config.xbm.start.policy as WarmupPolicyConfig | string) : undefined;
+  const autoPolicy = typeof auto === 'string' ? auto : auto && typeof auto === 'object' ? formatWarmupPolicy(auto) : undefined;
   const policySpec = args.policy ?? autoPolicy ?? 'staleness';
   const cfg = applyFlags(parseWarmupPolicy(policySpec), args);
   const sizes = args.memorySizes === undefined ? null : parseSizes(args.memorySizes);
@@ -95,10 +96,11 @@ export async function runWarmup(args: WarmupArgs, print: (line: string) => void)
     memoryAdvice = { threshold: adviceThreshold, ...adviseMemorySize(rows, decision.start, batchSize, sizes, adviceThreshold) };
   }
 
-  const file: WarmupFile = { schemaVersion: 1, run, policySpec, context: ctx, decision, memoryAdvice };
-  writeJsonAtomic(paths.warmup, file);
+  const file: WarmupFile = { schemaVersion: 1, source: 'warmup', run, policySpec, context: ctx, decision, memoryAdvice };
+  writeWarmupFile(paths.warmup, file);
 
   const e = decision.evidence;
+  if (trainSplit !== undefined) print(reportMessages.memoryFromTrainSplit(trainSplit, paths.run));
   if (decision.start !== null) print(msg.outStart(decision.start));
   else print(msg.outNotReached(decision.policy, e.shortfall!));
   print(msg.outPolicy(decision.policy, decision.parameters));
@@ -132,15 +134,6 @@ async function readDriftRows(path: string): Promise<DriftRow[]> {
     for (const c of DRIFT_COLUMNS) if (!(c in rows[0])) throw new UserError(msg.badDriftCsv(path, c));
   }
   return rows.filter((r) => Number.isFinite(r.iteration) && Number.isFinite(r.gap));
-}
-
-function readConfig(path: string): unknown {
-  if (!existsSync(path)) return undefined;
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UserError(msg.badConfigJson(path, (e as Error).message));
-  }
 }
 
 /** A nested field of an untyped JSON value, or undefined. */

@@ -78,3 +78,9 @@ export interface StalenessRow {
 export const STALENESS_COLUMNS: (keyof StalenessRow)[] = [
   'iteration', 'entries', 'age_mean', 'age_max', 'drift_mean', 'drift_median', 'drift_p90', 'drift_max',
 ];
+
+/** Evaluation rows on the test split (all rows when the split is not recorded). */
+export function testRows(rows: EvalRow[]): EvalRow[] {
+  const withSplit = rows.filter((r) => typeof r.split === 'string' && r.split !== '');
+  return withSplit.length === 0 ? rows : withSplit.filter((r) => r.split === 'test');
+}

@@ -40,6 +40,16 @@ export const ioMessages = {
     `${path} gives sample_id ${sampleId} label ${label} but ${refPath} gives it ${refLabel}: the files come from different datasets; move the odd file out.`,
   duplicateSampleIds: (path: string, sampleId: number) =>
     `${path} lists sample_id ${sampleId} more than once, so its rows cannot be matched by sample id: write the probe set with unique ids.`,
+  // run-folder JSON formats (src/io/formats/): run.json, analysis/warmup.json, sweep.json
+  badJson: (path: string, detail: string, writer: string) =>
+    `${path} is not valid JSON (${detail}): the file is damaged (an interrupted write or an edit); write it again with ${writer}, or move it away.`,
+  unreadableFile: (path: string, detail: string) => `${path} cannot be read (${detail}): check that it is a file you may read.`,
+  notJsonObject: (path: string, what: string, writer: string) =>
+    `${path} does not hold a JSON object, so it is not an xbm-drift ${what}: write it again with ${writer}, or move it away.`,
+  missingField: (path: string, field: string, what: string, writer: string) =>
+    `${path} has no field ${field}, so it is not a complete xbm-drift ${what}: write it again with ${writer}, or move it away.`,
+  badField: (path: string, field: string, expected: string, found: string) =>
+    `${path}: field ${field} is ${found.length > 40 ? `${found.slice(0, 40)}...` : found}, expected ${expected}: the file was edited or written by another tool; write it again with xbm-drift.`,
   notAFileOrRun: (path: string) =>
     `${path} is neither an .arrow file nor a run folder with snapshots/: give one of those.`,
 } as const;

@@ -1,4 +1,7 @@
-/** User-facing texts of src/report, src/sweep and their CLI verbs: every error and warning defined once. */
+/**
+ * User-facing texts of src/report, src/sweep, their CLI verbs and the run-folder defaults of the
+ * warmup verb: every error and warning defined once.
+ */
 export const reportMessages = {
   // inputs
   notFound: (dir: string) => `${dir} does not exist: give a run folder (with run.json) or a sweep folder (with sweep.json).`,
@@ -12,6 +15,7 @@ export const reportMessages = {
   outNotReport: (dir: string) =>
     `${dir} exists and is not a report folder: choose another --out (an empty folder or a previous report).`,
   badTheme: (theme: string) => `Unknown theme "${theme}": use --theme default or --theme paper.`,
+  outIsFile: (path: string) => `--out ${path} is a file, not a folder: give a folder for the report (new, empty, or a previous report).`,
   badSmooth: (value: unknown) => `--smooth must be a whole number of iterations >= 0, got ${String(value)}.`,
 
   // notes on figures (shown in the report and printed as warnings)
@@ -33,6 +37,10 @@ export const reportMessages = {
   incompletePoints: (n: number) => `${n} sweep point(s) without a completed run are left out.`,
   noStart: (run: string) => `${run}: XBM never started.`,
 
+  // warmup verb: defaults read from the run folder
+  memoryFromTrainSplit: (size: number, runJson: string) =>
+    `memory: M = ${size}, the training split size from ${runJson} (the paper's choice; the run has no memory): give --memory-size M to choose another, or --memory-sizes to compare several.`,
+
   // sweep
   badGrid: (spec: string) => `--grid "${spec}" is not key=v1,v2,...: write for example --grid batch=16,32,64.`,
   duplicateGridKey: (key: string) => `--grid ${key} is given twice: list all its values in one --grid ${key}=...`,
@@ -46,5 +54,9 @@ export const reportMessages = {
   outIsRun: (dir: string) => `${dir} is a run folder, not a sweep folder: choose another --out.`,
   pointFailed: (name: string, code: number | null, log: string) =>
     `sweep point ${name} failed (exit ${code ?? 'signal'}): see ${log}.`,
+  unknownGridKey: (key: string, flag: string) =>
+    `--grid ${key}: ${flag} is not a train flag, so no point could train: use batch, memory, xbm, iters or a train flag name (see \`xbm-drift train --help\`).`,
+  badPoint: (point: string, problem: string) =>
+    `sweep point ${point} would fail: ${problem.replace(/\s*\n\s*/g, ' ').replace(/\.$/, '')}; nothing was trained: fix the --grid values or the train flags after --.`,
   sweepFailures: (n: number, total: number) => `${n} of ${total} sweep point(s) failed; rerun the same command to retry them.`,
 } as const;

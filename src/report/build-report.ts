@@ -1,8 +1,9 @@
 import { basename, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { reportMessages } from '../messages/report.js';
-import { readSweepJson, sweepPaths } from '../sweep/sweep-files.js';
-import { collectSweepRows } from '../sweep/sweep-table.js';
+import { folderKind } from '../io/folder-kind.js';
+import { readSweepFile, sweepPaths } from '../io/formats/sweep-file.js';
+import { collectSweepRows } from '../io/formats/sweep-table.js';
 import type { FigureContext } from './figures/common.js';
 import { driftFigure } from './figures/drift.js';
 import { lossesFigure } from './figures/losses.js';
@@ -11,7 +12,7 @@ import { resourcesFigure } from './figures/resources.js';
 import { retrievalFigure } from './figures/retrieval.js';
 import { stalenessFigure } from './figures/staleness.js';
 import { sweepBatchFigure, sweepMemoryFigure } from './figures/sweeps.js';
-import { assignKeys, folderKind, loadRun } from './load-run.js';
+import { assignKeys, loadRun } from './load-run.js';
 import { getTheme } from './theme.js';
 import type { Figure, FigureInput, FigureOutcome, Report, ReportSummary, RunTables, SkippedFigure, SweepTables, ThemeName } from './types.js';
 
@@ -55,7 +56,7 @@ export function figureContext(runs: readonly RunTables[], opts: BuildReportOptio
 }
 
 async function loadSweep(dir: string): Promise<{ sweep: SweepTables; runDirs: string[] }> {
-  const json = readSweepJson(dir)!;
+  const json = readSweepFile(dir)!;
   const points = await collectSweepRows(dir, json);
   const runDirs = json.points.map((p) => sweepPaths(dir).point(p.name)).filter((d) => folderKind(d) === 'run');
   return { sweep: { key: basename(resolve(dir)), dir, gridKeys: json.grid.map((a) => a.key), points }, runDirs };

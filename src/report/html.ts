@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Theme } from './theme.js';
-import type { Figure, ReportSummary, RunSummary, SkippedFigure, StartDecision } from './types.js';
+import type { StartDecision } from '../io/formats/start-decision.js';
+import type { Figure, ReportSummary, RunSummary, SkippedFigure } from './types.js';
 
 /**
  * The minified browser builds of vega, vega-lite and vega-embed, for inlining. The packages'

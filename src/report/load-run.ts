@@ -1,21 +1,16 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { readCsv } from '../io/csv.js';
+import { readRunConfig } from '../io/formats/run-config.js';
+import { readRunRecord, type RunRecord } from '../io/formats/run-record.js';
+import { configuredStart, type StartDecision } from '../io/formats/start-decision.js';
+import { readWarmupFile } from '../io/formats/warmup-file.js';
+import { num, obj, stableStringify, str } from '../io/json-values.js';
 import { runPaths } from '../io/run-paths.js';
-import type { DriftRow, EvalRow, MetricsRow, StalenessRow } from '../io/tables.js';
-import type { RunTables, StartDecision } from './types.js';
-import { num, obj, pick, readJsonIfExists, stableStringify, str } from './read-json.js';
+import { testRows, type DriftRow, type EvalRow, type MetricsRow, type StalenessRow } from '../io/tables.js';
+import type { RunTables } from './types.js';
 
-export type FolderKind = 'run' | 'sweep' | 'missing' | 'other';
-
-/** What a folder holds: the report accepts run folders and sweep folders. */
-export function folderKind(dir: string): FolderKind {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) return 'missing';
-  if (existsSync(`${dir}/sweep.json`)) return 'sweep';
-  const p = runPaths(dir);
-  if (existsSync(p.run) || (existsSync(p.config) && existsSync(p.metrics))) return 'run';
-  return 'other';
-}
+type RunConfig = ReturnType<typeof readRunConfig>;
 
 async function readTable<T extends object>(path: string): Promise<T[] | null> {
   if (!existsSync(path)) return null;
@@ -34,69 +29,30 @@ export function datasetLabel(dataset: unknown): string {
   return name ? `${name} ${stableStringify(Object.fromEntries(rest.map((k) => [k, o![k]])))}` : stableStringify(dataset);
 }
 
-export function parseDecision(v: unknown): StartDecision | undefined {
-  const o = obj(v);
-  if (!o) return undefined;
-  const start = o.start === null ? null : num(o.start ?? o.startIteration);
-  const policy = str(o.policy) ?? str(obj(o.policy)?.name);
-  if (start === undefined && policy === undefined) return undefined;
-  return {
-    start: start ?? null,
-    policy: policy ?? 'unknown',
-    parameters: o.parameters,
-    evidence: o.evidence,
-    reason: str(o.reason),
-  };
-}
+const finite = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x : undefined);
 
-/** Final metrics: numbers of run.json `final`, or the last evaluation when the run did not finish. */
-function finalMetrics(run: unknown, evalRows: EvalRow[] | null): Record<string, number> {
+/** Final metrics: run.json `final`, or the last evaluation when the run did not finish. */
+function finalMetrics(run: RunRecord | null, evalRows: EvalRow[] | null): Record<string, number> {
   const out: Record<string, number> = {};
-  const f = obj(pick(run, 'final'));
-  if (f) for (const [k, v] of Object.entries(f)) if (num(v) !== undefined) out[k] = num(v)!;
-  if (Object.keys(out).length === 0 && evalRows && evalRows.length > 0) {
-    const last = testRows(evalRows).at(-1);
-    if (last)
-      for (const k of ['recall_at_1', 'recall_at_2', 'recall_at_4', 'recall_at_8', 'map_at_r', 'nmi'] as const)
-        if (num(last[k]) !== undefined) out[k] = num(last[k])!;
-  }
+  const keys = ['recall_at_1', 'recall_at_2', 'recall_at_4', 'recall_at_8', 'map_at_r', 'nmi'] as const;
+  const from = run?.final ?? (evalRows && evalRows.length > 0 ? testRows(evalRows).at(-1) : undefined);
+  if (from) for (const k of keys) if (num(from[k]) !== undefined) out[k] = num(from[k])!;
   return out;
 }
 
-/** Evaluation rows on the test split (all rows when the split is not recorded). */
-export function testRows(rows: EvalRow[]): EvalRow[] {
-  const withSplit = rows.filter((r) => typeof r.split === 'string' && r.split !== '');
-  return withSplit.length === 0 ? rows : withSplit.filter((r) => r.split === 'test');
-}
-
-/**
- * A configured start (config.json xbm.start, run.json xbm.requested): a number, 'off', null, or
- * the trainer's {kind: 'off' | 'at' | 'auto'}. undefined when it leaves the start to a policy.
- */
-export function configuredStart(v: unknown): number | null | undefined {
-  if (v === null || v === 'off') return null;
-  if (num(v) !== undefined) return num(v);
-  const o = obj(v);
-  if (o?.kind === 'off') return null;
-  if (o?.kind === 'at') return num(o.iteration);
-  return undefined;
-}
-
 /** A start fixed by the configuration is a decision too: policy 'fixed', as in the paper's code. */
-function fixedDecision(run: unknown, config: unknown, start: number | null | undefined): StartDecision | undefined {
+function fixedDecision(run: RunRecord | null, config: RunConfig, start: number | null | undefined): StartDecision | undefined {
   if (start === null || start === undefined) return undefined;
-  const requested = configuredStart(pick(run, 'xbm.requested') ?? pick(config, 'xbm.start'));
+  const requested = configuredStart(run?.xbm.requested ?? config?.xbm?.start);
   return requested === start ? { start, policy: 'fixed', reason: `XBM starts at the configured iteration ${start}.` } : undefined;
 }
 
 /** The start iteration: run.json, else config.json when it fixes one, else the metrics' first active step. */
-function startIteration(run: unknown, config: unknown, metrics: MetricsRow[] | null): number | null | undefined {
-  const fromRun = pick(run, 'xbm.start');
-  if (fromRun === null && obj(run)) return null;
-  if (num(fromRun) !== undefined) return num(fromRun);
+function startIteration(run: RunRecord | null, config: RunConfig, metrics: MetricsRow[] | null): number | null | undefined {
+  if (run) return run.xbm.start;
   // Without a memory XBM is off, whatever the start says.
-  if (num(pick(config, 'xbm.size')) === 0) return null;
-  const fromConfig = configuredStart(pick(config, 'xbm.start'));
+  if (num(config?.xbm?.size) === 0) return null;
+  const fromConfig = configuredStart(config?.xbm?.start);
   if (fromConfig !== undefined) return fromConfig;
   if (metrics && metrics.length > 0) {
     const first = metrics.find((m) => m.event === 'xbm-start' || Number(m.xbm_active) === 1);
@@ -105,51 +61,54 @@ function startIteration(run: unknown, config: unknown, metrics: MetricsRow[] | n
   return undefined;
 }
 
-/** Read a run folder. Missing optional files give null tables; the report decides what to skip. */
+/**
+ * Read a run folder through the run-folder formats (src/io/formats). Missing optional files give
+ * null tables; the report decides what to skip. A damaged run.json, config.json or warmup.json is
+ * a one-line UserError naming the file.
+ */
 export async function loadRun(dir: string): Promise<RunTables> {
   const p = runPaths(dir);
-  const run = readJsonIfExists(p.run);
-  const config = readJsonIfExists(p.config);
-  const warmup = readJsonIfExists(p.warmup);
+  const run = readRunRecord(p.run);
+  const config = readRunConfig(p.config);
+  const warmup = readWarmupFile(p.warmup);
   const [metrics, evalRows, drift, staleness] = await Promise.all([
     readTable<MetricsRow>(p.metrics),
     readTable<EvalRow>(p.eval),
     readTable<DriftRow>(p.driftCsv),
     readTable<StalenessRow>(p.staleness),
   ]);
-  const name = str(pick(run, 'name')) ?? str(pick(config, 'name')) ?? basename(resolve(dir));
-  const collapse = obj(pick(run, 'collapse'));
-  const iterations = num(pick(config, 'iterations')) ?? num(pick(run, 'iterations'));
-  const msPerIteration = num(pick(run, 'timings.msPerIteration')) ?? medianOf(metrics?.map((m) => m.ms_per_iteration));
+  const name = run?.name ?? str(config?.name) ?? basename(resolve(dir));
+  const msPerIteration = finite(run?.timings.msPerIteration) ?? medianOf(metrics?.map((m) => m.ms_per_iteration));
   const start = startIteration(run, config, metrics);
+  const dataset = config?.dataset ?? run?.dataset;
   return {
     key: name,
     dir,
     name,
-    runId: str(pick(run, 'runId')),
-    dataset: datasetLabel(pick(config, 'dataset') ?? pick(run, 'dataset')),
-    datasetKey: stableStringify(pick(config, 'dataset') ?? pick(run, 'dataset') ?? null),
-    status: str(pick(run, 'status')),
-    seed: num(pick(run, 'seed')) ?? num(pick(config, 'seed')),
-    backend: str(pick(run, 'backend.name')) ?? str(pick(run, 'backend')),
-    startedAt: str(pick(run, 'startedAt')),
-    endedAt: str(pick(run, 'endedAt')),
-    iterations,
-    batchSize: num(pick(config, 'batchSize', 'batch_size', 'batch.size')),
-    loss: str(pick(config, 'loss.kind')) ?? str(pick(config, 'loss')),
-    embeddingDim: num(pick(config, 'model.embeddingDim', 'model.embeddingDimension', 'model.dim', 'model.embedding', 'embeddingDim')),
+    runId: run?.runId,
+    dataset: datasetLabel(dataset),
+    datasetKey: stableStringify(dataset ?? null),
+    status: run?.status,
+    seed: run?.seed ?? num(config?.seed),
+    backend: run?.backend.name,
+    startedAt: run?.startedAt,
+    endedAt: run?.endedAt ?? undefined,
+    iterations: num(config?.iterations) ?? run?.iterations,
+    batchSize: num(config?.batchSize) ?? run?.batchSize,
+    loss: str(config?.loss?.kind),
+    embeddingDim: num(config?.model?.dim),
     xbm: {
-      size: num(pick(run, 'xbm.size')) ?? num(pick(config, 'xbm.size')),
-      weight: num(pick(run, 'xbm.weight')) ?? num(pick(config, 'xbm.weight')),
+      size: run?.xbm.size ?? num(config?.xbm?.size),
+      weight: run?.xbm.weight ?? num(config?.xbm?.weight),
       start,
-      decision: parseDecision(pick(run, 'xbm.decision')) ?? fixedDecision(run, config, start),
-      threshold: num(pick(run, 'xbm.threshold')),
-      span: num(pick(run, 'xbm.span')),
+      decision: run?.xbm.decision ?? fixedDecision(run, config, start),
+      threshold: finite(run?.xbm.threshold),
+      span: run?.xbm.span,
     },
-    suggestion: parseDecision(warmup),
-    timings: { msPerIteration, wallSeconds: num(pick(run, 'timings.wallSeconds')) },
+    suggestion: warmup?.decision,
+    timings: { msPerIteration, wallSeconds: finite(run?.timings.wallSeconds) },
     final: finalMetrics(run, evalRows),
-    collapse: collapse ? { collapsed: collapse.collapsed === true, signals: collapse.signals } : undefined,
+    collapse: run?.collapse ? { collapsed: run.collapse.collapsed === true, signals: run.collapse.signals } : undefined,
     metrics,
     eval: evalRows,
     drift,

@@ -1,16 +1,9 @@
 import type { TopLevelSpec } from 'vega-lite';
+import type { StartDecision } from '../io/formats/start-decision.js';
+import type { SweepPointRow } from '../io/formats/sweep-table.js';
 import type { DriftRow, EvalRow, MetricsRow, StalenessRow } from '../io/tables.js';
 
 export type Row = Record<string, unknown>;
-
-/** How the XBM start iteration was chosen, as the trainer or `xbm-drift warmup` records it. */
-export interface StartDecision {
-  start: number | null;
-  policy: string;
-  parameters?: unknown;
-  evidence?: unknown;
-  reason?: string;
-}
 
 /** One run folder, read defensively: every optional table is null when its file is absent. */
 export interface RunTables {
@@ -50,25 +43,6 @@ export interface RunTables {
   eval: EvalRow[] | null;
   drift: DriftRow[] | null;
   staleness: StalenessRow[] | null;
-}
-
-/** One sweep point: its grid values, status and final metrics (a row of sweep.csv). */
-export interface SweepPointRow {
-  point: string;
-  values: Record<string, string>;
-  status: string;
-  recall_at_1: number;
-  recall_at_2: number;
-  recall_at_4: number;
-  recall_at_8: number;
-  map_at_r: number;
-  ms_per_iteration: number;
-  wall_seconds: number;
-  run_dir: string;
-  /** Batch size, memory size and whether XBM ran, from the grid or the run's config. */
-  batch?: number;
-  memory?: number;
-  xbm?: 'on' | 'off';
 }
 
 export interface SweepTables {

@@ -1,17 +1,6 @@
 import { UserError } from '../errors.js';
 import { reportMessages } from '../messages/report.js';
-
-/** One key of a sweep grid and its values, in the order given. */
-export interface GridAxis {
-  key: string;
-  values: string[];
-}
-
-/** One point of the grid: its folder name and a value per key. */
-export interface GridPoint {
-  name: string;
-  values: Record<string, string>;
-}
+import type { GridAxis, GridPoint } from '../io/formats/sweep-file.js';
 
 /** Parse `--grid key=v1,v2` specs. Keys keep their order: the first key varies slowest. */
 export function parseGrid(specs: readonly string[]): GridAxis[] {
@@ -40,8 +29,3 @@ export function pointName(values: Record<string, string>): string {
     .map(([k, v]) => `${k}-${v.replace(/[^A-Za-z0-9.+-]+/g, '-')}`)
     .join('_');
 }
-
-// Grid keys that name a quantity the report plots, whatever spelling the user chose.
-export const BATCH_KEYS = ['batch', 'batch-size', 'batchSize'];
-export const MEMORY_KEYS = ['memory', 'xbm-size', 'xbmSize', 'memory-size'];
-export const XBM_KEY = 'xbm';

@@ -1,6 +1,6 @@
 import { UserError } from '../errors.js';
 import { reportMessages } from '../messages/report.js';
-import { BATCH_KEYS, MEMORY_KEYS, XBM_KEY } from './grid.js';
+import { BATCH_KEYS, MEMORY_KEYS, XBM_KEY } from '../io/formats/sweep-file.js';
 
 /** Flags the sweep sets for every point; the user cannot override them after `--`. */
 const RESERVED = ['out'];

@@ -1,14 +1,12 @@
 import { mkdirSync, readdirSync } from 'node:fs';
-import { writeJsonAtomic } from '../io/atomic-write.js';
 import { UserError } from '../errors.js';
 import { reportMessages } from '../messages/report.js';
-import { folderKind } from '../report/load-run.js';
-import type { SweepPointRow } from '../report/types.js';
-import { expandGrid, type GridAxis } from './grid.js';
-import { pointArgs } from './point-args.js';
+import { folderKind } from '../io/folder-kind.js';
+import { readSweepFile, sweepIdentity, sweepPaths, writeSweepFile, type GridAxis, type SweepFile } from '../io/formats/sweep-file.js';
+import { collectSweepRows, pointStatus, writeSweepTable, type SweepPointRow } from '../io/formats/sweep-table.js';
+import { expandGrid } from './grid.js';
+import { flagName, gridFlag, pointArgs } from './point-args.js';
 import type { PointRunner } from './point-runner.js';
-import { readSweepJson, sweepIdentity, sweepPaths, type SweepJson } from './sweep-files.js';
-import { collectSweepRows, pointStatus, writeSweepCsv } from './sweep-table.js';
 
 export interface SweepOptions {
   out: string;
@@ -20,25 +18,52 @@ export interface SweepOptions {
   jobs: number;
 }
 
+/** How the train verb checks its arguments: the sweep asks it about every point before training any. */
+export interface TrainArgsCheck {
+  /** Whether `name` (kebab-case, without --) is a train flag. */
+  isTrainFlag(name: string): boolean;
+  /** Throws (one line or a few) when `train <args>` would refuse them. */
+  check(args: readonly string[]): void;
+}
+
 export interface SweepDeps {
   runPoint: PointRunner;
+  /** Checks every point's train arguments before anything is written (the CLI passes the train verb's own). */
+  trainArgs?: TrainArgsCheck;
   log?: (line: string) => void;
   now?: () => Date;
 }
 
 export interface SweepResult {
   dir: string;
-  sweep: SweepJson;
+  sweep: SweepFile;
   rows: SweepPointRow[];
   ran: string[];
   skipped: string[];
   failed: { name: string; exitCode: number | null; log: string }[];
 }
 
+/** Refuse a grid key that is no train flag, then any point whose train arguments would fail. */
+function checkPoints(grid: readonly GridAxis[], points: readonly { name: string; args: string[] }[], check: TrainArgsCheck): void {
+  for (const a of grid) {
+    const flag = gridFlag(a.key, a.values[0]) ?? gridFlag(a.key, 'off');
+    const name = flag ? flagName(flag[0]) : null;
+    if (name !== null && !check.isTrainFlag(name)) throw new UserError(reportMessages.unknownGridKey(a.key, `--${name}`));
+  }
+  for (const p of points) {
+    try {
+      check.check(p.args);
+    } catch (e) {
+      throw new UserError(reportMessages.badPoint(p.name, (e as Error).message));
+    }
+  }
+}
+
 /**
  * Train every point of a grid, `jobs` at a time, into `<out>/<point>`. Resumable: a point whose
  * run.json says completed is skipped; an unfinished one is rerun with --overwrite. sweep.csv is
- * rewritten after every point, so it shows progress and survives an interrupted sweep.
+ * rewritten after every point, so it shows progress and survives an interrupted sweep. Every
+ * point is checked before anything is written: a bad value fails the sweep at once.
  */
 export async function runSweep(o: SweepOptions, deps: SweepDeps): Promise<SweepResult> {
   const log = deps.log ?? (() => {});
@@ -51,9 +76,10 @@ export async function runSweep(o: SweepOptions, deps: SweepDeps): Promise<SweepR
     const runDir = paths.point(p.name);
     return { ...p, runDir, args: pointArgs(p.values, { trainFlags: o.trainFlags, iterations: o.iterations, runDir, overwrite: false }) };
   });
-  const previous = readSweepJson(o.out);
-  const sweep: SweepJson = {
-    version: 1,
+  if (deps.trainArgs) checkPoints(o.grid, points, deps.trainArgs);
+  const previous = readSweepFile(o.out);
+  const sweep: SweepFile = {
+    schemaVersion: 1,
     grid: o.grid,
     iterations: o.iterations ?? null,
     trainFlags: o.trainFlags,
@@ -62,14 +88,14 @@ export async function runSweep(o: SweepOptions, deps: SweepDeps): Promise<SweepR
   };
   if (previous && sweepIdentity(previous) !== sweepIdentity(sweep)) throw new UserError(reportMessages.sweepMismatch(o.out));
   mkdirSync(o.out, { recursive: true });
-  writeJsonAtomic(paths.json, sweep);
+  writeSweepFile(o.out, sweep);
 
+  const gridKeys = sweep.grid.map((a) => a.key);
   const overrides = new Map<string, string>();
   const result: SweepResult = { dir: o.out, sweep, rows: [], ran: [], skipped: [], failed: [] };
   // Serialised, so a slower write of an older state never lands after a newer one.
   let writing = Promise.resolve();
-  const writeTable = () =>
-    (writing = writing.then(async () => writeSweepCsv(o.out, sweep, await collectSweepRows(o.out, sweep, overrides))));
+  const writeTable = () => (writing = writing.then(async () => writeSweepTable(o.out, gridKeys, await collectSweepRows(o.out, sweep, overrides))));
   await writeTable();
 
   const queue = points.map((p, i) => ({ ...p, index: i + 1 }));
@@ -104,6 +130,6 @@ export async function runSweep(o: SweepOptions, deps: SweepDeps): Promise<SweepR
   await Promise.all(Array.from({ length: Math.min(o.jobs, total) }, worker));
   await writing;
   result.rows = await collectSweepRows(o.out, sweep, overrides);
-  await writeSweepCsv(o.out, sweep, result.rows);
+  await writeSweepTable(o.out, gridKeys, result.rows);
   return result;
 }

@@ -6,6 +6,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeCsv } from '../../src/io/csv.js';
+import { writeRunRecord, type RunRecord } from '../../src/io/formats/run-record.js';
+import { writeWarmupFile } from '../../src/io/formats/warmup-file.js';
+import { writeSweepFile } from '../../src/io/formats/sweep-file.js';
+import type { XbmStartDecision } from '../../src/io/formats/start-decision.js';
 import { runPaths } from '../../src/io/run-paths.js';
 import {
   DRIFT_COLUMNS,
@@ -61,16 +65,7 @@ export async function makeRun(dir: string, o: FixtureRunOptions): Promise<string
 
   const policy = o.policy ?? 'staleness';
   const span = Math.ceil(M / B);
-  const decision =
-    start === null
-      ? undefined
-      : {
-          start,
-          policy,
-          parameters: { window: 2 },
-          evidence: { memorySpan: span, memorySize: M, batchSize: B, gap: span, threshold: 0.02, driftThreshold: 0.02, window: 2, firedAt: [start - 20, start] },
-          reason: `D(t; ${span}) stayed below 0.02 for 2 snapshots.`,
-        };
+  const decision = start === null ? undefined : fixtureDecision(start, policy, M, B, `D(t; ${span}) stayed below 0.02 for 2 snapshots.`);
 
   if (files.config)
     writeJson(p.config, {
@@ -153,7 +148,16 @@ export async function makeRun(dir: string, o: FixtureRunOptions): Promise<string
     mkdirSync(p.analysis, { recursive: true });
     await writeCsv(p.driftCsv, DRIFT_COLUMNS, drift);
   }
-  if (files.warmup) writeJson(p.warmup, { ...(decision ?? { start: Math.round(T / 3), policy, evidence: { driftThreshold: 0.02, gap: span } }), start: Math.round(T / 3), reason: 'suggested' });
+  if (files.warmup)
+    writeWarmupFile(p.warmup, {
+      schemaVersion: 1,
+      source: 'demo',
+      run: dir,
+      policySpec: policy,
+      context: { memorySize: M, batchSize: B, margin: 0.5, lossKind: 'contrastive' },
+      decision: fixtureDecision(Math.round(T / 3), policy, M, B, 'suggested'),
+      memoryAdvice: null,
+    });
 
   const staleness: StalenessRow[] = [];
   if (start !== null)
@@ -165,22 +169,66 @@ export async function makeRun(dir: string, o: FixtureRunOptions): Promise<string
 
   if (files.run) {
     const last = evalRows.at(-1)!;
-    writeJson(p.run, {
-      runId: `${o.name}-0001`,
-      name: o.name,
-      dataset: { spec: o.dataset ?? 'mnist2', description: 'two-digit MNIST' },
-      backend: { name: 'cpu' },
-      seed: 1,
-      startedAt: '2025-01-01T00:00:00.000Z',
-      endedAt: '2025-01-01T00:10:00.000Z',
-      status: o.status ?? 'completed',
-      xbm: { size: start === null ? 0 : M, weight: 1, start, decision: decision ?? null },
-      timings: { msPerIteration: o.msPerIteration ?? 47, wallSeconds: r4(((o.msPerIteration ?? 47) * T) / 1000) },
-      final: { recall_at_1: last.recall_at_1, recall_at_2: last.recall_at_2, recall_at_4: last.recall_at_4, recall_at_8: last.recall_at_8, map_at_r: last.map_at_r, nmi: last.nmi },
-      collapse: { collapsed: !!o.collapsed, signals: o.collapsed ? [{ kind: 'memory-loss-explosion', iteration: (start ?? 0) + 5, value: 45, reference: 2, message: 'memory loss 45 is 22x its reference 2' }] : [] },
-    });
+    writeRunRecord(
+      p.run,
+      fixtureRunRecord({
+        runId: `${o.name}-0001`,
+        name: o.name,
+        dataset: { ...fixtureRunRecord({}).dataset, spec: o.dataset ?? 'mnist2' },
+        status: o.status ?? 'completed',
+        iterations: T,
+        iterationsDone: T,
+        batchSize: B,
+        xbm: {
+          size: start === null ? 0 : M, weight: 1, bytes: start === null ? 0 : M * dim * 4, requested: start === null ? { kind: 'off' } : { kind: 'at', iteration: start },
+          start, paused: false, threshold: NaN, span: start === null ? 0 : span, decision: decision ?? null, events: [],
+        },
+        timings: { ...fixtureRunRecord({}).timings, msPerIteration: o.msPerIteration ?? 47, wallSeconds: r4(((o.msPerIteration ?? 47) * T) / 1000) },
+        final: last,
+        collapse: { collapsed: !!o.collapsed, signals: o.collapsed ? [{ kind: 'memory-loss-explosion', iteration: (start ?? 0) + 5, value: 45, reference: 2, message: 'memory loss 45 is 22x its reference 2' }] : [] },
+      }),
+    );
   }
   return dir;
+}
+
+/** A warm-up decision as a policy writes it (the evidence trimmed to what the report shows). */
+export function fixtureDecision(start: number, policy: string, M: number, B: number, reason: string): XbmStartDecision {
+  const span = Math.ceil(M / B);
+  return {
+    start,
+    policy: policy as XbmStartDecision['policy'],
+    parameters: { window: 2 },
+    evidence: { memorySpan: span, memorySize: M, batchSize: B, gap: span, threshold: 0.02, driftThreshold: 0.02, window: 2, firedAt: [start - 20, start] } as unknown as XbmStartDecision['evidence'],
+    reason,
+  };
+}
+
+/** A complete run.json as the trainer writes it at the end of a run; `over` replaces top-level fields. */
+export function fixtureRunRecord(over: Partial<RunRecord>): RunRecord {
+  return {
+    schemaVersion: 1,
+    runId: 'run-0001',
+    name: 'run',
+    status: 'completed',
+    dataset: { spec: 'mnist2', description: 'two-digit MNIST', imageShape: [28, 56, 1], trainSize: 5000, testSize: 5000, trainClasses: 50, testClasses: 50 },
+    versions: { xbmDrift: '0.1.0', node: 'v20.19.0', tfjs: '4.22.0' },
+    backend: { choice: 'cpu', name: 'cpu', threads: 1, attempts: [], tfjsVersion: '4.22.0' } as unknown as RunRecord['backend'],
+    seed: 1,
+    startedAt: '2025-01-01T00:00:00.000Z',
+    endedAt: '2025-01-01T00:10:00.000Z',
+    resumes: [],
+    iterationsDone: 200,
+    iterations: 200,
+    batchSize: 64,
+    parameters: 1000,
+    xbm: { size: 0, weight: 1, bytes: 0, requested: { kind: 'off' }, start: null, paused: false, threshold: NaN, span: 0, decision: null, events: [] },
+    timings: { msPerIteration: 47, msPerIterationP90: 50, wallSeconds: 9.4, snapshotSeconds: 0, evalSeconds: 0, trainSeconds: 9.4 },
+    final: null,
+    collapse: { collapsed: false, signals: [] },
+    probe: { size: 256 },
+    ...over,
+  };
 }
 
 function writeJson(path: string, value: unknown): void {
@@ -208,7 +256,7 @@ export async function makeSweep(
   for (const a of grid) points = points.flatMap((p) => a.values.map((v) => ({ ...p, [a.key]: v })));
   const named = points.map((values) => ({ name: Object.entries(values).map(([k, v]) => `${k}-${v}`).join('_'), values, args: [] }));
   mkdirSync(dir, { recursive: true });
-  writeJson(join(dir, 'sweep.json'), { version: 1, grid, iterations: o.iterations ?? 60, trainFlags: [], points: named, createdAt: '2025-01-01T00:00:00.000Z' });
+  writeSweepFile(dir, { schemaVersion: 1, grid, iterations: o.iterations ?? 60, trainFlags: [], points: named, createdAt: '2025-01-01T00:00:00.000Z' });
   for (const p of named) {
     if (o.missing?.includes(p.name)) continue;
     const batch = Number(p.values.batch ?? 32);

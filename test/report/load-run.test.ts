@@ -4,8 +4,12 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../src/errors.js';
 import { runPaths } from '../../src/io/run-paths.js';
-import { assignKeys, configuredStart, datasetLabel, folderKind, loadRun } from '../../src/report/load-run.js';
-import { makeRun } from './fixtures.js';
+import { folderKind } from '../../src/io/folder-kind.js';
+import { writeRunRecord } from '../../src/io/formats/run-record.js';
+import { configuredStart } from '../../src/io/formats/start-decision.js';
+import { ioMessages } from '../../src/messages/io.js';
+import { assignKeys, datasetLabel, loadRun } from '../../src/report/load-run.js';
+import { fixtureRunRecord, makeRun } from './fixtures.js';
 import { tempDir } from '../helpers/tmp.js';
 
 test('loadRun reads every table and the run.json fields the report shows', async (t) => {
@@ -33,7 +37,8 @@ test('missing optional files give null tables; final metrics fall back to the la
   const dir = await makeRun(join(tempDir(t), 'r'), { name: 'r', files: { drift: false, staleness: false } });
   const p = runPaths(dir);
   // an interrupted run: run.json without final, with a null start from an auto policy not yet fired
-  writeFileSync(p.run, JSON.stringify({ name: 'r', status: 'interrupted', xbm: { start: null } }));
+  const rec = fixtureRunRecord({ name: 'r', status: 'interrupted', final: null });
+  writeRunRecord(p.run, { ...rec, xbm: { ...rec.xbm, size: 100, requested: { kind: 'auto', policy: { kind: 'staleness', window: 3 } } }, timings: { ...rec.timings, msPerIteration: NaN } });
   const r = await loadRun(dir);
   assert.equal(r.drift, null);
   assert.equal(r.staleness, null);
@@ -43,19 +48,19 @@ test('missing optional files give null tables; final metrics fall back to the la
   assert.ok(r.timings.msPerIteration! > 40, 'median of metrics.csv');
 });
 
-test('odd run.json shapes are read without throwing; malformed JSON is a UserError naming the file', async (t) => {
+test('a run.json of another shape is a one-line UserError naming the file and the field; so is malformed JSON', async (t) => {
   const dir = join(tempDir(t), 'r');
   mkdirSync(dir);
   const p = runPaths(dir);
-  writeFileSync(p.run, JSON.stringify({ xbm: 'weird', final: [1, 2], collapse: true, timings: null, backend: 'cpu' }));
-  const r = await loadRun(dir);
-  assert.equal(r.name, 'r');
-  assert.equal(r.xbm.start, undefined);
-  assert.deepEqual(r.final, {});
-  assert.equal(r.backend, 'cpu');
-  assert.equal(r.metrics, null);
+  const W = '`xbm-drift train`';
+  const W_WHAT = 'run record (run.json)';
+  writeFileSync(p.run, JSON.stringify({ ...fixtureRunRecord({}), xbm: 'weird' }));
+  await assert.rejects(loadRun(dir), new UserError(ioMessages.badField(p.run, 'xbm', 'an object', '"weird"')));
+  const { timings: _t, ...noTimings } = fixtureRunRecord({});
+  writeFileSync(p.run, JSON.stringify(noTimings));
+  await assert.rejects(loadRun(dir), new UserError(ioMessages.missingField(p.run, 'timings', W_WHAT, W)));
   writeFileSync(p.run, '{ not json');
-  await assert.rejects(loadRun(dir), (e: unknown) => e instanceof UserError && e.message.includes(p.run));
+  await assert.rejects(loadRun(dir), (e: unknown) => e instanceof UserError && e.message.startsWith(`${p.run} is not valid JSON (`) && !e.message.includes('\n'));
 });
 
 test('the start comes from run.json, else a fixed config start, else the first active metrics row', async (t) => {
@@ -66,8 +71,7 @@ test('the start comes from run.json, else a fixed config start, else the first a
   writeFileSync(cfg, JSON.stringify({ batchSize: 8, xbm: { size: 100, start: { kind: 'auto', policy: 'staleness' } } }));
   assert.equal((await loadRun(dir)).xbm.start, 30, 'from metrics.csv');
   rmSync(runPaths(dir).metrics);
-  writeFileSync(runPaths(dir).run, '{}');
-  assert.equal((await loadRun(dir)).xbm.start, undefined);
+  assert.equal((await loadRun(dir)).xbm.start, undefined, 'an auto policy, no run.json, no metrics: unknown');
   writeFileSync(cfg, JSON.stringify({ batchSize: 8, xbm: { size: 0, start: { kind: 'at', iteration: 5 } } }));
   assert.equal((await loadRun(dir)).xbm.start, null, 'no memory, no XBM');
 });

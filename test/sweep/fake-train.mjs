@@ -38,8 +38,16 @@ if (process.env.FAKE_TRAIN_FAIL && out.includes(process.env.FAKE_TRAIN_FAIL)) {
 }
 const r1 = Math.round((0.3 + 0.05 * Math.log2(batch / 16) + (start === null ? 0 : 0.2)) * 1e4) / 1e4;
 writeFileSync(join(out, 'eval.csv'), `iteration,split,recall_at_1,recall_at_2,recall_at_4,recall_at_8,map_at_r,nmi,ms_eval\n0,test,0.1,0.2,0.3,0.4,0.05,0.2,10\n${iterations},test,${r1},${r1 + 0.05},${r1 + 0.1},${r1 + 0.15},${r1 / 2},0.5,10\n`);
+// A complete run.json (schemaVersion 1), as the trainer writes it: the sweep reads it through its checked reader.
 writeFileSync(join(out, 'run.json'), JSON.stringify({
-  runId: `fake-${batch}`, name: out.split('/').pop(), status: 'completed', seed: 1, backend: { name: 'fake' },
-  xbm: { size, weight: 1, start }, timings: { msPerIteration: batch / 2, wallSeconds: 0.1 },
-  final: { recall_at_1: r1, recall_at_2: r1 + 0.05, recall_at_4: r1 + 0.1, recall_at_8: r1 + 0.15, map_at_r: r1 / 2 },
+  schemaVersion: 1, runId: `fake-${batch}`, name: out.split('/').pop(), status: 'completed',
+  dataset: { spec: 'fake', description: 'fake', imageShape: [28, 28, 1], trainSize: 1000, testSize: 1000, trainClasses: 10, testClasses: 10 },
+  versions: { xbmDrift: '0.0.0', node: process.version, tfjs: 'none' },
+  backend: { choice: 'cpu', name: 'fake', threads: 1, attempts: [], tfjsVersion: 'none' },
+  seed: 1, startedAt: new Date(0).toISOString(), endedAt: new Date(100).toISOString(), resumes: [],
+  iterationsDone: iterations, iterations, batchSize: batch, parameters: 1,
+  xbm: { size, weight: 1, bytes: 0, requested: start === null ? { kind: 'off' } : { kind: 'at', iteration: start }, start, paused: false, threshold: null, span: 0, decision: null, events: [] },
+  timings: { msPerIteration: batch / 2, msPerIterationP90: batch / 2, wallSeconds: 0.1, snapshotSeconds: 0, evalSeconds: 0, trainSeconds: 0.1 },
+  final: { iteration: iterations, split: 'test', recall_at_1: r1, recall_at_2: r1 + 0.05, recall_at_4: r1 + 0.1, recall_at_8: r1 + 0.15, map_at_r: r1 / 2, nmi: 0.5, ms_eval: 10 },
+  collapse: { collapsed: false, signals: [] }, probe: null,
 }));

@@ -9,7 +9,9 @@ import { reportMessages } from '../../src/messages/report.js';
 import { parseGrid } from '../../src/sweep/grid.js';
 import { processPointRunner, type PointRunner } from '../../src/sweep/point-runner.js';
 import { runSweep } from '../../src/sweep/run-sweep.js';
-import { readSweepJson } from '../../src/sweep/sweep-files.js';
+import { writeRunRecord } from '../../src/io/formats/run-record.js';
+import { readSweepFile } from '../../src/io/formats/sweep-file.js';
+import { fixtureRunRecord } from '../report/fixtures.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const FAKE = fileURLToPath(new URL('./fake-train.mjs', import.meta.url));
@@ -36,7 +38,7 @@ test('a 2x2 sweep trains every point with its flags and writes sweep.json and sw
   assert.deepEqual(argv[0], ['--xbm-size', '256', '--lr', '0.01', '--batch-size', '16', '--xbm-start', 'off', '--iterations', '20', '--out', join(out, 'batch-16_xbm-off')]);
   assert.ok(!argv[1].includes('--xbm-start'), 'xbm=on keeps the trainer default start');
 
-  const json = readSweepJson(out)!;
+  const json = readSweepFile(out)!;
   assert.deepEqual(json.grid.map((a) => a.key), ['batch', 'xbm']);
   assert.deepEqual(json.trainFlags, ['--xbm-size', '256', '--lr', '0.01']);
   assert.equal(json.iterations, 20);
@@ -87,7 +89,7 @@ test('--jobs 2 runs points in parallel and still records every point', async (t)
     peak = Math.max(peak, running);
     await new Promise((r) => setTimeout(r, 30));
     mkdirSync(job.runDir, { recursive: true });
-    writeFileSync(join(job.runDir, 'run.json'), JSON.stringify({ status: 'completed', final: { recall_at_1: 0.5 } }));
+    writeRunRecord(join(job.runDir, 'run.json'), fixtureRunRecord({ final: { iteration: 1, split: 'test', recall_at_1: 0.5, recall_at_2: 0.6, recall_at_4: 0.7, recall_at_8: 0.8, map_at_r: 0.3, nmi: 0.5, ms_eval: 1 } }));
     running--;
     return { exitCode: 0 };
   };
@@ -109,7 +111,7 @@ test('a sweep folder with another grid, a run folder or a non-empty folder is re
   const out = join(dir, 'sweep');
   const ok: PointRunner = async (job) => {
     mkdirSync(job.runDir, { recursive: true });
-    writeFileSync(join(job.runDir, 'run.json'), JSON.stringify({ status: 'completed' }));
+    writeRunRecord(join(job.runDir, 'run.json'), fixtureRunRecord({}));
     return { exitCode: 0 };
   };
   await runSweep({ out, grid: parseGrid(['seed=1']), trainFlags: [], jobs: 1 }, { runPoint: ok });

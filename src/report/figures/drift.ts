@@ -1,6 +1,6 @@
 import { reportMessages } from '../../messages/report.js';
 import { panelSize } from '../theme.js';
-import { num, obj } from '../read-json.js';
+import { num, obj } from '../../io/json-values.js';
 import type { FigureInput, FigureOutcome, Row } from '../types.js';
 import { figure, maxOf, finite, iterationX, markerLayers, skipped, startMarkers, topLevel, type FigureContext, type Spec } from './common.js';
 

@@ -1,5 +1,5 @@
 import { reportMessages } from '../../messages/report.js';
-import { testRows } from '../load-run.js';
+import { testRows } from '../../io/tables.js';
 import { panelSize } from '../theme.js';
 import type { FigureInput, FigureOutcome, Row } from '../types.js';
 import { figure, maxOf, finite, iterationX, markerLayers, runColor, skipped, startMarkers, topLevel, type FigureContext } from './common.js';

@@ -1,6 +1,7 @@
 import { reportMessages } from '../../messages/report.js';
 import { panelSize } from '../theme.js';
-import type { FigureInput, FigureOutcome, Row, SweepPointRow } from '../types.js';
+import type { SweepPointRow } from '../../io/formats/sweep-table.js';
+import type { FigureInput, FigureOutcome, Row } from '../types.js';
 import { figure, finite, skipped, topLevel, type FigureContext, type Spec } from './common.js';
 
 export const SWEEP_FIGURE_COLUMNS = [

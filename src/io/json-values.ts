@@ -1,18 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { UserError } from '../errors.js';
-import { reportMessages } from '../messages/report.js';
-
-/** Parse a JSON file; null when absent. Malformed JSON is the user's to fix, so it is a UserError. */
-export function readJsonIfExists(path: string): unknown {
-  if (!existsSync(path)) return null;
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UserError(reportMessages.badJson(path, (e as Error).message.split('\n')[0]));
-  }
-}
-
-// Defensive accessors: run.json and config.json come from other tools and older versions.
+// Accessors for JSON values of unknown shape (config.json, files from other tools). The run-folder
+// formats themselves are read by their typed readers in src/io/formats/.
 export type Json = Record<string, unknown>;
 
 export function obj(v: unknown): Json | undefined {
