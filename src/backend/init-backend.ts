@@ -13,8 +13,9 @@ import { tf } from './tf.js';
 import { registeredWasmKernels, registerWasmKernels, unregisterWasmKernels } from './wasm-kernels/register.js';
 import { prepareWasmThreads, stopWasmThreads, takeThreadFailure, TESTED_WASM_VERSION, unrefWasmThreads } from './wasm-threads.js';
 
-export type BackendChoice = 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
-export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'];
+import { BACKEND_CHOICES, type BackendChoice } from './choices.js';
+
+export { BACKEND_CHOICES, type BackendChoice };
 
 export interface BackendAttempt {
   backend: string;

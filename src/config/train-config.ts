@@ -1,67 +1,135 @@
 import { basename, resolve } from 'node:path';
-import type { EmbedderConfig } from '../model/embedder.js';
-import type { LossConfig } from '../losses/create-loss.js';
+import { parseWarmupPolicy, validateWarmupPolicy } from '../analysis/warmup/parse-policy.js';
+import { DEFAULT_WARMUP_POLICY, WARMUP_POLICY_USAGES, warmupPolicy, type WarmupPolicyConfig } from '../analysis/warmup/policies/index.js';
 import { memorySpan as spanOf } from '../analysis/warmup/threshold.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../backend/choices.js';
+import { DATASET_NAMES, isDatasetSpec } from '../data/registry.js';
+import type { SamplerConfig } from '../data/samplers.js';
+import { LOSS_FLAGS } from '../losses/loss-definition.js';
+import { LOSSES, LOSS_DEFAULTS, LOSS_KINDS, lossDefinition, type LossConfig } from '../losses/registry.js';
+import { TRIPLET_MINING, type TripletMining } from '../losses/triplet.js';
+import type { EmbedderConfig } from '../model/embedder.js';
 import { UserError } from '../errors.js';
+import { dataMessages } from '../messages/data.js';
 import { configMessages as M } from '../messages/config.js';
+
+/**
+ * The kinds the train flags choose among, each with a one-line description. Keyed by the owning
+ * module's type (satisfies), so a kind added there and not here, or misspelt here, fails to compile.
+ */
+const SAMPLERS = { pk: 'P x K class-balanced batches', shuffle: 'a plain shuffle' } as const satisfies Record<SamplerConfig['kind'], string>;
+const MODELS = { cnn: 'small CNN', mlp: 'MLP' } as const satisfies Record<EmbedderConfig['kind'], string>;
+const OPTIMIZERS = { adam: 'Adam', sgd: 'SGD with momentum' } as const;
+const SCHEDULES = { constant: 'constant', step: 'multiply by --lr-gamma every --lr-step iterations', cosine: 'cosine decay to 0' } as const;
+const XBM_INITS = { empty: 'start empty', random: 'fill from random training images at the start' } as const;
+const keys = <T extends object>(o: T) => Object.keys(o) as (keyof T & string)[];
+
+export type SamplerKind = keyof typeof SAMPLERS;
+export type ModelKind = keyof typeof MODELS;
+export type OptimizerKind = keyof typeof OPTIMIZERS;
+export type ScheduleKind = keyof typeof SCHEDULES;
+export type XbmInit = keyof typeof XBM_INITS;
+
+/**
+ * Every list of choices a train flag has, from the registries that own them (losses/registry.ts,
+ * losses/triplet.ts, backend/choices.ts, data/registry.ts, analysis/warmup/policies/index.ts) or
+ * from the tables above. The CLI's `choices:` and the messages below read these; never retype one.
+ */
+export const TRAIN_CHOICES = {
+  dataset: DATASET_NAMES,
+  sampler: keys(SAMPLERS),
+  model: keys(MODELS),
+  loss: LOSS_KINDS,
+  mining: TRIPLET_MINING,
+  optimizer: keys(OPTIMIZERS),
+  schedule: keys(SCHEDULES),
+  backend: BACKEND_CHOICES,
+  xbmInit: keys(XBM_INITS),
+  warmupPolicy: WARMUP_POLICY_USAGES,
+} as const;
+
+const describe = (o: Readonly<Record<string, string>>) => Object.entries(o).map(([k, v]) => `${k}: ${v}`).join('; ');
+/** For each loss flag, the losses that read it and their defaults: 'contrastive 0.5, triplet 0.1'. */
+const lossFlagDefaults = (flag: 'margin' | 'mining') =>
+  LOSSES.filter((d) => d.flags.includes(flag)).map((d) => `${d.kind} ${(d.defaults as unknown as Record<string, unknown>)[flag]}`).join(', ');
+
+/** Help texts built from the same tables (the CLI's describe:), so they cannot fall out of date. */
+export const TRAIN_HELP = {
+  dataset: TRAIN_CHOICES.dataset.join(' | '),
+  sampler: describe(SAMPLERS),
+  model: describe(MODELS),
+  optimizer: describe(OPTIMIZERS),
+  schedule: describe(SCHEDULES),
+  xbmInit: describe(XBM_INITS),
+  margin: `${lossFlagDefaults('margin')}; not read by ${LOSSES.filter((d) => !d.flags.includes('margin')).map((d) => d.kind).join(', ')}`,
+  mining: `default: ${lossFlagDefaults('mining')}`,
+  warmupPolicy: TRAIN_CHOICES.warmupPolicy.join(', '),
+} as const;
 
 /** Everything needed to rerun a training run; written as config.json. */
 export interface TrainConfig {
   name: string;
   out: string;
   dataset: { spec: string; dataSeed: number; imagesPerClass?: number };
-  sampler: { kind: 'pk'; classesPerBatch: number; perClass: number } | { kind: 'shuffle'; batchSize: number };
+  sampler: SamplerConfig;
   batchSize: number;
   model: EmbedderConfig;
   loss: LossSettings;
-  optimizer: { kind: 'adam' | 'sgd'; lr: number; momentum: number };
+  optimizer: { kind: OptimizerKind; lr: number; momentum: number };
   schedule: { kind: 'constant' } | { kind: 'step'; every: number; gamma: number } | { kind: 'cosine'; minLr: number };
   iterations: number;
   xbm: {
     size: number; // 0: no memory
     weight: number;
     start: XbmStart;
-    init: 'empty' | 'random'; // 'random': fill from random training images at the start (the paper's recipe)
+    init: XbmInit; // 'random': fill from random training images at the start (the paper's recipe)
     guard: boolean;
   };
   eval: { every: number; ks: number[]; nmi: boolean };
   snapshots: { every: number; offsets: number[]; probeSize: number; logBatches: boolean; stalenessEvery: number };
   checkpointEvery: number;
   seed: number;
-  backend: 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu';
+  backend: BackendChoice;
   threads: number | null; // null: the machine's cores
 }
 
 /** The loss as configured: the losses module's own config type, so the two cannot drift apart. */
 export type LossSettings = LossConfig;
 
-/** 'auto' carries the policy text (e.g. 'staleness', 'plateau:window=3'); parsed by analysis/warmup. */
-export type XbmStart = { kind: 'off' } | { kind: 'at'; iteration: number } | { kind: 'auto'; policy: string };
+/**
+ * When XBM starts. 'auto' carries the parsed, validated policy (analysis/warmup/policies), so a bad
+ * policy is refused before anything touches the disk. config.json from before this holds the
+ * policy as text: read config.json through normaliseTrainConfig.
+ */
+export type XbmStart = { kind: 'off' } | { kind: 'at'; iteration: number } | { kind: 'auto'; policy: WarmupPolicyConfig };
 
-/** The defaults, in one place. Why these: README "Defaults". */
+/**
+ * The defaults, in one place. Why these: README "Defaults". The loss defaults live with each loss
+ * (losses/*.ts, read through losses/registry.ts); these fields refer to them.
+ */
 export const DEFAULTS = {
   dataset: 'mnist2',
   dataSeed: 0,
   classesPerBatch: 16,
   perClass: 4,
-  sampler: 'pk' as const,
-  model: 'cnn' as const,
+  sampler: 'pk' as SamplerKind,
+  model: 'cnn' as ModelKind,
   channels: [32, 64, 128],
   hidden: [256],
   dim: 64,
-  loss: 'contrastive' as const,
-  margin: { contrastive: 0.5, triplet: 0.1 },
-  mining: 'all' as const,
-  ms: { alpha: 2, beta: 50, base: 0.5, epsilon: 0.1 },
-  optimizer: 'adam' as const,
+  loss: 'contrastive' as LossConfig['kind'],
+  margin: { contrastive: LOSS_DEFAULTS.contrastive.margin, triplet: LOSS_DEFAULTS.triplet.margin },
+  mining: LOSS_DEFAULTS.triplet.mining,
+  ms: (({ kind: _kind, ...params }) => params)(LOSS_DEFAULTS['multi-similarity']),
+  optimizer: 'adam' as OptimizerKind,
   lr: 1e-3,
   momentum: 0.9,
-  schedule: 'constant' as const,
+  schedule: 'constant' as ScheduleKind,
   lrGamma: 0.1,
   iterations: 1000,
   xbmSize: 0,
   xbmWeight: 1,
-  xbmInit: 'empty' as const,
+  xbmInit: 'empty' as XbmInit,
   evalEvery: 200,
   ks: [1, 2, 4, 8],
   snapshotEvery: 50,
@@ -70,8 +138,21 @@ export const DEFAULTS = {
   stalenessEvery: 0,
   checkpointEvery: 200,
   seed: 1,
-  backend: 'auto' as const,
+  backend: 'auto' as BackendChoice,
 };
+
+/**
+ * Size limits, from one principle: every tensor whose size the flags decide must fit in
+ * MAX_TENSOR_BYTES = 1 GiB, a quarter of the 4 GiB that a wasm32 heap can address at all (the
+ * wasm backend holds every tensor in that one heap, next to the model, Adam's two moment copies,
+ * the batch and tfjs's scratch; the cpu backend's typed arrays hit V8's limits in the same range).
+ * The tensors: the embedding head [width in, dim], a batch's similarities [B, B + M], the memory
+ * [M, dim] and a probe snapshot [probe size, dim], all float32.
+ */
+export const MAX_TENSOR_BYTES = 2 ** 30;
+const FLOAT32_BYTES = 4;
+/** The largest n such that an [n, width] float32 tensor fits. */
+const maxRows = (width: number) => Math.floor(MAX_TENSOR_BYTES / FLOAT32_BYTES / width);
 
 /** Train flags as the CLI (or a library caller) gives them; undefined means "default". */
 export interface TrainFlags {
@@ -79,28 +160,28 @@ export interface TrainFlags {
   dataset?: string;
   dataSeed?: number;
   imagesPerClass?: number;
-  sampler?: 'pk' | 'shuffle';
+  sampler?: SamplerKind;
   batchSize?: number;
   classesPerBatch?: number;
   perClass?: number;
-  model?: 'cnn' | 'mlp';
+  model?: ModelKind;
   channels?: string;
   hidden?: string;
   dim?: number;
   loss?: LossSettings['kind'];
   margin?: number;
-  mining?: 'all' | 'semi-hard' | 'hard';
-  optimizer?: 'adam' | 'sgd';
+  mining?: TripletMining;
+  optimizer?: OptimizerKind;
   lr?: number;
   momentum?: number;
-  schedule?: 'constant' | 'step' | 'cosine';
+  schedule?: ScheduleKind;
   lrStep?: number;
   lrGamma?: number;
   iterations?: number;
   xbmSize?: number;
   xbmWeight?: number;
   xbmStart?: string;
-  xbmInit?: 'empty' | 'random';
+  xbmInit?: XbmInit;
   xbmGuard?: boolean;
   evalEvery?: number;
   ks?: string;
@@ -112,13 +193,11 @@ export interface TrainFlags {
   stalenessEvery?: number;
   checkpointEvery?: number;
   seed?: number;
-  backend?: TrainConfig['backend'];
+  backend?: BackendChoice;
   threads?: number;
 }
 
-const BACKENDS = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
-
-/** Flags -> a validated TrainConfig. Throws UserError naming the flag and the fix. */
+/** Flags -> a validated TrainConfig. Throws UserError naming the flag and the fix. Touches no disk. */
 export function resolveTrainConfig(f: TrainFlags): TrainConfig {
   const positiveInt = (flag: string, v: number | undefined, dflt: number) => {
     const x = v ?? dflt;
@@ -141,12 +220,19 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
     if (xs.some((x) => !Number.isInteger(x) || x < min)) throw new UserError(M.intList(flag, String(text)));
     return xs;
   };
+  const choice = <T extends string>(flag: string, v: string | undefined, known: readonly T[], dflt: T): T => {
+    const x = v ?? dflt;
+    if (!(known as readonly string[]).includes(x)) throw new UserError(M.unknownChoice(flag, String(x), known));
+    return x as T;
+  };
 
   const backend = f.backend ?? DEFAULTS.backend;
-  if (!BACKENDS.includes(backend)) throw new UserError(M.unknownBackend(String(backend), BACKENDS));
+  if (!BACKEND_CHOICES.includes(backend)) throw new UserError(M.unknownBackend(String(backend), BACKEND_CHOICES));
+  const datasetSpec = f.dataset ?? DEFAULTS.dataset;
+  if (!isDatasetSpec(datasetSpec)) throw new UserError(dataMessages.unknownDataset(datasetSpec, TRAIN_CHOICES.dataset));
 
   // Batch: P x K for the PK sampler; --batch-size alone picks P = batch / K.
-  const samplerKind = f.sampler ?? DEFAULTS.sampler;
+  const samplerKind = choice('--sampler', f.sampler, TRAIN_CHOICES.sampler, DEFAULTS.sampler);
   let sampler: TrainConfig['sampler'];
   if (samplerKind === 'pk') {
     const perClass = positiveInt('--per-class', f.perClass, DEFAULTS.perClass);
@@ -160,59 +246,73 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
       classesPerBatch = b / perClass;
     }
     sampler = { kind: 'pk', classesPerBatch, perClass };
-  } else if (samplerKind === 'shuffle') {
-    sampler = { kind: 'shuffle', batchSize: positiveInt('--batch-size', f.batchSize, DEFAULTS.classesPerBatch * DEFAULTS.perClass) };
   } else {
-    throw new UserError(M.unknownChoice('--sampler', String(samplerKind), ['pk', 'shuffle']));
+    sampler = { kind: 'shuffle', batchSize: positiveInt('--batch-size', f.batchSize, DEFAULTS.classesPerBatch * DEFAULTS.perClass) };
   }
   const batchSize = sampler.kind === 'pk' ? sampler.classesPerBatch * sampler.perClass : sampler.batchSize;
 
   const dim = positiveInt('--dim', f.dim, DEFAULTS.dim);
-  const modelKind = f.model ?? DEFAULTS.model;
-  let model: EmbedderConfig;
-  if (modelKind === 'cnn') model = { kind: 'cnn', channels: intList('--channels', f.channels, DEFAULTS.channels), dim };
-  else if (modelKind === 'mlp') model = { kind: 'mlp', hidden: intList('--hidden', f.hidden, DEFAULTS.hidden), dim };
-  else throw new UserError(M.unknownChoice('--model', String(modelKind), ['cnn', 'mlp']));
+  const modelKind = choice('--model', f.model, TRAIN_CHOICES.model, DEFAULTS.model);
+  const model: EmbedderConfig = modelKind === 'cnn'
+    ? { kind: 'cnn', channels: intList('--channels', f.channels, DEFAULTS.channels), dim }
+    : { kind: 'mlp', hidden: intList('--hidden', f.hidden, DEFAULTS.hidden), dim };
   if (model.kind === 'cnn' && model.channels.length === 0) throw new UserError(M.intList('--channels', String(f.channels)));
 
-  const lossKind = f.loss ?? DEFAULTS.loss;
-  let loss: LossSettings;
-  if (lossKind === 'contrastive') loss = { kind: 'contrastive', margin: marginOf(f.margin, DEFAULTS.margin.contrastive) };
-  else if (lossKind === 'triplet') {
-    const mining = f.mining ?? DEFAULTS.mining;
-    if (!['all', 'semi-hard', 'hard'].includes(mining)) throw new UserError(M.unknownChoice('--mining', mining, ['all', 'semi-hard', 'hard']));
-    loss = { kind: 'triplet', margin: marginOf(f.margin, DEFAULTS.margin.triplet), mining };
-  } else if (lossKind === 'multi-similarity') loss = { kind: 'multi-similarity', ...DEFAULTS.ms };
-  else throw new UserError(M.unknownChoice('--loss', String(lossKind), ['contrastive', 'triplet', 'multi-similarity']));
+  // The loss: its own file says which flags it reads, its defaults and its checks (losses/registry.ts).
+  const lossDef = lossDefinition(choice('--loss', f.loss, TRAIN_CHOICES.loss, DEFAULTS.loss));
+  for (const flag of LOSS_FLAGS) {
+    if (f[flag] !== undefined && !lossDef.flags.includes(flag)) {
+      throw new UserError(M.flagNotForLoss(flag, lossDef.kind, LOSSES.filter((d) => d.flags.includes(flag)).map((d) => d.kind)));
+    }
+  }
+  const loss = lossDef.fromFlags({ margin: f.margin, mining: f.mining });
+  lossDef.validate(loss);
 
-  const optimizerKind = f.optimizer ?? DEFAULTS.optimizer;
-  if (optimizerKind !== 'adam' && optimizerKind !== 'sgd') throw new UserError(M.unknownChoice('--optimizer', optimizerKind, ['adam', 'sgd']));
+  const optimizerKind = choice('--optimizer', f.optimizer, TRAIN_CHOICES.optimizer, DEFAULTS.optimizer);
+  if (f.momentum !== undefined && optimizerKind !== 'sgd') throw new UserError(M.flagNeeds('--momentum', '--optimizer sgd', `--optimizer ${optimizerKind}`));
   const iterations = positiveInt('--iterations', f.iterations, DEFAULTS.iterations);
-  const scheduleKind = f.schedule ?? DEFAULTS.schedule;
-  let schedule: TrainConfig['schedule'];
-  if (scheduleKind === 'constant') schedule = { kind: 'constant' };
-  else if (scheduleKind === 'step') {
-    schedule = { kind: 'step', every: positiveInt('--lr-step', f.lrStep, Math.max(1, Math.floor(iterations / 2))), gamma: positive('--lr-gamma', f.lrGamma, DEFAULTS.lrGamma) };
-  } else if (scheduleKind === 'cosine') schedule = { kind: 'cosine', minLr: 0 };
-  else throw new UserError(M.unknownChoice('--schedule', String(scheduleKind), ['constant', 'step', 'cosine']));
+  const scheduleKind = choice('--schedule', f.schedule, TRAIN_CHOICES.schedule, DEFAULTS.schedule);
+  if (scheduleKind !== 'step') {
+    if (f.lrStep !== undefined) throw new UserError(M.flagNeeds('--lr-step', '--schedule step', `--schedule ${scheduleKind}`));
+    if (f.lrGamma !== undefined) throw new UserError(M.flagNeeds('--lr-gamma', '--schedule step', `--schedule ${scheduleKind}`));
+  }
+  const schedule: TrainConfig['schedule'] = scheduleKind === 'constant'
+    ? { kind: 'constant' }
+    : scheduleKind === 'step'
+      ? { kind: 'step', every: positiveInt('--lr-step', f.lrStep, Math.max(1, Math.floor(iterations / 2))), gamma: positive('--lr-gamma', f.lrGamma, DEFAULTS.lrGamma) }
+      : { kind: 'cosine', minLr: 0 };
 
   const xbmSize = nonNegativeInt('--xbm-size', f.xbmSize, DEFAULTS.xbmSize);
   if (xbmSize > 0 && xbmSize < batchSize) throw new UserError(M.memoryTooSmall(xbmSize, batchSize));
   const start = parseXbmStart(f.xbmStart, xbmSize);
-  const xbmInit = f.xbmInit ?? DEFAULTS.xbmInit;
-  if (xbmInit !== 'empty' && xbmInit !== 'random') throw new UserError(M.unknownChoice('--xbm-init', xbmInit, ['empty', 'random']));
+  const fixedStart = start.kind === 'at' ? start.iteration : start.kind === 'auto' ? warmupPolicy(start.policy.kind).startAt?.(start.policy) : undefined;
+  if (fixedStart !== undefined && fixedStart >= iterations) throw new UserError(M.startAfterEnd(String(f.xbmStart), fixedStart, iterations));
+  const xbmInit = choice('--xbm-init', f.xbmInit, TRAIN_CHOICES.xbmInit, DEFAULTS.xbmInit);
   const xbmWeight = f.xbmWeight ?? DEFAULTS.xbmWeight;
   if (!(xbmWeight >= 0) || !Number.isFinite(xbmWeight)) throw new UserError(M.nonNegativeNumber('--xbm-weight', xbmWeight));
 
   const snapshotEvery = nonNegativeInt('--snapshot-every', f.snapshotEvery, DEFAULTS.snapshotEvery);
   const offsets = intList('--snapshot-offsets', f.snapshotOffsets, DEFAULTS.snapshotOffsets).filter((g) => g < snapshotEvery);
   if (start.kind === 'auto' && snapshotEvery === 0) throw new UserError(M.autoNeedsSnapshots);
+  const probeSize = positiveInt('--probe-size', f.probeSize, DEFAULTS.probeSize);
+
+  // Sizes (see MAX_TENSOR_BYTES): refuse here, not with a crash deep inside the backend.
+  const headIn = model.kind === 'cnn' ? model.channels.at(-1)! : (model.hidden.at(-1) ?? 1);
+  if (dim > maxRows(headIn)) throw new UserError(M.tensorTooLarge('--dim', dim, 'the embedding head', [headIn, dim], maxRows(headIn)));
+  const maxBatch = Math.floor(Math.sqrt(MAX_TENSOR_BYTES / FLOAT32_BYTES));
+  if (batchSize > maxBatch) throw new UserError(M.tensorTooLarge('--batch-size', batchSize, "a batch's similarities", [batchSize, batchSize], maxBatch));
+  const maxMemory = Math.min(maxRows(dim), maxRows(batchSize) - batchSize);
+  if (xbmSize > maxMemory) {
+    const [what, shape] = xbmSize > maxRows(dim) ? ['the memory', [xbmSize, dim]] as const : ["a batch's similarities", [batchSize, batchSize + xbmSize]] as const;
+    throw new UserError(M.tensorTooLarge('--xbm-size', xbmSize, what, shape, maxMemory));
+  }
+  if (probeSize > maxRows(dim)) throw new UserError(M.tensorTooLarge('--probe-size', probeSize, 'a probe snapshot', [probeSize, dim], maxRows(dim)));
 
   const out = resolve(f.out);
   return {
     name: basename(out),
     out,
-    dataset: { spec: f.dataset ?? DEFAULTS.dataset, dataSeed: nonNegativeInt('--data-seed', f.dataSeed, DEFAULTS.dataSeed), ...(f.imagesPerClass !== undefined ? { imagesPerClass: positiveInt('--images-per-class', f.imagesPerClass, 1) } : {}) },
+    dataset: { spec: datasetSpec, dataSeed: nonNegativeInt('--data-seed', f.dataSeed, DEFAULTS.dataSeed), ...(f.imagesPerClass !== undefined ? { imagesPerClass: positiveInt('--images-per-class', f.imagesPerClass, 1) } : {}) },
     sampler,
     batchSize,
     model,
@@ -225,7 +325,7 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
     snapshots: {
       every: snapshotEvery,
       offsets,
-      probeSize: positiveInt('--probe-size', f.probeSize, DEFAULTS.probeSize),
+      probeSize,
       logBatches: f.logBatches ?? false,
       stalenessEvery: nonNegativeInt('--staleness-every', f.stalenessEvery, DEFAULTS.stalenessEvery),
     },
@@ -234,15 +334,9 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
     backend,
     threads: f.threads === undefined ? null : positiveInt('--threads', f.threads, 1),
   };
-
-  function marginOf(v: number | undefined, dflt: number) {
-    const m = v ?? dflt;
-    if (!(m >= 0 && m <= 2)) throw new UserError(M.marginRange(m));
-    return m;
-  }
 }
 
-/** --xbm-start N | off | auto[:policy]; without a memory XBM is off whatever the flag says. */
+/** --xbm-start N | off | auto[:policy]; without a memory XBM is off whatever the flag says. The policy is parsed here. */
 export function parseXbmStart(text: string | undefined, memorySize: number): XbmStart {
   if (memorySize === 0) {
     if (text !== undefined && text !== 'off') throw new UserError(M.startWithoutMemory(text));
@@ -250,10 +344,30 @@ export function parseXbmStart(text: string | undefined, memorySize: number): Xbm
   }
   const t = (text ?? 'auto').trim();
   if (t === 'off') return { kind: 'off' };
-  if (t === 'auto') return { kind: 'auto', policy: 'staleness' };
-  if (t.startsWith('auto:')) return { kind: 'auto', policy: t.slice(5) };
+  if (t === 'auto' || t.startsWith('auto:')) {
+    try {
+      return { kind: 'auto', policy: parseWarmupPolicy(t === 'auto' ? DEFAULT_WARMUP_POLICY : t.slice(5)) };
+    } catch (e) {
+      throw e instanceof UserError ? new UserError(M.badAutoPolicy(t, e.message)) : e;
+    }
+  }
   if (/^\d+$/.test(t)) return { kind: 'at', iteration: Number(t) };
-  throw new UserError(M.badXbmStart(t));
+  throw new UserError(M.badXbmStart(t, WARMUP_POLICY_USAGES));
+}
+
+/**
+ * A TrainConfig read back from config.json, in today's shape. Older versions wrote the auto
+ * policy as text (`{kind: 'auto', policy: 'plateau:window=3'}`): it is parsed here; a typed one is
+ * validated. Everything else is passed through as written.
+ */
+export function normaliseTrainConfig(raw: unknown): TrainConfig {
+  const config = raw as TrainConfig;
+  const start = (config?.xbm as { start?: unknown } | undefined)?.start as { kind?: unknown; policy?: unknown } | undefined;
+  if (start?.kind !== 'auto') return config;
+  const policy = typeof start.policy === 'string'
+    ? parseWarmupPolicy(start.policy)
+    : validateWarmupPolicy(start.policy as WarmupPolicyConfig);
+  return { ...config, xbm: { ...config.xbm, start: { kind: 'auto', policy } } };
 }
 
 /** The iteration the memory span covers: its oldest entry was computed S = ceil(M / B) steps ago. */

@@ -11,12 +11,20 @@ export const DATASETS: readonly DatasetFactory[] = [mnistFactory, mnist2Factory,
 /** How the user writes each dataset, for --help and error messages. */
 export const DATASET_NAMES: readonly string[] = DATASETS.map((d) => d.usage);
 
+/** The dataset kinds as the registry matches them: exact names, or prefixes ending in ':'. */
+export const DATASET_KINDS: readonly string[] = DATASETS.map((d) => d.key);
+
+const matches = (key: string, spec: string) => (key.endsWith(':') ? spec.startsWith(key) : spec === key);
+
+/** Whether a spec names a registered kind of dataset (the config checks this before any disk access). */
+export function isDatasetSpec(spec: string): boolean {
+  return DATASET_KINDS.some((key) => matches(key, spec));
+}
+
 /** Resolve a spec ('mnist2', 'idx:/data/fashion') to its factory and load it. */
 export async function loadDataset(spec: string, opts: DatasetOptions): Promise<Dataset> {
   for (const f of DATASETS) {
-    if (f.key.endsWith(':') ? spec.startsWith(f.key) : spec === f.key) {
-      return f.load(spec.slice(f.key.endsWith(':') ? f.key.length : spec.length), spec, opts);
-    }
+    if (matches(f.key, spec)) return f.load(spec.slice(f.key.endsWith(':') ? f.key.length : spec.length), spec, opts);
   }
   throw new UserError(dataMessages.unknownDataset(spec, DATASET_NAMES));
 }

@@ -1,4 +1,16 @@
 /** User-facing texts of src/config: every error and warning defined once. */
+
+/** 1536 -> '1.5 KiB', 2^40 -> '1 TiB'. */
+function bytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${Number(n.toPrecision(3))} ${units[i]}`;
+}
+
 export const configMessages = {
   positiveInteger: (flag: string, v: unknown) => `${flag} must be a whole number of at least 1 (got ${v}).`,
   nonNegativeInteger: (flag: string, v: unknown) => `${flag} must be a whole number of at least 0 (got ${v}).`,
@@ -14,7 +26,17 @@ export const configMessages = {
   memoryTooSmall: (size: number, batch: number) =>
     `--xbm-size ${size} is smaller than the batch (${batch}): the memory must hold at least one batch; use --xbm-size ${batch} or more, or 0 for no memory.`,
   startWithoutMemory: (start: string) => `--xbm-start ${start} needs a memory: give --xbm-size M (for example 3000).`,
-  badXbmStart: (t: string) => `--xbm-start "${t}" is not understood: use an iteration (e.g. 500), off, auto, or auto:<policy> (staleness, plateau).`,
-  marginRange: (m: number) => `--margin must be between 0 and 2 for unit-length embeddings (got ${m}).`,
+  badXbmStart: (t: string, policies: readonly string[]) =>
+    `--xbm-start "${t}" is not understood: use an iteration (e.g. 500), off, auto, or auto:<policy> (${policies.join(', ')}).`,
+  badAutoPolicy: (t: string, reason: string) => `--xbm-start ${t}: ${reason}`,
+  startAfterEnd: (flag: string, start: number, iterations: number) =>
+    `--xbm-start ${flag} starts XBM at iteration ${start}, at or after the end of training (--iterations ${iterations}), so the memory would never be used: give a start below ${iterations}, or more --iterations.`,
+  flagNotForLoss: (flag: string, loss: string, readers: readonly string[]) =>
+    `--${flag} does not apply to the ${loss} loss (only ${readers.join(', ')} read${readers.length === 1 ? 's' : ''} it): drop --${flag}, or choose --loss ${readers.join(' or ')}.`,
+  flagNeeds: (flag: string, needs: string, given: string) =>
+    `${flag} only applies with ${needs}, but the run uses ${given}: add ${needs}, or drop ${flag}.`,
+  tensorTooLarge: (flag: string, value: number, what: string, shape: readonly number[], max: number) =>
+    `${flag} ${value} is too large: ${what} would be ${shape.join(' x ')} float32 values (${bytes(shape.reduce((a, b) => a * b, 4))}), ` +
+    `over the 1 GiB one tensor may take (a quarter of the 4 GiB a wasm32 heap can address); use ${flag} ${max} or less.`,
   autoNeedsSnapshots: '--xbm-start auto measures drift from probe snapshots: set --snapshot-every to a positive number (default 50).',
 } as const;

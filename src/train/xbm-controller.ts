@@ -1,10 +1,10 @@
 import type { TrainConfig } from '../config/train-config.js';
 import { memorySpan } from '../config/train-config.js';
 import type { DriftRow } from '../io/tables.js';
+import { similarityScale } from '../losses/registry.js';
 import { OnlineWarmup } from '../analysis/warmup/online.js';
-import { parseWarmupPolicy } from '../analysis/warmup/parse-policy.js';
 import { defaultDriftThreshold } from '../analysis/warmup/threshold.js';
-import type { WarmupDecision } from '../analysis/warmup/types.js';
+import type { WarmupContext, WarmupDecision } from '../analysis/warmup/types.js';
 import { XbmGuard } from '../analysis/warmup/guard.js';
 
 export type XbmEventKind = 'xbm-start' | 'xbm-pause' | 'xbm-resume' | 'drift-over-threshold' | 'drift-back-under-threshold';
@@ -28,18 +28,12 @@ export class XbmController {
 
   constructor(private readonly config: TrainConfig) {
     this.span = config.xbm.size > 0 ? memorySpan(config) : 0;
-    const margin = config.loss.kind === 'multi-similarity' ? config.loss.base : config.loss.margin;
-    const ctx = { memorySize: Math.max(1, config.xbm.size), batchSize: config.batchSize, margin, lossKind: config.loss.kind };
-    const marginThreshold = defaultDriftThreshold(ctx).threshold;
+    const ctx = warmupContext(config);
     const start = config.xbm.start;
-    if (start.kind === 'auto') {
-      const policy = parseWarmupPolicy(start.policy);
-      this.online = new OnlineWarmup(policy, ctx);
-      this.threshold = policy.kind === 'staleness' && policy.threshold !== undefined ? policy.threshold : marginThreshold;
-    } else {
-      this.online = null;
-      this.threshold = marginThreshold;
-    }
+    // The auto policy, already parsed and validated by the config (normaliseTrainConfig for old config.json).
+    this.online = start.kind === 'auto' ? new OnlineWarmup(start.policy, ctx) : null;
+    // The drift budget the memory may carry: the policy's (staleness's threshold), else the margin-derived one.
+    this.threshold = this.online ? this.online.driftBudget : defaultDriftThreshold(ctx).threshold;
     this.guard = config.xbm.guard && config.xbm.size > 0 ? new XbmGuard(this.threshold) : null;
   }
 
@@ -122,4 +116,14 @@ export class XbmController {
     this.started = t;
     this.events.push({ iteration: t, kind: 'xbm-start', message, evidence });
   }
+}
+
+/** What the warm-up policies need to know about a run: M, B and the loss's similarity scale. */
+export function warmupContext(config: Pick<TrainConfig, 'xbm' | 'batchSize' | 'loss'>): WarmupContext {
+  return {
+    memorySize: Math.max(1, config.xbm.size),
+    batchSize: config.batchSize,
+    margin: similarityScale(config.loss),
+    lossKind: config.loss.kind,
+  };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveTrainConfig } from '../../src/config/train-config.js';
+import { normaliseTrainConfig, resolveTrainConfig } from '../../src/config/train-config.js';
 import { XbmController } from '../../src/train/xbm-controller.js';
 
 const config = (extra: Record<string, unknown>) =>
@@ -52,4 +52,24 @@ test('after the start, drift over the threshold is flagged and the guard pauses 
   c.observeDrift(row(40, 10, 0.008));
   assert.deepEqual(c.flags(), { enqueue: true, memoryLoss: true });
   assert.deepEqual(c.events.map((e) => e.kind), ['xbm-start', 'drift-over-threshold', 'xbm-pause', 'drift-back-under-threshold', 'xbm-resume']);
+});
+
+test('the controller takes the typed policy from the config; its drift budget is the policy\'s, else the margin-derived one', () => {
+  const typed = config({ xbmStart: 'auto:staleness:threshold=0.2,window=1' });
+  assert.deepEqual(typed.xbm.start, { kind: 'auto', policy: { kind: 'staleness', window: 1, threshold: 0.2 } });
+  assert.equal(new XbmController(typed).threshold, 0.2);
+  assert.equal(new XbmController(config({ xbmStart: 'auto:plateau' })).threshold, (0.5 / 4) ** 2);
+  // multi-similarity has no margin: its base lambda is the similarity scale.
+  const ms = config({ xbmStart: 'auto', loss: 'multi-similarity' });
+  assert.equal(new XbmController({ ...ms, loss: { ...ms.loss, base: 0.8 } as typeof ms.loss }).threshold, (0.8 / 4) ** 2);
+});
+
+test('a config.json written with the policy as text drives the controller after normaliseTrainConfig', () => {
+  const c = config({ xbmStart: 'auto' });
+  const old = JSON.parse(JSON.stringify({ ...c, xbm: { ...c.xbm, start: { kind: 'auto', policy: 'staleness:threshold=0.1,window=2' } } }));
+  const x = new XbmController(normaliseTrainConfig(old));
+  x.observeDrift(row(10, 10, 0.05));
+  assert.equal(x.observeDrift(row(20, 10, 0.05)), true);
+  assert.equal(x.warmupDecision!.policy, 'staleness');
+  assert.equal(x.threshold, 0.1);
 });
