@@ -15,6 +15,7 @@ export { trainStep, type StepResult } from './train/step.js';
 export { snapshotIterations } from './train/snapshot-schedule.js';
 export { learningRateAt } from './train/lr-schedule.js';
 export { evaluateModel } from './train/evaluate.js';
+export { evaluateRun, type EvaluateRunOptions, type RunEvaluation } from './train/evaluate-run.js';
 export { latestCheckpoint, loadWeights } from './train/checkpoint.js';
 
 // data, model, losses, memory
@@ -50,3 +51,7 @@ export { detectCollapse, CollapseMonitor } from './analysis/collapse.js';
 export { buildReport, FIGURE_BUILDERS } from './report/build-report.js';
 export { renderReport } from './report/render-report.js';
 export { specToSvg, svgToPng } from './report/render-svg.js';
+
+// the main job
+export { runDemo, DEMO_SIZES, type DemoOptions, type DemoResult, type DemoRuns } from './demo/demo.js';
+export { formatDemoSummary } from './demo/summary.js';

@@ -1,15 +1,14 @@
 import type { CommandModule } from 'yargs';
-import { join } from 'node:path';
 import { runDemo } from '../demo/demo.js';
-import { formatDemoSummary } from './demo-summary.js';
-import { buildReport } from '../report/build-report.js';
-import { renderReport } from '../report/render-report.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
-import { withInterrupt } from './train.js';
-import { formatDuration } from '../train/progress.js';
+import { withInterrupt } from './interrupt.js';
+import { outputOf, type CliOutput } from './output.js';
 import { VERBS } from './verbs.js';
 
-interface DemoArgs { out: string; quick: boolean; policy: string; overwrite: boolean; quiet: boolean; backend?: 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu'; dataset?: string; seed?: number; threads?: number }
+interface DemoArgs {
+  out: string; quick: boolean; policy: string; overwrite: boolean; quiet: boolean;
+  backend?: 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu'; dataset?: string; seed?: number; threads?: number;
+  output?: CliOutput;
+}
 
 export const demoCommand: CommandModule<object, DemoArgs> = {
   command: VERBS.demo.usage,
@@ -25,17 +24,12 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .option('threads', { type: 'number' })
       .option('seed', { type: 'number' }) as never,
   handler: async (args) => {
-    const started = Date.now();
-    const log = (line: string) => process.stderr.write(line + '\n');
+    const output = outputOf(args);
     const r = await withInterrupt((signal) => runDemo({
-      out: args.out, quick: args.quick, policy: args.policy, overwrite: args.overwrite, quiet: args.quiet, signal, log,
+      out: args.out, quick: args.quick, policy: args.policy, overwrite: args.overwrite, quiet: args.quiet, signal, log: output.log,
       flags: { dataset: args.dataset, backend: args.backend, seed: args.seed, threads: args.threads },
-    }));
-    const reportDir = join(args.out, 'report');
-    log(`4/4 report -> ${reportDir}`);
-    await renderReport(await buildReport([r.baselineDir, r.xbmDir]), reportDir);
-    const summary = `${formatDemoSummary({ ...r, reportDir })}\nReport: ${join(reportDir, 'index.html')}\nWall time: ${formatDuration((Date.now() - started) / 1000)}\n`;
-    writeFileAtomic(join(args.out, 'summary.md'), summary);
-    process.stdout.write('\n' + summary);
+    }), { output });
+    output.out('');
+    for (const line of r.summary.trimEnd().split('\n')) output.out(line);
   },
 };

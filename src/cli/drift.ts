@@ -1,3 +1,5 @@
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { computeDrift, defaultGaps, type DriftResult } from '../analysis/drift.js';
 import { writeDriftOutputs } from '../analysis/drift-output.js';
@@ -7,17 +9,8 @@ import {
 import { UserError } from '../errors.js';
 import { SnapshotReader } from '../io/snapshot-reader.js';
 import { driftMessages } from '../messages/drift.js';
+import { outputOf, type CliOutput } from './output.js';
 import { VERBS } from './verbs.js';
-
-/** Where a command prints; yargs' parse context may carry a replacement (tests capture lines). */
-export interface CliOutput {
-  out(line: string): void;
-  err(line: string): void;
-}
-export const consoleOutput: CliOutput = {
-  out: (line) => process.stdout.write(line + '\n'),
-  err: (line) => process.stderr.write(`xbm-drift: ${line}\n`),
-};
 
 interface DriftArgs {
   run: string;
@@ -41,21 +34,33 @@ export const driftCommand: CommandModule<object, DriftArgs> = {
       .option('neighbour-metric', { choices: ['cosine', 'euclidean'] as const, default: 'cosine' as NeighbourMetric, describe: 'distance for --neighbours' })
       .option('neighbour-limit', { type: 'number', default: DEFAULT_NEIGHBOUR_LIMIT, describe: 'probe samples searched by --neighbours' }) as unknown as Argv<DriftArgs>,
   handler: async (args) => {
-    await runDrift(args, args.output ?? consoleOutput);
+    await runDrift(args, outputOf(args));
   },
 };
 
-/** Parse "10,100,1000" into gaps; a UserError names the flag on anything else. */
+/**
+ * Parse "10,100,1000" into gaps; a UserError names the flag on anything else. A gap is a positive
+ * whole number: gap 0 compares a snapshot with itself (always 0, no rows worth writing).
+ */
 export function parseGaps(text: string): number[] {
   const parts = text.split(',').map((s) => s.trim());
-  if (parts.length === 0 || parts.some((p) => !/^\d+$/.test(p))) throw new UserError(driftMessages.badGapList(text));
+  if (parts.some((p) => !/^\d+$/.test(p) || Number(p) === 0)) throw new UserError(driftMessages.badGapList(text));
   return parts.map(Number);
+}
+
+/** A file where a run folder belongs: say so, name its run when it is a snapshot, point to inspect. */
+function refuseFile(path: string): void {
+  if (!existsSync(path) || statSync(path).isDirectory()) return;
+  const parent = dirname(path);
+  const run = basename(parent) === 'snapshots' || basename(parent) === 'batches' ? dirname(parent) : null;
+  throw new UserError(driftMessages.fileNotRun(path, run));
 }
 
 async function runDrift(args: DriftArgs, io: CliOutput): Promise<void> {
   const limit = args.neighbourLimit;
   if (args.neighbours && (!Number.isInteger(limit) || limit < 2)) throw new UserError(driftMessages.badNeighbourLimit(limit));
   const gaps = args.gaps !== undefined ? parseGaps(args.gaps) : null;
+  refuseFile(args.run);
   const reader = SnapshotReader.open(args.run);
   const chosen = gaps ?? defaultGaps(reader.iterations());
   const drift = computeDrift(reader, chosen, { byClass: args.byClass });

@@ -1,45 +1,43 @@
 import type { CommandModule } from 'yargs';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { initBackend } from '../backend/init-backend.js';
-import { loadDataset } from '../data/registry.js';
-import { createEmbedder } from '../model/embedder.js';
-import { loadRunConfig } from '../train/trainer.js';
-import { latestCheckpoint, loadWeights } from '../train/checkpoint.js';
-import { evaluateModel } from '../train/evaluate.js';
-import { runPaths } from '../io/run-paths.js';
-import { writeJsonAtomic } from '../io/atomic-write.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../backend/choices.js';
 import { UserError } from '../errors.js';
-import { trainMessages } from '../messages/train.js';
-import { Rng } from '../random.js';
-import { tf } from '../backend/tf.js';
+import { evalMessages } from '../messages/eval.js';
+import { f4 } from '../number-format.js';
+import { evaluateRun, type RunEvaluation } from '../train/evaluate-run.js';
+import { outputOf, type CliOutput } from './output.js';
 import { VERBS } from './verbs.js';
 
-interface EvalArgs { run: string; backend?: 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu'; ks?: string }
+interface EvalArgs { run: string; backend?: BackendChoice; ks?: string; output?: CliOutput }
 
 export const evalCommand: CommandModule<object, EvalArgs> = {
   command: VERBS.eval.usage,
   describe: VERBS.eval.describe,
   builder: (y) =>
     y.positional('run', { type: 'string', demandOption: true, describe: 'run folder' })
-      .option('backend', { choices: ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const })
+      .option('backend', { choices: BACKEND_CHOICES, describe: 'tfjs backend (default: the run\'s)' })
       .option('ks', { type: 'string', describe: 'Recall@K list (default: the run\'s)' }) as never,
   handler: async (args) => {
-    const config = loadRunConfig(args.run);
-    const paths = runPaths(args.run);
-    const cp = latestCheckpoint(paths.checkpoints);
-    if (!cp) throw new UserError(trainMessages.noCheckpoint(args.run));
-    await initBackend({ backend: args.backend ?? config.backend, threads: config.threads ?? undefined });
-    const dataset = await loadDataset(config.dataset.spec, { dataSeed: config.dataset.dataSeed, perClass: config.dataset.imagesPerClass });
-    const model = createEmbedder(config.model, dataset.imageShape, new Rng(0));
-    loadWeights(cp.path, model);
-    const ks = args.ks ? args.ks.split(',').map(Number) : config.eval.ks;
-    const row = await evaluateModel(model, dataset.test, cp.iteration, { ks, nmi: config.eval.nmi, seed: config.seed });
-    tf.disposeVariables();
-    const out = join(paths.analysis, 'eval.json');
-    writeJsonAtomic(out, { checkpoint: cp.dir, ...row });
-    process.stdout.write(`${args.run} @ iteration ${cp.iteration} (${dataset.test.size} test images, ${dataset.test.classes.length} classes)\n`);
-    for (const k of ks) process.stdout.write(`  R@${k}   ${(row as unknown as Record<string, number>)[`recall_at_${k}`]?.toFixed(4) ?? '-'}\n`);
-    process.stdout.write(`  MAP@R ${row.map_at_r.toFixed(4)}\n  NMI   ${Number.isNaN(row.nmi) ? '-' : row.nmi.toFixed(4)}\nwritten ${out}${existsSync(out) ? '' : ' (failed)'}\n`);
+    const ks = args.ks === undefined ? undefined : parseKs(args.ks);
+    const result = await evaluateRun(args.run, { backend: args.backend, ks });
+    const output = outputOf(args);
+    for (const line of formatEvaluation(result)) output.out(line);
   },
 };
+
+/** "1,2,4,8" into ks; a UserError names the flag on anything else. */
+export function parseKs(text: string): number[] {
+  const parts = text.split(',').map((s) => s.trim());
+  if (parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1)) throw new UserError(evalMessages.badKs(text));
+  return parts.map(Number);
+}
+
+export function formatEvaluation(r: RunEvaluation): string[] {
+  const row = r.row as unknown as Record<string, number>;
+  return [
+    `${r.runDir} @ iteration ${r.checkpoint.iteration} (${r.testImages} test images, ${r.testClasses} classes)`,
+    ...r.ks.map((k) => `  R@${k}   ${f4(row[`recall_at_${k}`])}`),
+    `  MAP@R ${f4(r.row.map_at_r)}`,
+    `  NMI   ${f4(r.row.nmi)}`,
+    ...(r.written ? [`written ${r.written}`] : []),
+  ];
+}

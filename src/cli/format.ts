@@ -1,10 +1,5 @@
 import type { RunRecord } from '../train/run-record.js';
-
-/** A time to 1 decimal, '-' when absent or NaN. */
-export const f1 = (x: number | undefined | null) => (x === undefined || x === null || Number.isNaN(x) ? '-' : x.toFixed(1));
-
-/** A metric to 4 decimals, '-' when absent or NaN. */
-export const f4 = (x: number | undefined | null) => (x === undefined || x === null || Number.isNaN(x) ? '-' : x.toFixed(4));
+import { f1, f4 } from '../number-format.js';
 
 /** A short plain-text summary of a finished (or stopped) run. */
 export function formatRunSummary(dir: string, r: RunRecord): string {

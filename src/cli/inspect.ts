@@ -9,7 +9,7 @@ import { iterationFromSnapshotName, runPaths } from '../io/run-paths.js';
 import { readSnapshot } from '../io/snapshot-file.js';
 import { SnapshotReader } from '../io/snapshot-reader.js';
 import { ioMessages } from '../messages/io.js';
-import { consoleOutput, type CliOutput } from './drift.js';
+import { outputOf, type CliOutput } from './output.js';
 import { VERBS } from './verbs.js';
 
 interface InspectArgs {
@@ -23,7 +23,7 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
   builder: (y: Argv<object>) =>
     y.positional('path', { type: 'string', demandOption: true, describe: 'an .arrow file or a run folder' }) as unknown as Argv<InspectArgs>,
   handler: (args) => {
-    const io = args.output ?? consoleOutput;
+    const io = outputOf(args);
     const lines = existsSync(args.path) && statSync(args.path).isDirectory() ? inspectRun(args.path) : inspectFile(args.path);
     for (const l of lines) io.out(l);
   },

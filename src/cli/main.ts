@@ -1,6 +1,8 @@
-import yargs, { type CommandModule } from 'yargs';
+import yargs, { type Argv, type CommandModule } from 'yargs';
 import { isUserError, UserError } from '../errors.js';
-import { cliMessages } from '../messages/cli.js';
+import { cliMessages, YARGS_STRINGS } from '../messages/cli.js';
+import { fsUserError } from './fs-errors.js';
+import { consoleOutput } from './output.js';
 import { VERBS } from './verbs.js';
 
 /**
@@ -36,10 +38,8 @@ export async function buildCli(argv: string[]) {
           throw new UserError(cliMessages.repeatedFlag(key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)));
         }
       }
-    }, true)
-    .fail((msg, err) => {
-      throw err ?? new UserError(cliMessages.badArguments(msg));
-    });
+    }, true);
+  cli = oneLineFailures(cli);
   const invoked = argv.find((a) => !a.startsWith('-'));
   for (const [name, verb] of Object.entries(VERBS)) {
     // Only the invoked verb needs its options and handler; the others are listed for --help.
@@ -47,6 +47,28 @@ export async function buildCli(argv: string[]) {
     cli = cli.command({ ...module, command: verb.usage, describe: verb.describe });
   }
   return cli;
+}
+
+/** yargs' texts reworded (English whatever the locale) and every failure thrown as yargsFailure makes it. */
+export function oneLineFailures<T>(y: Argv<T>): Argv<T> {
+  return y
+    .locale('en')
+    .updateStrings(YARGS_STRINGS as unknown as Record<string, string>)
+    .fail((msg, err) => {
+      throw yargsFailure(msg, err);
+    });
+}
+
+/**
+ * What a yargs failure becomes. A validation failure (yargs' text, a YError, an error thrown by a
+ * check: yargs passes a message with those) is one UserError line, `xbm-drift: ...`, whatever
+ * lines yargs split it over. A UserError passes as is. An error a handler threw (no message from
+ * yargs) passes as is too: main() turns file-system trouble into one line, and a bug keeps its stack.
+ */
+export function yargsFailure(msg: string | null | undefined, err: Error | undefined): Error {
+  if (err && (isUserError(err) || !msg)) return err;
+  const text = (msg || err?.message || '').split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+  return new UserError(cliMessages.badArguments(text));
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -57,9 +79,11 @@ export async function main(argv: string[]): Promise<number> {
     await (await buildCli(argv)).parseAsync();
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
-    if (isUserError(e)) {
-      process.stderr.write(`xbm-drift: ${e.message}\n`);
-      return e.exitCode;
+    // Input problems, and a disk or folder the user must fix, are one line; anything else is a bug.
+    const user = isUserError(e) ? e : fsUserError(e);
+    if (user) {
+      consoleOutput.err(user.message);
+      return user.exitCode;
     }
     throw e;
   } finally {

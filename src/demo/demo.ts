@@ -14,11 +14,16 @@ import type { DriftRow } from '../io/tables.js';
 import { scheduledGap } from '../train/snapshot-schedule.js';
 import { memorySpan } from '../analysis/warmup/threshold.js';
 import { rowAtGap } from '../analysis/warmup/drift-at-gap.js';
+import { buildReport } from '../report/build-report.js';
+import { renderReport } from '../report/render-report.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { formatDuration } from '../train/progress.js';
+import { formatDemoSummary } from './summary.js';
 
 /**
  * The main job: a baseline run with snapshots, its drift at several gaps, the XBM start decided
  * from that drift by the default policy, the XBM run from that start with the same seed and
- * budget, and a report of both. Sizes: README "Demo".
+ * budget, a report of both (<out>/report) and a summary (<out>/summary.md). Sizes: README "Demo".
  */
 export interface DemoOptions {
   out: string;
@@ -32,7 +37,8 @@ export interface DemoOptions {
   log: (line: string) => void;
 }
 
-export interface DemoResult {
+/** The two runs and the start decision between them: what the summary table reads. */
+export interface DemoRuns {
   baseline: RunRecord;
   xbm: RunRecord;
   decision: WarmupDecision;
@@ -40,7 +46,19 @@ export interface DemoResult {
   startSource: 'policy' | 'fallback';
   driftAtStart: DriftRow | null;
   gaps: number[];
+}
+
+/** Everything the demo made: the runs, the report, and the summary it wrote to summary.md. */
+export interface DemoResult extends DemoRuns {
+  baselineDir: string;
+  xbmDir: string;
   reportDir: string;
+  /** <out>/report/index.html */
+  reportIndex: string;
+  /** the Markdown summary, as written to summaryPath */
+  summary: string;
+  summaryPath: string;
+  wallSeconds: number;
 }
 
 /** Budgets: the full demo fits 10 minutes, --quick 2 minutes, on 2 cores with wasm. */
@@ -49,7 +67,8 @@ export const DEMO_SIZES = {
   quick: { iterations: 120, evalEvery: 40, snapshotEvery: 10, snapshotOffsets: '2', probeSize: 256, xbmSize: 1000, imagesPerClass: 20, gaps: [2, 10, 40] },
 } as const;
 
-export async function runDemo(opts: DemoOptions): Promise<Omit<DemoResult, 'reportDir'> & { baselineDir: string; xbmDir: string }> {
+export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
+  const started = Date.now();
   const size = opts.quick ? DEMO_SIZES.quick : DEMO_SIZES.full;
   const common: Omit<TrainFlags, 'out'> = {
     iterations: size.iterations,
@@ -97,5 +116,15 @@ export async function runDemo(opts: DemoOptions): Promise<Omit<DemoResult, 'repo
   // The drift at the start as the policy reads it; the largest measured gap if none reaches S.
   const rowsAtStart = drift.rows.filter((r) => r.iteration === startUsed);
   const atStart = rowAtGap(rowsAtStart, span) ?? rowsAtStart.sort((a, b) => b.gap - a.gap)[0] ?? null;
-  return { baseline, xbm, decision, startUsed, startSource, driftAtStart: atStart, gaps, baselineDir, xbmDir };
+  const runs: DemoRuns = { baseline, xbm, decision, startUsed, startSource, driftAtStart: atStart, gaps };
+
+  const reportDir = join(opts.out, 'report');
+  opts.log(`4/4 report -> ${reportDir}`);
+  await renderReport(await buildReport([baselineDir, xbmDir]), reportDir);
+  const reportIndex = join(reportDir, 'index.html');
+  const wallSeconds = (Date.now() - started) / 1000;
+  const summary = `${formatDemoSummary(runs)}\nReport: ${reportIndex}\nWall time: ${formatDuration(wallSeconds)}\n`;
+  const summaryPath = join(opts.out, 'summary.md');
+  writeFileAtomic(summaryPath, summary);
+  return { ...runs, baselineDir, xbmDir, reportDir, reportIndex, summary, summaryPath, wallSeconds };
 }

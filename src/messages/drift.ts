@@ -9,7 +9,7 @@ function listNumbers(values: readonly number[], max = 12): string {
 
 export const driftMessages = {
   badGapList: (text: string) =>
-    `--gaps "${text}" is not a comma-separated list of non-negative whole numbers: write e.g. --gaps 10,100,1000.`,
+    `--gaps "${text}" is not a comma-separated list of positive whole numbers (iterations between two snapshots): write e.g. --gaps 10,100,1000.`,
   badGap: (gap: number) =>
     `Gap ${gap} is not a non-negative whole number of iterations: use gaps such as 10, 100, 1000.`,
   unsupportedGaps: (runDir: string, gaps: readonly number[], possible: readonly number[]) =>
@@ -20,6 +20,8 @@ export const driftMessages = {
     `--neighbour-limit ${value} is not a whole number >= 2: give the number of probe samples to search, e.g. 2000.`,
   neighbourLimited: (used: number, probe: number) =>
     `note: neighbour churn uses the first ${used} of ${probe} probe samples (--neighbour-limit); raise it for all, at O(n^2 d) cost.`,
+  fileNotRun: (path: string, runDir: string | null) =>
+    `${path} is a file, not a run folder: drift reads all snapshots of a run${runDir ? ` (this file's run: xbm-drift drift ${runDir})` : ' (give runs/<name>)'}${path.endsWith('.arrow') ? `; to describe one Arrow file, use \`xbm-drift inspect ${path}\`` : ''}.`,
   notARun: (path: string) =>
     `${path} is not a run folder: give the folder of a run (runs/<name>), which holds snapshots/.`,
 } as const;

@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import yargs from 'yargs';
 import { driftCommand } from '../../src/cli/drift.js';
 import { UserError } from '../../src/errors.js';
 import { readCsv } from '../../src/io/csv.js';
@@ -12,19 +11,11 @@ import { driftMessages } from '../../src/messages/drift.js';
 import { ioMessages } from '../../src/messages/io.js';
 import { tempDir } from '../helpers/tmp.js';
 import { makeRun } from './drift-fixtures.js';
+import { runCommand } from '../helpers/command.js';
 
 /** Run the command module as main.ts would (strict, user errors thrown), capturing its lines. */
 async function drift(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const output = { out: (l: string) => out.push(l), err: (l: string) => err.push(l) };
-  await yargs()
-    .strict()
-    .command(driftCommand)
-    .fail((msg, e) => {
-      throw e ?? new UserError(msg);
-    })
-    .parseAsync(['drift', ...args], { output });
+  const { out, err } = await runCommand(driftCommand, ['drift', ...args]);
   return { out, err };
 }
 
@@ -79,12 +70,18 @@ test('bad input gives one-line errors that name the problem', async (t) => {
   await rejects([dir, '--gaps', '10,abc'], driftMessages.badGapList('10,abc'));
   await rejects([dir, '--gaps', '-5'], driftMessages.badGapList('-5'));
   await rejects([dir, '--neighbours', '--neighbour-limit', '1'], driftMessages.badNeighbourLimit(1));
-  await rejects([dir, '--neighbour-metric', 'manhattan'], /Invalid values/);
+  await rejects([dir, '--neighbour-metric', 'manhattan'], /^--neighbour-metric "manhattan" is not a valid choice: give one of "cosine", "euclidean"\./);
+  for (const gaps of ['0', '10,0', '0,0']) await rejects([dir, '--gaps', gaps], driftMessages.badGapList(gaps));
   await rejects([dir, '--bogus'], /Unknown argument/);
+  // A file where the run folder belongs: said plainly, with the run it belongs to and inspect for the file.
+  await rejects([runPaths(dir).snapshot(10)], driftMessages.fileNotRun(runPaths(dir).snapshot(10), dir));
+  assert.match(driftMessages.fileNotRun(runPaths(dir).snapshot(10), dir), /is a file, not a run folder.*xbm-drift drift .*xbm-drift inspect /);
+  writeFileSync(join(dir, 'notes.txt'), 'notes');
+  await rejects([join(dir, 'notes.txt')], driftMessages.fileNotRun(join(dir, 'notes.txt'), null));
   writeFileSync(runPaths(dir).snapshot(10), 'not arrow');
   await rejects([dir, '--gaps', '10'], ioMessages.notArrowFile(runPaths(dir).snapshot(10)));
   for (const m of [...Object.values(driftMessages)]) {
-    const text = (m as (...a: unknown[]) => string)('x', [1], [2]);
+    const text = (m as (...a: unknown[]) => string)('x.arrow', [1], [2]);
     assert.ok(!text.includes('\n'), `one line: ${text}`);
   }
 });

@@ -1,13 +1,12 @@
 import type { RunRecord } from '../train/run-record.js';
-import type { DemoResult } from '../demo/demo.js';
-import { f1, f4 } from './format.js';
-
+import type { DemoRuns } from './demo.js';
+import { f1, f4 } from '../number-format.js';
 
 /**
  * The demo's closing table, in Markdown so it pastes into notes and issues. It states the
  * outcome plainly, whichever way it went.
  */
-export function formatDemoSummary(r: DemoResult): string {
+export function formatDemoSummary(r: DemoRuns): string {
   const row = (name: string, run: RunRecord) =>
     `| ${name} | ${f4(run.final?.recall_at_1)} | ${f4(run.final?.map_at_r)} | ${run.xbm.start ?? 'off'} | ${f1(run.timings.msPerIteration)} | ${f1(run.timings.wallSeconds)} | ${run.collapse?.collapsed ? 'yes' : 'no'} |`;
   const d = r.decision;
