@@ -8,7 +8,6 @@ export const reportMessages = {
   notRunOrSweep: (dir: string) =>
     `${dir} is neither a run folder (run.json or config.json + metrics.csv) nor a sweep folder (sweep.json): point at one of those.`,
   noInputs: 'No runs to report: give at least one run or sweep folder.',
-  badJson: (path: string, detail: string) => `${path} is not valid JSON (${detail}): rerun the command that writes it or remove the file.`,
   mixedDatasets: (datasets: string[]) =>
     `The runs use different datasets (${datasets.join(' vs ')}): compare runs of one dataset, or pass --force to compare anyway.`,
   outRequired: 'Several inputs need an explicit --out <dir> for the report.',

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeCsv } from '../io/csv.js';
 import { UserError } from '../errors.js';
@@ -35,6 +35,7 @@ const MARKER = 'report.json';
 /** A folder the report may replace: absent, empty, or a previous report. */
 function assertReplaceable(dir: string): void {
   if (!existsSync(dir)) return;
+  if (!statSync(dir).isDirectory()) throw new UserError(reportMessages.outIsFile(dir));
   const entries = readdirSync(dir);
   if (entries.length === 0 || entries.includes(MARKER)) return;
   throw new UserError(reportMessages.outNotReport(dir));

@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import yargs from 'yargs';
 import { runWarmup, warmupCommand, type WarmupFile } from '../../src/cli/warmup.js';
 import { UserError } from '../../src/errors.js';
+import { writeRunRecord } from '../../src/io/formats/run-record.js';
+import { reportMessages } from '../../src/messages/report.js';
+import { fixtureRunRecord } from '../report/fixtures.js';
 import { writeCsv } from '../../src/io/csv.js';
 import { runPaths } from '../../src/io/run-paths.js';
 import { DRIFT_COLUMNS, type DriftRow } from '../../src/io/tables.js';
@@ -127,4 +130,20 @@ test('bad input gets one clear message each', async (t) => {
   writeFileSync(join(dir, 'config.json'), '{ not json');
   await assert.rejects(cli(['warmup', dir]), (e: unknown) => e instanceof UserError && e.message.startsWith(`${join(dir, 'config.json')} is not valid JSON (`) && !e.message.includes('\n'));
   assert.ok(!existsSync(runPaths(noGap).warmup), 'no warmup.json after an error');
+});
+
+test('a baseline without a memory: M defaults to the training split size from run.json, and the output says so', async (t) => {
+  const baseline = { ...CONFIG, xbm: { size: 0, start: { kind: 'off' } } };
+  const dir = await makeRun(t, { config: baseline, drift: curve(DECAY, { small: 20, large: 100 }) });
+  const rec = fixtureRunRecord({ batchSize: 64 });
+  writeRunRecord(runPaths(dir).run, { ...rec, dataset: { ...rec.dataset, trainSize: 3000 } });
+  const out = await cli(['warmup', dir]);
+  assert.equal(out[0], reportMessages.memoryFromTrainSplit(3000, runPaths(dir).run));
+  assert.equal(out[1], 'start: iteration 900');
+  assert.equal(out[3], 'memory span: S = ceil(3000 / 64) = 47 iterations; drift needed at gap 47, read at measured gap 50');
+  assert.equal(readWarmup(dir).context!.memorySize, 3000);
+  // --memory-size still wins, and then nothing is said about the split
+  const given = await cli(['warmup', dir, '--memory-size', '6400']);
+  assert.match(given[0], /^start: not reached/);
+  assert.equal(readWarmup(dir).context!.memorySize, 6400);
 });

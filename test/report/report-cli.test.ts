@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../src/errors.js';
 import { reportMessages } from '../../src/messages/report.js';
 import { reportCommand, reportMain, type ReportArgs } from '../../src/cli/report.js';
+import { runWarmup } from '../../src/cli/warmup.js';
 import { makePair, makeRun } from './fixtures.js';
 import { runCommand } from './cli-harness.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -69,4 +70,26 @@ test('user errors: not a run or sweep, several inputs without --out, different d
   await assert.rejects(parse([a, '--theme', 'poster']), (e: unknown) => e instanceof UserError && /poster/.test(e.message));
   await assert.rejects(reportMain(await parse([a, '--smooth', '-1']), c.io), new UserError(reportMessages.badSmooth(-1)));
   await assert.rejects(parse([]), (e: unknown) => e instanceof UserError);
+});
+
+test('the `warmup` verb\'s analysis/warmup.json shows in the report as the suggested start', async (t) => {
+  const run = await makeRun(join(tempDir(t), 'base'), { name: 'base', iterations: 200, xbmStart: null });
+  const printed: string[] = [];
+  const file = await runWarmup({ run, policy: 'fixed:120', memorySize: 1000 }, (l) => printed.push(l));
+  assert.equal(file.decision.start, 120);
+  const { report } = await reportMain(await parse([run]), io().io);
+  assert.equal(report.summary.runs[0].suggestion?.start, 120);
+  assert.equal(report.summary.runs[0].suggestion?.policy, 'fixed');
+  const html = readFileSync(join(run, 'report', 'index.html'), 'utf8');
+  assert.match(html, /Warm-up analysis \(analysis\/warmup\.json\) suggests: iteration 120/);
+});
+
+test('report --out an existing file is one line, and nothing is written', async (t) => {
+  const root = tempDir(t);
+  const run = await makeRun(join(root, 'r'), { name: 'r', iterations: 40 });
+  const file = join(root, 'notes.txt');
+  writeFileSync(file, 'mine');
+  await assert.rejects(reportMain(await parse([run, '--out', file]), io().io), new UserError(reportMessages.outIsFile(file)));
+  assert.equal(readFileSync(file, 'utf8'), 'mine');
+  assert.deepEqual(readdirSync(root).sort(), ['notes.txt', 'r']);
 });

@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../../src/errors.js';
@@ -11,6 +13,7 @@ import { runCommand } from '../report/cli-harness.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const FAKE = fileURLToPath(new URL('./fake-train.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/xbm-drift.js', import.meta.url));
 
 async function parse(args: string[]): Promise<SweepArgs> {
   return (await runCommand<SweepArgs>(sweepCommand, ['sweep', ...args], true))!;
@@ -69,4 +72,36 @@ test('failed points set exit code 1 and say how to retry', async (t) => {
     process.exitCode = before;
   }
   assert.deepEqual(errs, [reportMessages.sweepFailures(2, 2)]);
+});
+
+test('every point is checked with the train verb\'s own validation before any trains: one line, nothing written', async (t) => {
+  const dir = tempDir(t);
+  const never = async () => assert.fail('no point may train when one is invalid');
+  const quiet = { out: () => {}, err: () => {} };
+  const cases: [SweepArgs, (e: unknown) => boolean][] = [
+    [await parse(['--grid', 'batch=abc,16', '--out', join(dir, 'a')]), (e) => e instanceof UserError && e.message.startsWith('sweep point batch-abc would fail: ') && e.message.includes('--batch-size')],
+    [await parse(['--grid', 'foo=1,2', '--out', join(dir, 'b')]), (e) => e instanceof UserError && e.message === reportMessages.unknownGridKey('foo', '--foo')],
+    [await parse(['--grid', 'seed=1,2', '--out', join(dir, 'c'), '--', '--lr', '-1']), (e) => e instanceof UserError && e.message.startsWith('sweep point seed-1 would fail: ') && e.message.includes('--lr')],
+    [await parse(['--grid', 'seed=1', '--out', join(dir, 'd'), '--', '--sampler', 'foo']), (e) => e instanceof UserError && e.message.startsWith('sweep point seed-1 would fail: ') && e.message.includes('foo')],
+    [await parse(['--grid', 'seed=1', '--out', join(dir, 'e'), '--', '--bogus', '3']), (e) => e instanceof UserError && e.message.startsWith('sweep point seed-1 would fail: ') && e.message.includes('bogus')],
+  ];
+  for (const [args, check] of cases) {
+    await assert.rejects(sweepMain(args, { runPoint: never, io: quiet }), (e: unknown) => check(e) && !(e as Error).message.includes('\n'));
+    assert.ok(!existsSync(args.out), `nothing written at ${args.out}`);
+  }
+  // valid points still pass the check (the fake trainer runs them)
+  const ok = await sweepMain(await parse(['--grid', 'batch=16,32', '--grid', 'xbm=off,on', '--iters', '5', '--out', join(dir, 'ok'), '--', '--xbm-size', '256', '--lr', '0.01']), {
+    runPoint: processPointRunner(process.execPath, [FAKE, 'train']),
+    io: quiet,
+  });
+  assert.equal(ok.failed.length, 0);
+});
+
+test('the main CLI exits 2 with one line for a bad grid value, and trains nothing', async (t) => {
+  const out = join(tempDir(t), 's');
+  const r = spawnSync(process.execPath, [BIN, 'sweep', '--grid', 'batch=abc,16', '--out', out], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, /sweep point batch-abc would fail: /);
+  assert.ok(!existsSync(out), 'nothing written');
 });
