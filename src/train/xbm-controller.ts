@@ -1,5 +1,5 @@
 import type { TrainConfig } from '../config/train-config.js';
-import { memorySpan } from '../config/train-config.js';
+import { memorySpan, normaliseTrainConfig } from '../config/train-config.js';
 import type { DriftRow } from '../io/tables.js';
 import { similarityScale } from '../losses/registry.js';
 import { OnlineWarmup } from '../analysis/warmup/online.js';
@@ -29,8 +29,8 @@ export class XbmController {
   constructor(private readonly config: TrainConfig) {
     this.span = config.xbm.size > 0 ? memorySpan(config) : 0;
     const ctx = warmupContext(config);
-    const start = config.xbm.start;
-    // The auto policy, already parsed and validated by the config (normaliseTrainConfig for old config.json).
+    // normaliseTrainConfig: a config.json from before the config parsed the policy holds it as text.
+    const start = normaliseTrainConfig(config).xbm.start;
     this.online = start.kind === 'auto' ? new OnlineWarmup(start.policy, ctx) : null;
     // The drift budget the memory may carry: the policy's (staleness's threshold), else the margin-derived one.
     this.threshold = this.online ? this.online.driftBudget : defaultDriftThreshold(ctx).threshold;
