@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseWarmupPolicy } from '../../src/analysis/warmup/parse-policy.js';
+import { decideWarmup } from '../../src/analysis/warmup/decide.js';
+import { OnlineWarmup } from '../../src/analysis/warmup/online.js';
+import { formatWarmupPolicy, parseWarmupPolicy } from '../../src/analysis/warmup/parse-policy.js';
+import { WARMUP_POLICIES, WARMUP_POLICY_KINDS } from '../../src/analysis/warmup/policies/index.js';
 
 test('policy specs parse to configs with defaults', () => {
   assert.deepEqual(parseWarmupPolicy('staleness'), { kind: 'staleness', window: 3 });
@@ -31,4 +34,25 @@ test('bad specs get exact messages', () => {
     ['plateau:threshold=0.1', "The plateau policy has no parameter 'threshold': use relativeChange, window, gap."],
   ];
   for (const [spec, message] of cases) assert.throws(() => parseWarmupPolicy(spec), { name: 'UserError', message }, spec);
+});
+
+test('every registered policy: parses with its defaults, round-trips through formatWarmupPolicy, and decides online and offline alike', () => {
+  const ctx = { memorySize: 640, batchSize: 64, margin: 0.5, lossKind: 'contrastive' };
+  const rows = [10, 20, 30, 40, 50, 60].map((t, i) => ({ iteration: t, gap: 10, mean: 0.004 * (1 + 0.01 * i), median: 0, p90: 0, max: 0, n: 8 }));
+  for (const policy of WARMUP_POLICIES) {
+    const spec = policy.usage.replace('<iteration>', '20');
+    const cfg = parseWarmupPolicy(spec);
+    assert.equal(cfg.kind, policy.kind);
+    for (const [k, v] of Object.entries(policy.defaults)) assert.equal((cfg as unknown as Record<string, number>)[k], v, `${policy.kind}.${k}`);
+    assert.deepEqual(parseWarmupPolicy(formatWarmupPolicy(cfg)), cfg, `${policy.kind} round trip`);
+    const online = new OnlineWarmup(cfg, ctx);
+    let fired = null;
+    for (const r of rows) fired = online.observe(r) ?? fired;
+    const offline = decideWarmup(rows, cfg, ctx);
+    assert.equal(offline.start, fired?.start ?? null, policy.kind);
+    assert.ok(offline.start !== null, `${policy.kind} fires on a low, flat drift curve`);
+    assert.equal(offline.policy, policy.kind);
+    assert.ok(offline.reason.length > 0 && !offline.reason.includes('undefined'), offline.reason);
+  }
+  assert.deepEqual(WARMUP_POLICY_KINDS, ['staleness', 'plateau', 'fixed']);
 });
