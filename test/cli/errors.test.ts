@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli, TINY_TRAIN } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+import { resolveTrainConfig } from '../../src/config/train-config.js';
+import { runPaths } from '../../src/io/run-paths.js';
+import { cliMessages } from '../../src/messages/cli.js';
+import { evalMessages } from '../../src/messages/eval.js';
+import { makeRun } from '../analysis/drift-fixtures.js';
+
+/** Exit 2 and exactly one stderr line, `xbm-drift: ...`, no stack trace. */
+function oneLine(r: { code: number; stderr: string }, expected?: string | RegExp): string {
+  const lines = r.stderr.split('\n').filter((l) => l.length > 0);
+  assert.equal(lines.length, 1, `one line, got:\n${r.stderr}`);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(lines[0], /^xbm-drift: /);
+  assert.doesNotMatch(r.stderr, /\n\s+at |Error:/);
+  const text = lines[0].slice('xbm-drift: '.length);
+  if (typeof expected === 'string') assert.equal(text, expected);
+  else if (expected) assert.match(text, expected);
+  return text;
+}
+
+test('a bad choice is one line naming the flag, the value and the choices, in every verb', async (t) => {
+  const out = join(tempDir(t), 'x');
+  const cases: [string[], string, string, string[]][] = [
+    [['train', '--sampler', 'foo', '--out', out], 'sampler', 'foo', ['pk', 'shuffle']],
+    [['train', '--loss', 'contrastiv', '--out', out], 'loss', 'contrastiv', ['contrastive', 'triplet', 'multi-similarity']],
+    [['train', '--backend', 'tpu', '--out', out], 'backend', 'tpu', ['auto', 'cpu']],
+    [['eval', out, '--backend', 'tpu'], 'backend', 'tpu', ['auto', 'cpu']],
+    [['report', out, '--theme', 'fancy'], 'theme', 'fancy', ['default', 'paper']],
+    [['drift', out, '--neighbour-metric', 'manhattan'], 'neighbour-metric', 'manhattan', ['cosine', 'euclidean']],
+  ];
+  for (const [args, flag, value, choices] of cases) {
+    const text = oneLine(await runCli(args));
+    assert.ok(text.startsWith(`--${flag} "${value}" is not a valid choice: give one of `), text);
+    for (const c of choices) assert.ok(text.includes(`"${c}"`), `${text} lists ${c}`);
+  }
+  assert.equal(existsSync(out), false);
+});
+
+test('train without --out, or with --out or --resume and no value, is one line', async () => {
+  oneLine(await runCli(['train']), cliMessages.trainNeedsOut);
+  oneLine(await runCli(['train', ...TINY_TRAIN]), cliMessages.trainNeedsOut);
+  oneLine(await runCli(['train', '--out']), /^--out needs a value/);
+  oneLine(await runCli(['train', ...TINY_TRAIN, '--out']), /^--out needs a value/);
+  oneLine(await runCli(['train', '--resume']), /^--resume needs a value/);
+  // Other yargs failures are one line too: a missing positional, an unknown verb.
+  oneLine(await runCli(['eval']), /argument is missing/);
+  oneLine(await runCli(['evl']), /did you mean eval\?/);
+});
+
+test('training flags given with --resume are refused, not silently ignored', async (t) => {
+  const run = join(tempDir(t), 'r');
+  oneLine(await runCli(['train', '--resume', run, '--lr', '0.1']), cliMessages.resumeIgnoresFlags(['lr'], run));
+  oneLine(await runCli(['train', '--resume', run, '--iters', '5', '--xbm-size', '100', '--quiet']), cliMessages.resumeIgnoresFlags(['iterations', 'xbm-size'], run));
+  oneLine(await runCli(['train', '--resume', run, '--overwrite']), cliMessages.resumeIgnoresFlags(['overwrite'], run));
+  oneLine(await runCli(['train', '--resume', run, '--out', join(run, '..', 'other')]), cliMessages.resumeIgnoresFlags(['out'], run));
+  assert.equal(existsSync(run), false);
+});
+
+test('an --out under a file is one line naming the path and the problem', async (t) => {
+  // Tests run as root, which ignores chmod: a path under a regular file fails for everyone (ENOTDIR).
+  const file = join(tempDir(t), 'a-file');
+  writeFileSync(file, 'not a folder');
+  const out = join(file, 'run');
+  oneLine(await runCli(['train', ...TINY_TRAIN, '--iterations', '2', '--out', out]), cliMessages.fsProblem('write', out, 'ENOTDIR'));
+});
+
+test('drift into a run whose analysis/ is a file is one line naming the path', async (t) => {
+  const dir = tempDir(t);
+  makeRun(dir, { n: 6, dim: 2, iterations: [0, 10] });
+  writeFileSync(runPaths(dir).analysis, 'in the way');
+  const text = oneLine(await runCli(['drift', dir]), /^cannot write .*analysis.*: (a part of the path is a file, not a folder|a file of that name is already there) — choose another --out\.$/);
+  assert.ok(text.includes(runPaths(dir).analysis), text);
+});
+
+test('eval of a run without a checkpoint says it has none yet, or none left, and never suggests --overwrite', async (t) => {
+  const run = join(tempDir(t), 'young');
+  mkdirSync(run);
+  const config = resolveTrainConfig({ out: run, dataset: 'mnist2', checkpointEvery: 50 });
+  writeFileSync(runPaths(run).config, JSON.stringify({ ...config, out: '.' }));
+  const young = oneLine(await runCli(['eval', run]), evalMessages.noCheckpointYet(run, 50));
+  assert.match(young, /no checkpoint yet.*checkpoint 50/);
+  assert.doesNotMatch(young, /overwrite/);
+  mkdirSync(runPaths(run).checkpoints);
+  oneLine(await runCli(['eval', run]), evalMessages.noCheckpointYet(run, 50));
+  // A finished run whose checkpoints were removed: none left, and its other files still serve.
+  writeFileSync(runPaths(run).run, JSON.stringify({ status: 'completed' }));
+  const gone = oneLine(await runCli(['eval', run]), evalMessages.checkpointsGone(run));
+  assert.doesNotMatch(gone, /overwrite/);
+  oneLine(await runCli(['eval', run, '--ks', '1,x']), evalMessages.badKs('1,x'));
+});
