@@ -287,6 +287,12 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
   const start = parseXbmStart(f.xbmStart, xbmSize);
   const fixedStart = start.kind === 'at' ? start.iteration : start.kind === 'auto' ? warmupPolicy(start.policy.kind).startAt?.(start.policy) : undefined;
   if (fixedStart !== undefined && fixedStart >= iterations) throw new UserError(M.startAfterEnd(String(f.xbmStart), fixedStart, iterations));
+  if (xbmSize === 0) {
+    // Memory settings without a memory would be recorded in config.json yet do nothing.
+    for (const [flag, given] of [['--xbm-weight', f.xbmWeight], ['--xbm-init', f.xbmInit], ['--xbm-guard', f.xbmGuard]] as const) {
+      if (given !== undefined) throw new UserError(M.flagNeeds(flag, '--xbm-size M (a memory)', '--xbm-size 0'));
+    }
+  }
   const xbmInit = choice('--xbm-init', f.xbmInit, TRAIN_CHOICES.xbmInit, DEFAULTS.xbmInit);
   const xbmWeight = f.xbmWeight ?? DEFAULTS.xbmWeight;
   if (!(xbmWeight >= 0) || !Number.isFinite(xbmWeight)) throw new UserError(M.nonNegativeNumber('--xbm-weight', xbmWeight));

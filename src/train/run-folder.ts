@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { TrainConfig } from '../config/train-config.js';
+import { normaliseTrainConfig, type TrainConfig } from '../config/train-config.js';
 import { UserError } from '../errors.js';
 import { trainMessages as M } from '../messages/train.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
@@ -89,7 +89,8 @@ export function loadRunConfig(runDir: string): TrainConfig {
     throw new UserError(M.unreadableFile(paths.config, (e as Error).message));
   }
   if (typeof raw !== 'object' || raw === null || typeof raw.iterations !== 'number') throw new UserError(M.unreadableFile(paths.config, 'not a training configuration'));
-  return { ...raw, out: resolve(runDir) };
+  // Older versions kept the auto policy as text: normalised to today's typed form.
+  return { ...normaliseTrainConfig(raw), out: resolve(runDir) };
 }
 
 /** config.json holds `out: "."`: paths inside a run folder are relative to it. */

@@ -81,6 +81,9 @@ test('flags that the chosen schedule, optimizer or loss would ignore are refused
   refuses({ momentum: 0.5 }, M.flagNeeds('--momentum', '--optimizer sgd', '--optimizer adam'));
   refuses({ loss: 'multi-similarity', margin: 0.2 }, M.flagNotForLoss('margin', 'multi-similarity', ['contrastive', 'triplet']));
   refuses({ mining: 'hard' }, M.flagNotForLoss('mining', 'contrastive', ['triplet']));
+  refuses({ xbmWeight: 0.5 }, M.flagNeeds('--xbm-weight', '--xbm-size M (a memory)', '--xbm-size 0'));
+  refuses({ xbmInit: 'random' }, M.flagNeeds('--xbm-init', '--xbm-size M (a memory)', '--xbm-size 0'));
+  refuses({ xbmGuard: true }, M.flagNeeds('--xbm-guard', '--xbm-size M (a memory)', '--xbm-size 0'));
   assert.deepEqual(resolveWith({ schedule: 'step', lrStep: 100, lrGamma: 0.5 }).schedule, { kind: 'step', every: 100, gamma: 0.5 });
   assert.equal(resolveWith({ optimizer: 'sgd', momentum: 0.5 }).optimizer.momentum, 0.5);
   assert.deepEqual(resolveWith({ loss: 'triplet', margin: 0.2, mining: 'hard' }).loss, { kind: 'triplet', margin: 0.2, mining: 'hard' });
