@@ -45,7 +45,8 @@ export function requirePython(t: { skip(msg: string): void }, modules: readonly 
 
 /** Run the interpreter; throws with its stderr when it fails. */
 export function python(args: readonly string[]): string {
-  const r = spawnSync(PYTHON, args, { encoding: 'utf8', timeout: 120_000 });
+  // No __pycache__ next to python/xbm_drift_log.py in the working tree.
+  const r = spawnSync(PYTHON, args, { encoding: 'utf8', timeout: 120_000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`${PYTHON} ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
   return r.stdout;
