@@ -1,12 +1,13 @@
 import type { CommandModule } from 'yargs';
-import { runDemo } from '../demo/demo.js';
-import { withInterrupt } from './interrupt.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../backend/choices.js';
+import { DemoInterrupted, runDemo, type DemoResult } from '../demo/demo.js';
+import { INTERRUPTED_EXIT_CODE, withInterrupt } from './interrupt.js';
 import { outputOf, type CliOutput } from './output.js';
 import { VERBS } from './verbs.js';
 
 interface DemoArgs {
   out: string; quick: boolean; policy: string; overwrite: boolean; quiet: boolean;
-  backend?: 'auto' | 'node-gpu' | 'node' | 'wasm' | 'cpu'; dataset?: string; seed?: number; threads?: number;
+  backend?: BackendChoice; dataset?: string; seed?: number; threads?: number;
   output?: CliOutput;
 }
 
@@ -20,15 +21,23 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .option('overwrite', { type: 'boolean', default: true, describe: 'replace an earlier demo in --out' })
       .option('quiet', { type: 'boolean', default: false })
       .option('dataset', { type: 'string', describe: 'dataset (default: the embedded default)' })
-      .option('backend', { choices: ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const })
+      .option('backend', { choices: BACKEND_CHOICES })
       .option('threads', { type: 'number' })
       .option('seed', { type: 'number' }) as never,
   handler: async (args) => {
     const output = outputOf(args);
-    const r = await withInterrupt((signal) => runDemo({
-      out: args.out, quick: args.quick, policy: args.policy, overwrite: args.overwrite, quiet: args.quiet, signal, log: output.log,
-      flags: { dataset: args.dataset, backend: args.backend, seed: args.seed, threads: args.threads },
-    }), { output });
+    let r: DemoResult;
+    try {
+      r = await withInterrupt((signal) => runDemo({
+        out: args.out, quick: args.quick, policy: args.policy, overwrite: args.overwrite, quiet: args.quiet, signal, log: output.log,
+        flags: { dataset: args.dataset, backend: args.backend, seed: args.seed, threads: args.threads },
+      }), { output });
+    } catch (e) {
+      if (!(e instanceof DemoInterrupted)) throw e;
+      output.err(e.message);
+      process.exitCode = INTERRUPTED_EXIT_CODE;
+      return;
+    }
     output.out('');
     for (const line of r.summary.trimEnd().split('\n')) output.out(line);
   },

@@ -1,6 +1,6 @@
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { isUserError, UserError } from '../errors.js';
-import { cliMessages, YARGS_STRINGS } from '../messages/cli.js';
+import { cliMessages, YARGS_SKIP, YARGS_STRINGS } from '../messages/cli.js';
 import { fsUserError } from './fs-errors.js';
 import { consoleOutput } from './output.js';
 import { VERBS } from './verbs.js';
@@ -18,6 +18,7 @@ const LOADERS: Record<keyof typeof VERBS, () => Promise<CommandModule<any, any>>
   warmup: async () => (await import('./warmup.js')).warmupCommand,
   report: async () => (await import('./report.js')).reportCommand,
   sweep: async () => (await import('./sweep.js')).sweepCommand,
+  import: async () => (await import('./import.js')).importCommand,
 };
 
 export async function buildCli(argv: string[]) {
@@ -55,6 +56,8 @@ export function oneLineFailures<T>(y: Argv<T>): Argv<T> {
     .locale('en')
     .updateStrings(YARGS_STRINGS as unknown as Record<string, string>)
     .fail((msg, err) => {
+      // A text yargs follows with a better one (YARGS_STRINGS): wait for that.
+      if (!err && msg?.startsWith(YARGS_SKIP)) return;
       throw yargsFailure(msg, err);
     });
 }

@@ -19,6 +19,7 @@ import { renderReport } from '../report/render-report.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { formatDuration } from '../train/progress.js';
 import { formatDemoSummary } from './summary.js';
+import { demoMessages } from '../messages/demo.js';
 
 /**
  * The main job: a baseline run with snapshots, its drift at several gaps, the XBM start decided
@@ -33,6 +34,7 @@ export interface DemoOptions {
   quiet: boolean;
   /** extra train flags (dataset, backend, ...) applied to both runs */
   flags: Partial<TrainFlags>;
+  /** aborting it stops the run in progress (saved, resumable) and runDemo throws DemoInterrupted */
   signal?: AbortSignal;
   log: (line: string) => void;
 }
@@ -67,6 +69,20 @@ export const DEMO_SIZES = {
   quick: { iterations: 120, evalEvery: 40, snapshotEvery: 10, snapshotOffsets: '2', probeSize: 256, xbmSize: 1000, imagesPerClass: 20, gaps: [2, 10, 40] },
 } as const;
 
+/** The demo stopped by its signal: the interrupted run is saved and resumable; nothing after it ran. */
+export class DemoInterrupted extends Error {
+  constructor(readonly stage: 'baseline' | 'xbm', readonly runDir: string, readonly record: RunRecord) {
+    super(demoMessages.interrupted(stage, runDir));
+    this.name = 'DemoInterrupted';
+  }
+}
+
+/** Throws DemoInterrupted when a run stopped for the signal: the rest would compare half-trained runs. */
+function whole(stage: 'baseline' | 'xbm', runDir: string, record: RunRecord, signal: AbortSignal | undefined): RunRecord {
+  if (record.status === 'interrupted' || signal?.aborted) throw new DemoInterrupted(stage, runDir, record);
+  return record;
+}
+
 export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const started = Date.now();
   const size = opts.quick ? DEMO_SIZES.quick : DEMO_SIZES.full;
@@ -84,7 +100,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
 
   opts.log(`1/4 baseline without XBM -> ${baselineDir}`);
   const baselineConfig = resolveTrainConfig({ ...common, out: baselineDir });
-  const baseline = await train(baselineConfig, { overwrite: opts.overwrite, quiet: opts.quiet, signal: opts.signal });
+  const baseline = whole('baseline', baselineDir, await train(baselineConfig, { overwrite: opts.overwrite, quiet: opts.quiet, signal: opts.signal }), opts.signal);
 
   // The policy reads D(t; S): add the scheduled gap closest above the memory span to the gaps.
   const memorySize = opts.flags.xbmSize ?? size.xbmSize;
@@ -104,11 +120,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   writeJsonAtomic(runPaths(baselineDir).warmup, decision);
   // A policy that never fires is a result too; the XBM run then starts halfway, and the summary says so.
   const startSource = decision.start === null ? 'fallback' : 'policy';
-  const startUsed = decision.start ?? Math.floor(size.iterations / 2 / size.snapshotEvery) * size.snapshotEvery;
+  // Halfway, on a snapshot: of the budget actually trained (flags may override the demo's size).
+  const every = baselineConfig.snapshots.every || 1;
+  const startUsed = decision.start ?? Math.floor(baselineConfig.iterations / 2 / every) * every;
   opts.log(`3/4 XBM start: ${decision.reason}${decision.start === null ? ` Falling back to iteration ${startUsed}.` : ''}`);
 
   const xbmConfig = resolveTrainConfig({ ...common, xbmSize: memorySize, xbmStart: String(startUsed), out: xbmDir });
-  const xbm = await train(xbmConfig, { overwrite: opts.overwrite, quiet: opts.quiet, signal: opts.signal });
+  const xbm = whole('xbm', xbmDir, await train(xbmConfig, { overwrite: opts.overwrite, quiet: opts.quiet, signal: opts.signal }), opts.signal);
   const xbmDrift = computeDrift(SnapshotReader.open(xbmDir), gaps);
   await writeDriftOutputs(xbmDir, xbmDrift);
   writeJsonAtomic(runPaths(xbmDir).warmup, decision);

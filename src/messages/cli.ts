@@ -16,7 +16,7 @@ export type FsAction = 'write' | 'read' | 'open';
 
 export const cliMessages = {
   noCommand: 'Give a command: run `xbm-drift --help` to list them.',
-  badArguments: (msg: string) => `${msg} Run the command with --help to see its options.`,
+  badArguments: (msg: string) => (msg.includes('--help') ? msg : `${msg} Run the command with --help to see its options.`),
   repeatedFlag: (flag: string) => `--${flag} was given more than once: give it once.`,
   trainNeedsOut: 'Give --out <folder> for a new run, or --resume <run> to continue one.',
   flagNeedsValue: (flag: string, what: string) => `--${flag} needs a value: give ${what}.`,
@@ -37,17 +37,21 @@ export const cliMessages = {
   },
 } as const;
 
+/** Marks a yargs text the fail handler passes over, because a better one follows. */
+export const YARGS_SKIP = '[skip]';
+
 /**
  * yargs' own validation texts, reworded so that each failure is one line naming the flag; the
  * fail handler joins what yargs still splits over lines. Keys are yargs' message ids.
  */
 export const YARGS_STRINGS = {
-  'Invalid values:': ' ', // dropped: each bad value says it all (an empty string would not replace it)
+  'Invalid values:': ' ', // dropped (an empty string would not replace it): each bad value says it all
   'Argument: %s, Given: %s, Choices: %s': '--%s %s is not a valid choice: give one of %s.',
   'Not enough arguments following: %s': '--%s needs a value.',
-  'Not enough non-option arguments: got %s, need at least %s': {
-    one: 'An argument is missing (got %s, need %s).',
-    other: 'An argument is missing (got %s, need %s).',
-  },
+  // Skipped (YARGS_SKIP): yargs follows it with 'Missing required argument', which names the argument.
+  'Not enough non-option arguments: got %s, need at least %s': { one: `${YARGS_SKIP} %s %s`, other: `${YARGS_SKIP} %s %s` },
+  'Missing required argument: %s': { one: 'Give the <%s> argument.', other: 'Give the <%s> arguments.' },
   'Did you mean %s?': 'Unknown command: did you mean %s?',
+  'Unknown argument: %s': { one: 'Unknown argument: %s.', other: 'Unknown arguments: %s.' },
+  'Unknown command: %s': { one: 'Unknown command: %s.', other: 'Unknown commands: %s.' },
 } as const;

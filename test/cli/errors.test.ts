@@ -48,7 +48,9 @@ test('train without --out, or with --out or --resume and no value, is one line',
   oneLine(await runCli(['train', ...TINY_TRAIN, '--out']), /^--out needs a value/);
   oneLine(await runCli(['train', '--resume']), /^--resume needs a value/);
   // Other yargs failures are one line too: a missing positional, an unknown verb.
-  oneLine(await runCli(['eval']), /argument is missing/);
+  oneLine(await runCli(['eval']), /^Give the <run> argument\./);
+  oneLine(await runCli(['inspect']), /^Give the <path> argument\./);
+  oneLine(await runCli(['eval', 'a', 'b']), /^Unknown argument: b\./);
   oneLine(await runCli(['evl']), /did you mean eval\?/);
 });
 

@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DemoInterrupted, runDemo } from '../../src/demo/demo.js';
+import type { TrainFlags } from '../../src/config/train-config.js';
+import { demoMessages } from '../../src/messages/demo.js';
+import { tempDir } from '../helpers/tmp.js';
+
+/** The demo's pipeline on a tiny budget (seconds): the flags override the demo's sizes. */
+const TINY: Partial<TrainFlags> = {
+  dataset: 'mnist2', imagesPerClass: 8, backend: 'cpu', model: 'mlp', hidden: '32', dim: 8, classesPerBatch: 4, perClass: 2,
+  probeSize: 24, iterations: 8, evalEvery: 4, snapshotEvery: 2, snapshotOffsets: '1', checkpointEvery: 4, xbmSize: 16,
+};
+
+test('runDemo makes the whole result: both runs, the report and summary.md', async (t) => {
+  const out = tempDir(t);
+  const log: string[] = [];
+  const r = await runDemo({ out, quick: true, policy: 'staleness', overwrite: true, quiet: true, flags: TINY, log: (l) => log.push(l) });
+  assert.deepEqual(log.filter((l) => /^\d\/4 /.test(l)).map((l) => l.slice(0, 3)), ['1/4', '2/4', '3/4', '4/4']);
+  assert.equal(r.baseline.status, 'completed');
+  assert.equal(r.xbm.status, 'completed');
+  assert.equal(r.xbm.xbm.start, r.startUsed);
+  assert.equal(r.reportDir, join(out, 'report'));
+  assert.ok(existsSync(r.reportIndex), 'report/index.html');
+  assert.equal(r.summaryPath, join(out, 'summary.md'));
+  assert.equal(readFileSync(r.summaryPath, 'utf8'), r.summary);
+  assert.match(r.summary, /^\| run \| R@1 \|/);
+  assert.ok(r.summary.includes(`Report: ${r.reportIndex}`));
+  assert.match(r.summary, /Wall time: /);
+});
+
+test('an interrupted demo stops after the run in progress and says where it is saved', async (t) => {
+  const out = tempDir(t);
+  const baselineDir = join(out, 'baseline');
+  await assert.rejects(
+    runDemo({ out, quick: true, policy: 'staleness', overwrite: true, quiet: true, flags: TINY, log: () => {}, signal: AbortSignal.abort() }),
+    (e: unknown) => {
+      assert.ok(e instanceof DemoInterrupted, String(e));
+      assert.equal(e.stage, 'baseline');
+      assert.equal(e.runDir, baselineDir);
+      assert.equal(e.record.status, 'interrupted');
+      assert.equal(e.message, demoMessages.interrupted('baseline', baselineDir));
+      return true;
+    },
+  );
+  assert.equal(existsSync(join(out, 'xbm')), false);
+  assert.equal(existsSync(join(out, 'report')), false);
+});
