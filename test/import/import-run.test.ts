@@ -180,3 +180,15 @@ test('the CLI: exit 0 with the files listed; a defect is exit 2 and one xbm-drif
   assert.equal(missing.code, 2);
   assert.equal(missing.stderr, `xbm-drift: ${M.folderNotFound(join(bad, 'nope'))}\n`);
 });
+
+test('importing again rewrites the snapshots; an Arrow snapshot whose numpy file is gone is reported and left', (t) => {
+  const dir = goodFolder(t);
+  importRun(dir);
+  rmSync(join(dir, 'raw', 'snapshots', 'iter-000010.npy'));
+  npy(join(dir, 'raw', 'snapshots', 'iter-000020.npy'), encodeNpy('<f4', [N, D], unitRows(N, D, 99)));
+  const { plan } = importRun(dir);
+  assert.deepEqual(plan.staleArrow, [join(dir, 'snapshots', 'iter-000010.arrow')]);
+  assert.deepEqual([...readSnapshot(join(dir, 'snapshots', 'iter-000020.arrow')).embeddings], [...unitRows(N, D, 99)]);
+  assert.ok(existsSync(join(dir, 'snapshots', 'iter-000010.arrow')));
+  assert.match(M.staleArrow(plan.staleArrow), /1 snapshot file\(s\) have no numpy source/);
+});
