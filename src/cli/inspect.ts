@@ -8,6 +8,7 @@ import { readProbe } from '../io/probe-file.js';
 import { iterationFromSnapshotName, runPaths } from '../io/run-paths.js';
 import { readSnapshot } from '../io/snapshot-file.js';
 import { SnapshotReader } from '../io/snapshot-reader.js';
+import { cliMessages } from '../messages/cli.js';
 import { ioMessages } from '../messages/io.js';
 import { outputOf, type CliOutput } from './output.js';
 import { VERBS } from './verbs.js';
@@ -69,7 +70,10 @@ export function inspectFile(path: string): string[] {
 /** A run folder: every snapshot read and checked one at a time (memory of one snapshot), then summarised. */
 export function inspectRun(runDir: string): string[] {
   const p = runPaths(runDir);
-  if (!existsSync(p.snapshots)) throw new UserError(ioMessages.notAFileOrRun(runDir));
+  if (!existsSync(p.snapshots)) {
+    const isRun = existsSync(p.config) || existsSync(p.run);
+    throw new UserError(isRun ? cliMessages.runWithoutSnapshots(runDir) : ioMessages.notAFileOrRun(runDir));
+  }
   const reader = SnapshotReader.open(runDir);
   const iters = reader.iterations();
   const probe = reader.probe();

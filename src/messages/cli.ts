@@ -24,6 +24,8 @@ export const cliMessages = {
     `${flags.map((f) => `--${f}`).join(', ')} cannot be used with --resume: a resumed run continues with its saved config (${run}/config.json). Drop ${flags.length === 1 ? 'it' : 'them'} (to train with other settings, start a new run: --out without --resume).`,
   interrupted: (signal: string) =>
     `${signal === 'SIGINT' ? 'Interrupt' : signal}: finishing this step and saving; ${signal === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again stops at once.`,
+  runWithoutSnapshots: (run: string) =>
+    `${run} is a run folder without snapshots yet (no snapshots/): inspect describes snapshots, which training writes every --snapshot-every iterations; wait for the first, or train with --snapshot-every > 0.`,
   /** A file-system error reaching the CLI: the path, the problem, what to do. */
   fsProblem: (action: FsAction, path: string | undefined, code: FsProblemCode) => {
     const advice = code === 'ENOSPC' || code === 'EDQUOT'

@@ -7,6 +7,7 @@ import { inspectCommand } from '../../src/cli/inspect.js';
 import { UserError } from '../../src/errors.js';
 import { runPaths } from '../../src/io/run-paths.js';
 import { writeSnapshot } from '../../src/io/snapshot-file.js';
+import { cliMessages } from '../../src/messages/cli.js';
 import { ioMessages } from '../../src/messages/io.js';
 import { makeRun } from '../analysis/drift-fixtures.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -66,6 +67,11 @@ test('inspect names foreign files, bad runs and inconsistent snapshots', async (
   await expect(csv, ioMessages.notArrowFile(csv));
   await expect(join(dir, 'gone.arrow'), ioMessages.fileNotFound(join(dir, 'gone.arrow')));
   await expect(dir, ioMessages.notAFileOrRun(dir));
+  // A run that has written no snapshot yet is named as a run, not as a stranger.
+  const young = join(dir, 'young');
+  mkdirSync(young);
+  writeFileSync(runPaths(young).config, '{}');
+  await expect(young, cliMessages.runWithoutSnapshots(young));
   const run = makeRun(dir, { n: 3, dim: 2, iterations: [0, 5] });
   writeSnapshot(runPaths(dir).snapshot(9), { runId: 'x', iteration: 9, sampleIds: run.sampleIds, labels: run.labels, embeddings: new Float32Array(12), dim: 4, normalized: false });
   await expect(dir, ioMessages.widthMismatch(runPaths(dir).snapshot(9), 4, runPaths(dir).snapshot(0), 2));
