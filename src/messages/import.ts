@@ -56,6 +56,9 @@ export const importMessages = {
   outImported: (n: number, first: number, last: number, probe: number, dim: number) =>
     `imported ${n} snapshot(s), iterations ${first}..${last}, probe ${probe} x ${dim}`,
   outWrote: (path: string) => `wrote ${path}`,
+  outRunning: (verb: string, dir: string) => `xbm-drift ${verb} ${dir}`,
+  warmupSkipped: (dir: string) =>
+    `note: warmup could not decide (the line above says why); the report goes on without a start decision. Run xbm-drift warmup ${dir} with the flags it asks for, then xbm-drift report ${dir}.`,
   outNext: (dir: string) => `next: xbm-drift drift ${dir} && xbm-drift warmup ${dir} && xbm-drift report ${dir}`,
 } as const;
 

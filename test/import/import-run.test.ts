@@ -192,3 +192,21 @@ test('importing again rewrites the snapshots; an Arrow snapshot whose numpy file
   assert.ok(existsSync(join(dir, 'snapshots', 'iter-000010.arrow')));
   assert.match(M.staleArrow(plan.staleArrow), /1 snapshot file\(s\) have no numpy source/);
 });
+
+test('import --report runs drift, warmup and report; a warmup that cannot decide is skipped with its reason', async (t) => {
+  const dir = goodFolder(t);
+  // A baseline without a memory whose training-split size is unknown: warmup has no M to work with.
+  const r = record();
+  r.xbm = { ...(r.xbm as object), size: 0, start: null, requested: { kind: 'off' }, span: 0 };
+  (r.dataset as { trainSize: number }).trainSize = 0;
+  writeFileSync(join(dir, 'run.json'), JSON.stringify(r));
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ name: 'hand-made', batchSize: 4, iterations: 20, loss: { kind: 'contrastive', margin: 0.5 }, xbm: { size: 0, start: { kind: 'off' } } }));
+  const res = await runCli(['import', dir, '--report']);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, new RegExp(`^xbm-drift drift ${dir}$[\\s\\S]*^xbm-drift warmup ${dir}$[\\s\\S]*^xbm-drift report ${dir}$`, 'm'));
+  assert.ok(existsSync(join(dir, 'analysis', 'drift.csv')));
+  assert.equal(existsSync(join(dir, 'analysis', 'warmup.json')), false);
+  assert.match(res.stderr, /--memory-size/, 'warmup says which flag it needs');
+  assert.ok(res.stderr.includes(M.warmupSkipped(dir)));
+  assert.ok(existsSync(join(dir, 'report', 'index.html')));
+});
