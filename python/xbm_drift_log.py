@@ -9,8 +9,10 @@ the Arrow snapshot contract (``probe.arrow``, ``snapshots/iter-NNNNNN.arrow``), 
 Two commands for a PyTorch user::
 
     python train.py                          # your loop, instrumented with RunLogger (below)
-    npx xbm-drift import runs/my-run && npx xbm-drift drift runs/my-run && \\
-        npx xbm-drift warmup runs/my-run && npx xbm-drift report runs/my-run
+    npx xbm-drift import runs/my-run --report    # Arrow snapshots, then drift, warmup and report
+
+(`xbm-drift import runs/my-run` alone only converts; then `drift`, `warmup` and `report` take
+their usual flags.)
 
 A minimal loop::
 

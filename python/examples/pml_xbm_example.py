@@ -2,8 +2,7 @@
 
     pip install torch torchvision pytorch-metric-learning numpy
     python python/examples/pml_xbm_example.py --data /data/CUB_200_2011/train --out runs/pml-xbm
-    npx xbm-drift import runs/pml-xbm && npx xbm-drift drift runs/pml-xbm && \\
-        npx xbm-drift warmup runs/pml-xbm && npx xbm-drift report runs/pml-xbm
+    npx xbm-drift import runs/pml-xbm --report     # then runs/pml-xbm/report/index.html
 
 --data is an ImageFolder (one sub-folder per class) of the training classes. What is logged:
   * probe snapshots: a fixed, seeded, class-stratified subset of the training images embedded in
