@@ -7,5 +7,6 @@ export const VERBS = {
   inspect: { usage: 'inspect <path>', describe: 'Describe an Arrow file (schema, metadata, rows, width, iterations) or all snapshots of a run folder' },
   warmup: { usage: 'warmup <run>', describe: "Choose when XBM should start, from a run's measured drift (analysis/drift.csv)" },
   report: { usage: 'report <inputs..>', describe: 'Render figures (SVG, PNG, Vega-Lite, CSV) and an offline HTML report from run and sweep folders' },
+  import: { usage: 'import <folder>', describe: 'Turn a run folder written from PyTorch by python/xbm_drift_log.py into Arrow snapshots, so drift, warmup and report read it' },
   sweep: { usage: 'sweep', describe: 'Train every point of a grid of train flags (cartesian product) and tabulate final metrics in sweep.csv' },
 } as const;
