@@ -59,14 +59,15 @@ export async function runWarmup(args: WarmupArgs, print: (line: string) => void)
   const run = args.run;
   const paths = runPaths(run);
   const config = readRunConfig(paths.config);
-  const record = readRunRecord(paths.run);
 
   const lossKind = normaliseLossKind(str(get(config, 'loss', 'kind')) ?? 'contrastive');
   // A run without a memory (a baseline): the paper's memory holds the whole training split.
   const configMemory = positiveInt(get(config, 'xbm', 'size'));
-  const trainSplit = args.memorySize === undefined && configMemory === undefined ? positiveInt(record?.dataset.trainSize) : undefined;
+  // run.json is read only when config.json and the flags leave a size open.
+  const record = () => readRunRecord(paths.run);
+  const trainSplit = args.memorySize === undefined && configMemory === undefined ? positiveInt(record()?.dataset.trainSize) : undefined;
   const memorySize = flagInt('--memory-size', args.memorySize) ?? configMemory ?? trainSplit;
-  const batchSize = flagInt('--batch-size', args.batchSize) ?? positiveInt(get(config, 'batchSize')) ?? positiveInt(record?.batchSize);
+  const batchSize = flagInt('--batch-size', args.batchSize) ?? positiveInt(get(config, 'batchSize')) ?? positiveInt(record()?.batchSize);
   const configMargin = lossKind === 'multi-similarity' ? get(config, 'loss', 'base') : get(config, 'loss', 'margin');
   const margin = args.margin ?? (typeof configMargin === 'number' ? configMargin : NaN);
 
