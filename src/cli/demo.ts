@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { BACKEND_CHOICES, type BackendChoice } from '../backend/choices.js';
 import { DemoInterrupted, runDemo, type DemoResult } from '../demo/demo.js';
+import { writingIn } from './fs-errors.js';
 import { INTERRUPTED_EXIT_CODE, withInterrupt } from './interrupt.js';
 import { outputOf, type CliOutput } from './output.js';
 import { VERBS } from './verbs.js';
@@ -28,10 +29,10 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
     const output = outputOf(args);
     let r: DemoResult;
     try {
-      r = await withInterrupt((signal) => runDemo({
+      r = await writingIn(args.out, () => withInterrupt((signal) => runDemo({
         out: args.out, quick: args.quick, policy: args.policy, overwrite: args.overwrite, quiet: args.quiet, signal, log: output.log,
         flags: { dataset: args.dataset, backend: args.backend, seed: args.seed, threads: args.threads },
-      }), { output });
+      }), { output }));
     } catch (e) {
       if (!(e instanceof DemoInterrupted)) throw e;
       output.err(e.message);

@@ -9,6 +9,8 @@ import {
 import { UserError } from '../errors.js';
 import { SnapshotReader } from '../io/snapshot-reader.js';
 import { driftMessages } from '../messages/drift.js';
+import { runPaths } from '../io/run-paths.js';
+import { writingIn } from './fs-errors.js';
 import { outputOf, type CliOutput } from './output.js';
 import { VERBS } from './verbs.js';
 
@@ -70,7 +72,7 @@ async function runDrift(args: DriftArgs, io: CliOutput): Promise<void> {
     churn = computeNeighbourChurn(reader, chosen, { metric: args.neighbourMetric, limit });
     if (churn.n < churn.probeSize) io.err(driftMessages.neighbourLimited(churn.n, churn.probeSize));
   }
-  const written = await writeDriftOutputs(args.run, drift, churn);
+  const written = await writingIn(runPaths(args.run).analysis, () => writeDriftOutputs(args.run, drift, churn));
   for (const line of driftTable(drift, chosen)) io.out(line);
   io.out('');
   for (const p of written) io.out(`wrote ${p}`);

@@ -4,6 +4,8 @@ import { UserError } from '../errors.js';
 import { evalMessages } from '../messages/eval.js';
 import { f4 } from '../number-format.js';
 import { evaluateRun, type RunEvaluation } from '../train/evaluate-run.js';
+import { runPaths } from '../io/run-paths.js';
+import { writingIn } from './fs-errors.js';
 import { outputOf, type CliOutput } from './output.js';
 import { VERBS } from './verbs.js';
 
@@ -18,7 +20,7 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
       .option('ks', { type: 'string', describe: 'Recall@K list (default: the run\'s)' }) as never,
   handler: async (args) => {
     const ks = args.ks === undefined ? undefined : parseKs(args.ks);
-    const result = await evaluateRun(args.run, { backend: args.backend, ks });
+    const result = await writingIn(runPaths(args.run).analysis, () => evaluateRun(args.run, { backend: args.backend, ks }));
     const output = outputOf(args);
     for (const line of formatEvaluation(result)) output.out(line);
   },

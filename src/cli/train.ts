@@ -4,6 +4,7 @@ import type { TrainConfig } from '../config/train-config.js';
 import { UserError } from '../errors.js';
 import { cliMessages } from '../messages/cli.js';
 import { formatRunSummary } from './format.js';
+import { writingIn } from './fs-errors.js';
 import { INTERRUPTED_EXIT_CODE, withInterrupt } from './interrupt.js';
 import { outputOf, type CliOutput } from './output.js';
 import { VERBS } from './verbs.js';
@@ -104,7 +105,8 @@ export function checkTrainArgs(a: Record<string, unknown> & { out?: string; resu
 
 async function runTrain(config: TrainConfig, args: TrainArgs, resume: boolean, train: typeof import('../train/trainer.js').train): Promise<void> {
   const output = outputOf(args);
-  const record = await withInterrupt((signal) => train(config, { resume, overwrite: args.overwrite, quiet: args.quiet, signal }), { output });
+  const record = await writingIn(config.out, () =>
+    withInterrupt((signal) => train(config, { resume, overwrite: args.overwrite, quiet: args.quiet, signal }), { output }));
   output.out(formatRunSummary(config.out, record));
   if (record.status === 'interrupted') process.exitCode = INTERRUPTED_EXIT_CODE;
 }

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, TINY_TRAIN } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -77,6 +79,48 @@ test('drift into a run whose analysis/ is a file is one line naming the path', a
   writeFileSync(runPaths(dir).analysis, 'in the way');
   const text = oneLine(await runCli(['drift', dir]), /^cannot write .*analysis.*: (a part of the path is a file, not a folder|a file of that name is already there) — choose another --out\.$/);
   assert.ok(text.includes(runPaths(dir).analysis), text);
+});
+
+/** A small tmpfs at a fresh folder, unmounted when the test ends; null where mounting is not allowed. */
+function smallDisk(t: { after: (fn: () => void) => void }, size: string): string | null {
+  const mount = mkdtempSync(join(tmpdir(), 'xbm-drift-disk-'));
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mount]).status === 0;
+  // One hook, in this order: a folder still mounted cannot be removed.
+  t.after(() => {
+    if (mounted) spawnSync('umount', [mount]);
+    rmSync(mount, { recursive: true, force: true });
+  });
+  return mounted ? mount : null;
+}
+
+test('a read-only disk is one line naming the path, for train and drift (a real read-only mount)', async (t) => {
+  const disk = smallDisk(t, '1m');
+  if (!disk) return t.skip('cannot mount a tmpfs here (needs root)');
+  const run = join(disk, 'run');
+  makeRun(run, { n: 6, dim: 2, iterations: [0, 10] });
+  assert.equal(spawnSync('mount', ['-o', 'remount,ro', disk]).status, 0);
+  const out = join(disk, 'new');
+  oneLine(await runCli(['train', ...TINY_TRAIN, '--iterations', '2', '--out', out]), cliMessages.fsProblem('write', out, 'EROFS'));
+  const text = oneLine(await runCli(['drift', run]), /^cannot write .*: the file system is read-only — choose a writable --out\.$/);
+  assert.ok(text.includes(run), text);
+});
+
+test('a full disk is one line naming the path (a real full tmpfs)', async (t) => {
+  const disk = smallDisk(t, '64k');
+  if (!disk) return t.skip('cannot mount a tmpfs here (needs root)');
+  const run = join(disk, 'run');
+  makeRun(run, { n: 6, dim: 2, iterations: [0, 10] });
+  // Fill what is left, a page at a time, until the disk refuses.
+  for (let i = 0; ; i++) {
+    try {
+      writeFileSync(join(disk, `fill-${i}`), Buffer.alloc(4096));
+    } catch {
+      break;
+    }
+  }
+  const text = oneLine(await runCli(['drift', run]), /^cannot (write|open) .*: no space left on the disk — free some space or choose another --out\.$/);
+  assert.ok(text.includes(run), text);
+  assert.deepEqual(readdirSync(join(run, 'analysis')).filter((f) => f.endsWith('.tmp')), []);
 });
 
 test('eval of a run without a checkpoint says it has none yet, or none left, and never suggests --overwrite', async (t) => {

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fsUserError } from '../../src/cli/fs-errors.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fsUserError, writingIn } from '../../src/cli/fs-errors.js';
 import { yargsFailure } from '../../src/cli/main.js';
 import { UserError } from '../../src/errors.js';
 import { cliMessages, FS_PROBLEMS } from '../../src/messages/cli.js';
@@ -57,4 +59,19 @@ test('a yargs failure becomes one UserError line; a handler\'s own error keeps i
   assert.equal(yargsFailure(user.message, user), user);
   const bug = new TypeError('x is undefined');
   assert.equal(yargsFailure(null, bug), bug);
+});
+
+test('a write error that names no path is given the folder being written', async () => {
+  await assert.rejects(writingIn('/full/run', () => {
+    throw fsError('ENOSPC', 'write');
+  }), (e: unknown) => fsUserError(e)!.message === cliMessages.fsProblem('write', '/full/run', 'ENOSPC'));
+  await assert.rejects(writingIn('/full/run', async () => {
+    throw fsError('ENOSPC', 'open', '/full/run/a.tmp');
+  }), (e: unknown) => fsUserError(e)!.message === cliMessages.fsProblem('open', '/full/run/a.tmp', 'ENOSPC'));
+  assert.equal(await writingIn('/x', () => 7), 7);
+});
+
+test('ENOENT from a recursive mkdir is a bug unless the nearest existing folder says why', () => {
+  // Under a writable folder there is no environment problem to name: leave it to surface.
+  assert.equal(fsUserError(fsError('ENOENT', 'mkdir', join(tmpdir(), 'no', 'such', 'run'))), null);
 });
