@@ -32,7 +32,7 @@ async function child(): Promise<void> {
   const { createSampler } = await import('../src/data/samplers.js');
   const { createEmbedder } = await import('../src/model/embedder.js');
   const { embedSamples } = await import('../src/model/embed.js');
-  const { createLoss } = await import('../src/losses/index.js');
+  const { createLoss } = await import('../src/losses/create-loss.js');
   const { CrossBatchMemory } = await import('../src/memory/cross-batch-memory.js');
   const { trainStep } = await import('../src/train/step.js');
   const { evaluateRetrieval } = await import('../src/analysis/retrieval.js');

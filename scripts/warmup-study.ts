@@ -13,7 +13,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { resolveTrainConfig, type TrainFlags } from '../src/config/train-config.js';
 import { train } from '../src/train/trainer.js';
 import { writeCsv } from '../src/io/csv.js';
-import type { RunRecord } from '../src/train/run-record.js';
+import type { RunRecord } from '../src/io/formats/run-record.js';
 import { flag } from './bench-utils.js';
 
 const args = process.argv.slice(2);

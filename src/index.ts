@@ -9,8 +9,7 @@ export { Rng } from './random.js';
 
 // configuration and training
 export { DEFAULTS, resolveTrainConfig, parseXbmStart, memorySpan, type TrainConfig, type TrainFlags, type XbmStart } from './config/train-config.js';
-export { train, loadRunConfig, type TrainOptions } from './train/trainer.js';
-export type { RunRecord } from './train/run-record.js';
+export { train, resumeTraining, loadRunConfig, type TrainOptions } from './train/trainer.js';
 export { trainStep, type StepResult } from './train/step.js';
 export { snapshotIterations } from './train/snapshot-schedule.js';
 export { learningRateAt } from './train/lr-schedule.js';
@@ -22,8 +21,12 @@ export { latestCheckpoint, loadWeights } from './train/checkpoint.js';
 export { loadDataset, DATASET_NAMES, createSampler, restoreSampler, selectProbe, type Dataset, type Split, type Sampler, type SamplerConfig } from './data/index.js';
 export { createEmbedder, l2Normalize, parameterCount, type Embedder, type EmbedderConfig } from './model/embedder.js';
 export { embedSamples } from './model/embed.js';
-export { createLoss, LOSS_DEFAULTS, cosineSimilarity, ContrastiveLoss, TripletLoss, MultiSimilarityLoss, type PairLoss, type LossConfig, type LossOutput, type PairStats } from './losses/index.js';
-export { CrossBatchMemory, xbmLoss } from './memory/index.js';
+export { createLoss, ContrastiveLoss, TripletLoss, MultiSimilarityLoss } from './losses/create-loss.js';
+export { LOSSES, LOSS_KINDS, LOSS_DEFAULTS, lossDefinition, similarityScale, type LossConfig, type LossKind } from './losses/registry.js';
+export { cosineSimilarity } from './losses/similarity.js';
+export type { PairLoss, LossOutput, PairStats } from './losses/pair-loss.js';
+export { CrossBatchMemory } from './memory/cross-batch-memory.js';
+export { xbmLoss } from './memory/xbm-loss.js';
 
 // run folders and files
 export { runPaths, type RunPaths } from './io/run-paths.js';
@@ -31,6 +34,12 @@ export { readCsv, writeCsv } from './io/csv.js';
 export { METRICS_COLUMNS, EVAL_COLUMNS, DRIFT_COLUMNS, STALENESS_COLUMNS, type MetricsRow, type EvalRow, type DriftRow, type StalenessRow } from './io/tables.js';
 export { writeSnapshot, readSnapshot, type Snapshot } from './io/snapshot-file.js';
 export { SnapshotReader } from './io/snapshot-reader.js';
+export { readRunRecord, writeRunRecord, type RunRecord } from './io/formats/run-record.js';
+export { readWarmupFile, writeWarmupFile, type WarmupFile } from './io/formats/warmup-file.js';
+export { readSweepFile, type SweepFile } from './io/formats/sweep-file.js';
+export { readSweepTable, type SweepPointRow } from './io/formats/sweep-table.js';
+export { importRun } from './import/import-run.js';
+export { parseNpy } from './import/npy.js';
 export { writeProbe, readProbe } from './io/probe-file.js';
 
 // analysis
@@ -41,7 +50,8 @@ export { evaluateRetrieval, type RetrievalResult } from './analysis/retrieval.js
 export { decideWarmup } from './analysis/warmup/decide.js';
 export { OnlineWarmup } from './analysis/warmup/online.js';
 export { XbmGuard } from './analysis/warmup/guard.js';
-export { parseWarmupPolicy, WARMUP_DEFAULTS } from './analysis/warmup/parse-policy.js';
+export { parseWarmupPolicy, formatWarmupPolicy, WARMUP_DEFAULTS } from './analysis/warmup/parse-policy.js';
+export { WARMUP_POLICIES, WARMUP_POLICY_KINDS } from './analysis/warmup/policies/index.js';
 export { defaultDriftThreshold } from './analysis/warmup/threshold.js';
 export { adviseMemorySize } from './analysis/warmup/memory-advice.js';
 export type { WarmupDecision, WarmupPolicyConfig, WarmupContext } from './analysis/warmup/types.js';

@@ -1,4 +1,4 @@
-import type { RunRecord } from '../train/run-record.js';
+import type { RunRecord } from '../io/formats/run-record.js';
 import { f1, f4 } from '../number-format.js';
 
 /** A short plain-text summary of a finished (or stopped) run. */

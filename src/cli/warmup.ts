@@ -7,6 +7,7 @@ import { formatWarmupPolicy, parseWarmupPolicy, validateWarmupPolicy } from '../
 import { memorySpan, normaliseLossKind } from '../analysis/warmup/threshold.js';
 import type { WarmupContext, WarmupPolicyConfig } from '../analysis/warmup/types.js';
 import { UserError } from '../errors.js';
+import { LOSS_KINDS, similarityScale, type LossConfig, type LossKind } from '../losses/registry.js';
 import { readCsv } from '../io/csv.js';
 import { readRunConfig } from '../io/formats/run-config.js';
 import { readRunRecord } from '../io/formats/run-record.js';
@@ -68,7 +69,8 @@ export async function runWarmup(args: WarmupArgs, print: (line: string) => void)
   const trainSplit = args.memorySize === undefined && configMemory === undefined ? positiveInt(record()?.dataset.trainSize) : undefined;
   const memorySize = flagInt('--memory-size', args.memorySize) ?? configMemory ?? trainSplit;
   const batchSize = flagInt('--batch-size', args.batchSize) ?? positiveInt(get(config, 'batchSize')) ?? positiveInt(record()?.batchSize);
-  const configMargin = lossKind === 'multi-similarity' ? get(config, 'loss', 'base') : get(config, 'loss', 'margin');
+  // The loss's own similarity scale (its margin, or multi-similarity's base); NaN for a loss we do not know.
+  const configMargin = LOSS_KINDS.includes(lossKind as LossKind) && config?.loss ? similarityScale({ ...config.loss, kind: lossKind } as LossConfig) : NaN;
   const margin = args.margin ?? (typeof configMargin === 'number' ? configMargin : NaN);
 
   // config.json's auto policy: parsed ({kind, ...}) since the config parses at the edge; a spec text in older runs.

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { resolveTrainConfig, type TrainFlags } from '../config/train-config.js';
 import { train } from '../train/trainer.js';
-import type { RunRecord } from '../train/run-record.js';
+import type { RunRecord } from '../io/formats/run-record.js';
+import { writeWarmupFile, type WarmupFile } from '../io/formats/warmup-file.js';
+import { similarityScale } from '../losses/registry.js';
 import { SnapshotReader } from '../io/snapshot-reader.js';
 import { computeDrift } from '../analysis/drift.js';
 import { writeDriftOutputs } from '../analysis/drift-output.js';
@@ -9,7 +11,6 @@ import { decideWarmup } from '../analysis/warmup/decide.js';
 import { parseWarmupPolicy } from '../analysis/warmup/parse-policy.js';
 import type { WarmupDecision } from '../analysis/warmup/types.js';
 import { runPaths } from '../io/run-paths.js';
-import { writeJsonAtomic } from '../io/atomic-write.js';
 import type { DriftRow } from '../io/tables.js';
 import { scheduledGap } from '../train/snapshot-schedule.js';
 import { memorySpan } from '../analysis/warmup/threshold.js';
@@ -112,24 +113,24 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   await writeDriftOutputs(baselineDir, drift);
   for (const w of drift.warnings) opts.log(`  ${w}`);
 
-  const ctx = {
-    memorySize, batchSize: baselineConfig.batchSize, lossKind: baselineConfig.loss.kind,
-    margin: baselineConfig.loss.kind === 'multi-similarity' ? baselineConfig.loss.base : baselineConfig.loss.margin,
-  };
+  const ctx = { memorySize, batchSize: baselineConfig.batchSize, lossKind: baselineConfig.loss.kind, margin: similarityScale(baselineConfig.loss) };
   const decision = decideWarmup(drift.rows, parseWarmupPolicy(opts.policy), ctx);
-  writeJsonAtomic(runPaths(baselineDir).warmup, decision);
-  // A policy that never fires is a result too; the XBM run then starts halfway, and the summary says so.
-  const startSource = decision.start === null ? 'fallback' : 'policy';
+  const warmupFile: WarmupFile = { schemaVersion: 1, source: 'demo', run: baselineDir, policySpec: opts.policy, context: ctx, decision, memoryAdvice: null };
+  writeWarmupFile(runPaths(baselineDir).warmup, warmupFile);
+  // A policy that never fires is a result too, and so is one that fires only at the last snapshot
+  // (XBM would never train): the XBM run then starts halfway, and the summary says so.
+  const usable = decision.start !== null && decision.start < baselineConfig.iterations;
+  const startSource = usable ? 'policy' : 'fallback';
   // Halfway, on a snapshot: of the budget actually trained (flags may override the demo's size).
   const every = baselineConfig.snapshots.every || 1;
-  const startUsed = decision.start ?? Math.floor(baselineConfig.iterations / 2 / every) * every;
-  opts.log(`3/4 XBM start: ${decision.reason}${decision.start === null ? ` Falling back to iteration ${startUsed}.` : ''}`);
+  const startUsed = usable ? decision.start! : Math.floor(baselineConfig.iterations / 2 / every) * every;
+  opts.log(`3/4 XBM start: ${decision.reason}${usable ? '' : ` Falling back to iteration ${startUsed}.`}`);
 
   const xbmConfig = resolveTrainConfig({ ...common, xbmSize: memorySize, xbmStart: String(startUsed), out: xbmDir });
   const xbm = whole('xbm', xbmDir, await train(xbmConfig, { overwrite: opts.overwrite, quiet: opts.quiet, signal: opts.signal }), opts.signal);
   const xbmDrift = computeDrift(SnapshotReader.open(xbmDir), gaps);
   await writeDriftOutputs(xbmDir, xbmDrift);
-  writeJsonAtomic(runPaths(xbmDir).warmup, decision);
+  writeWarmupFile(runPaths(xbmDir).warmup, warmupFile);
 
   // The drift at the start as the policy reads it; the largest measured gap if none reaches S.
   const rowsAtStart = drift.rows.filter((r) => r.iteration === startUsed);

@@ -1,4 +1,4 @@
-import type { RunRecord } from '../train/run-record.js';
+import type { RunRecord } from '../io/formats/run-record.js';
 import type { DemoRuns } from './demo.js';
 import { f1, f4 } from '../number-format.js';
 

@@ -2,9 +2,8 @@
 export const trainMessages = {
   runExists: (dir: string) => `${dir} already holds a run: choose another --out, add --overwrite to replace it, or continue it with \`xbm-drift train --resume ${dir}\`.`,
   notARun: (dir: string) => `${dir} is not a run folder (no config.json): give the folder a \`xbm-drift train --out\` wrote.`,
-  noCheckpoint: (dir: string) => `${dir} has no checkpoint to resume from: it stopped before its first checkpoint. Start it again with \`xbm-drift train --overwrite --out ${dir}\` and its flags (this replaces what it wrote).`,
-  checkpointsMissing: (dir: string) =>
-    `${dir} has no checkpoint left (checkpoints/ is missing or empty), so it cannot be resumed. Its tables and snapshots stay readable by drift, warmup and report; to train again, start a new run with another --out.`,
+  noCheckpoint: (dir: string) =>
+    `${dir} has no checkpoint to resume from (it stopped before its first one, or checkpoints/ was removed), so it cannot be resumed. Its tables and snapshots stay readable by drift, warmup and report; to train again, start a new run with another --out (or --overwrite, which replaces this one).`,
   runLocked: (dir: string, pid: number, host: string, since: string) =>
     `${dir} is being written by another training (process ${pid} on ${host}, since ${since}): wait for it to finish, or stop it (Ctrl-C) and then \`xbm-drift train --resume ${dir}\`.`,
   outIsFile: (path: string) => `--out ${path} is a file, not a folder: give a folder for the run.`,

@@ -28,15 +28,21 @@ export async function saveCheckpoint(
   const tmp = join(checkpointsDir, `${name}.tmp`);
   const final = join(checkpointsDir, name);
   rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  writeFloatBundle(tmp, 'weights', model.variables.map((v) => ({ name: v.name, shape: v.shape, values: v.dataSync() as Float32Array })));
-  const slots = await optimizer.getWeights();
-  writeFloatBundle(tmp, 'optimizer', [
-    ...slots.map((s) => ({ name: s.name, shape: s.tensor.shape, values: Float32Array.from(s.tensor.dataSync()) })),
-    ...hiddenSlots(optimizer).map(([name, v]) => ({ name, shape: [], values: Float32Array.from(v.dataSync()) })),
-  ]);
-  writeFloatBundle(tmp, 'floats', floats);
-  writeJsonAtomic(join(tmp, 'state.json'), state);
+  try {
+    mkdirSync(tmp, { recursive: true });
+    writeFloatBundle(tmp, 'weights', model.variables.map((v) => ({ name: v.name, shape: v.shape, values: v.dataSync() as Float32Array })));
+    const slots = await optimizer.getWeights();
+    writeFloatBundle(tmp, 'optimizer', [
+      ...slots.map((s) => ({ name: s.name, shape: s.tensor.shape, values: Float32Array.from(s.tensor.dataSync()) })),
+      ...hiddenSlots(optimizer).map(([name, v]) => ({ name, shape: [], values: Float32Array.from(v.dataSync()) })),
+    ]);
+    writeFloatBundle(tmp, 'floats', floats);
+    writeJsonAtomic(join(tmp, 'state.json'), state);
+  } catch (e) {
+    // A full disk: no half checkpoint stays behind; latest.json still names the previous one.
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
   rmSync(final, { recursive: true, force: true });
   renameSync(tmp, final);
   writeJsonAtomic(join(checkpointsDir, 'latest.json'), { iteration, dir: name } satisfies CheckpointPointer);

@@ -4,6 +4,7 @@ import { normaliseTrainConfig, type TrainConfig } from '../config/train-config.j
 import { UserError } from '../errors.js';
 import { trainMessages as M } from '../messages/train.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
+import { readRunRecord } from '../io/formats/run-record.js';
 import { readCsv, writeCsv } from '../io/csv.js';
 import { runPaths, type RunPaths } from '../io/run-paths.js';
 import { EVAL_COLUMNS, METRICS_COLUMNS, STALENESS_COLUMNS, type EvalRow, type MetricsRow } from '../io/tables.js';
@@ -62,7 +63,7 @@ export async function resumeRun(runDir: string): Promise<{ config: TrainConfig; 
   try {
     removeTemporaries(config.out);
     const checkpoint = latestCheckpoint(paths.checkpoints);
-    if (!checkpoint) throw new UserError(startedTraining(paths) ? M.checkpointsMissing(runDir) : M.noCheckpoint(runDir));
+    if (!checkpoint) throw new UserError(M.noCheckpoint(runDir));
     if (checkpoint.iteration >= config.iterations && recordStatus(paths) === 'completed') throw new UserError(M.alreadyComplete(runDir, config.iterations));
     const metrics = await keepUpTo<MetricsRow>(paths.metrics, METRICS_COLUMNS, checkpoint.iteration);
     const evals = await keepUpTo<EvalRow>(paths.eval, EVAL_COLUMNS, checkpoint.iteration);
@@ -102,15 +103,10 @@ function holdsRun(paths: RunPaths): boolean {
   return existsSync(paths.config) || existsSync(paths.run);
 }
 
-/** Trained at least one iteration (rows or a record saying so), so its checkpoints were removed. */
-function startedTraining(paths: RunPaths): boolean {
-  if (existsSync(paths.checkpoints) || existsSync(paths.metrics)) return true;
-  return false;
-}
-
+/** The record's status; null when run.json is absent or damaged (resuming then reports the damage). */
 function recordStatus(paths: RunPaths): string | null {
   try {
-    return (JSON.parse(readFileSync(paths.run, 'utf8')) as { status?: string }).status ?? null;
+    return readRunRecord(paths.run)?.status ?? null;
   } catch {
     return null;
   }

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { tf } from '../backend/tf.js';
@@ -7,9 +6,8 @@ import type { TrainConfig } from '../config/train-config.js';
 import type { Dataset } from '../data/types.js';
 import { UserError } from '../errors.js';
 import { trainMessages as M } from '../messages/train.js';
-import { writeJsonAtomic } from '../io/atomic-write.js';
 import type { RunPaths } from '../io/run-paths.js';
-import type { RunRecord } from './run-record.js';
+import { readRunRecord, writeRunRecord, type RunRecord } from '../io/formats/run-record.js';
 import type { Instruments } from './instruments.js';
 import type { XbmController } from './xbm-controller.js';
 
@@ -61,12 +59,8 @@ export class RunRecorder {
 
   /** The record of a run being resumed at `iteration`, marked running again. */
   static reopen(paths: RunPaths, backend: BackendInfo, iteration: number): RunRecorder {
-    let record: RunRecord;
-    try {
-      record = JSON.parse(readFileSync(paths.run, 'utf8')) as RunRecord;
-    } catch (e) {
-      throw new UserError(M.unreadableFile(paths.run, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'not valid JSON'));
-    }
+    const record = readRunRecord(paths.run);
+    if (!record) throw new UserError(M.unreadableFile(paths.run, 'missing'));
     record.resumes.push({ at: new Date().toISOString(), iteration });
     record.status = 'running';
     record.backend = backend;
@@ -106,6 +100,6 @@ export class RunRecorder {
   }
 
   write(): void {
-    writeJsonAtomic(this.path, this.record);
+    writeRunRecord(this.path, this.record);
   }
 }

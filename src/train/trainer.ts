@@ -7,7 +7,7 @@ import { loadDataset } from '../data/registry.js';
 import { createSampler, restoreSampler } from '../data/samplers.js';
 import { selectProbe } from '../data/probe.js';
 import { createEmbedder, parameterCount } from '../model/embedder.js';
-import { createLoss } from '../losses/index.js';
+import { createLoss } from '../losses/create-loss.js';
 import { CrossBatchMemory, type CrossBatchMemoryState } from '../memory/cross-batch-memory.js';
 import { CsvAppender } from '../io/csv.js';
 import { METRICS_COLUMNS, type MetricsRow } from '../io/tables.js';
@@ -21,7 +21,7 @@ import { loadFloats, loadOptimizer, loadState, loadWeights, saveCheckpoint } fro
 import { createRun, resumeRun, type OpenRun } from './run-folder.js';
 import { Instruments, labelsOf } from './instruments.js';
 import { RunRecorder } from './run-recorder.js';
-import type { RunRecord } from './run-record.js';
+import type { RunRecord } from '../io/formats/run-record.js';
 
 export { loadRunConfig } from './run-folder.js';
 

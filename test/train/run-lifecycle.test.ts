@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli, TINY_TRAIN } from '../helpers/cli.js';
@@ -152,7 +153,7 @@ test('damaged checkpoints and records give one line naming the file, for --resum
     ['invalid state.json', (run) => writeFileSync(join(cpDir(run), 'state.json'), '{"iteration": 1,'), /state\.json is damaged .*not valid JSON/],
     ['invalid latest.json', (run) => writeFileSync(join(run, 'checkpoints', 'latest.json'), 'nope'), /latest\.json is damaged .*not valid JSON/],
     ['invalid run.json', (run) => writeFileSync(join(run, 'run.json'), '{'), /run\.json cannot be read/],
-    ['checkpoints deleted', (run) => spawnSync('rm', ['-rf', join(run, 'checkpoints')]), /has no checkpoint left/],
+    ['checkpoints deleted', (run) => spawnSync('rm', ['-rf', join(run, 'checkpoints')]), /has no checkpoint to resume from/],
   ];
   for (const [name, damage, expected] of cases) {
     const run = join(dir, name.replace(/\W+/g, '-'));
@@ -173,13 +174,16 @@ test('damaged checkpoints and records give one line naming the file, for --resum
 });
 
 test('a full disk stops training with one line, leaves no temporary files, and --resume then finishes', async (t) => {
-  const mount = join(tempDir(t), 'small');
-  mkdirSync(mount);
-  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=96k', 'tmpfs', mount]).status !== 0) {
+  const mount = mkdtempSync(join(tmpdir(), 'xbm-drift-disk-'));
+  // Unmount before removing the folder (removing a mount point in use fails with EBUSY).
+  t.after(() => {
+    spawnSync('umount', ['-l', mount]);
+    rmSync(mount, { recursive: true, force: true });
+  });
+  if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1000k', 'tmpfs', mount]).status !== 0) {
     t.skip('cannot mount a small tmpfs here (needs root): the full-disk case was not tested');
     return;
   }
-  t.after(() => spawnSync('umount', ['-l', mount]));
   const out = join(mount, 'run');
   const r = await runCli(['train', ...tiny({ '--iterations': '400', '--eval-every': '0', '--snapshot-every': '20', '--checkpoint-every': '20', '--out': out })]);
   assert.equal(r.code, 2, r.stderr);

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { shutdownBackend } from '../../src/backend/init-backend.js';
 import { tf } from '../../src/backend/tf.js';
 import { createEmbedder } from '../../src/model/embedder.js';
-import { createLoss } from '../../src/losses/index.js';
+import { createLoss } from '../../src/losses/create-loss.js';
 import { CrossBatchMemory } from '../../src/memory/cross-batch-memory.js';
 import { trainStep, type StepOptions } from '../../src/train/step.js';
 import { Rng } from '../../src/random.js';

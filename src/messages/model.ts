@@ -1,2 +1,0 @@
-/** User-facing texts of src/model: every error and warning defined once. */
-export const modelMessages = {} as const;
