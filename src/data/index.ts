@@ -1,6 +1,9 @@
 /** The data area: datasets with class-disjoint splits, batch samplers, the drift probe set. */
-export type { Dataset, DatasetFactory, DatasetOptions, Split } from './types.js';
-export { DATASETS, DATASET_NAMES, loadDataset } from './registry.js';
+export type { Dataset, DatasetFactory, DatasetOptions, EvalProtocol, ImageOptions, Normalization, Split } from './types.js';
+export { DATASETS, DATASET_NAMES, IMAGE_DATASET_KINDS, isImageDatasetSpec, loadDataset } from './registry.js';
+export { IMAGENET_NORMALIZATION, NO_NORMALIZATION } from './image-transform.js';
+export { DEFAULT_IMAGE_SIZE } from './image-dataset.js';
+export { readMat5, type MatValue } from './mat5.js';
 export { ArraySplit } from './array-split.js';
 export { encodeIdx, parseIdx, readIdx, type IdxArray } from './idx-format.js';
 export { findIdxFiles, loadIdxFolder } from './idx-folder.js';

@@ -1,12 +1,30 @@
 import { UserError } from '../errors.js';
 import { dataMessages } from '../messages/data.js';
+import { cars196Factory } from './cars196.js';
+import { cub200Factory } from './cub200.js';
 import { idxFactory } from './idx-folder.js';
+import { imageFolderFactory } from './image-folder.js';
+import { imageListFactory } from './image-list.js';
+import { inshopFactory } from './inshop.js';
 import { mnistFactory } from './mnist.js';
 import { mnist2Factory, mnist3Factory } from './multi-digit.js';
+import { sopFactory } from './sop.js';
+import { vehicleIdFactory } from './vehicleid.js';
 import type { Dataset, DatasetFactory, DatasetOptions } from './types.js';
 
 /** Every dataset the toolkit knows. A new dataset is one file exporting a factory, added here. */
-export const DATASETS: readonly DatasetFactory[] = [mnistFactory, mnist2Factory, mnist3Factory, idxFactory];
+export const DATASETS: readonly DatasetFactory[] = [
+  mnistFactory, mnist2Factory, mnist3Factory, idxFactory,
+  cub200Factory, cars196Factory, sopFactory, inshopFactory, vehicleIdFactory, imageFolderFactory, imageListFactory,
+];
+
+/** Datasets read from image files with sharp: they take DatasetOptions.image (size, normalisation, cache). */
+export const IMAGE_DATASET_KINDS: readonly string[] = [cub200Factory, cars196Factory, sopFactory, inshopFactory, vehicleIdFactory, imageFolderFactory, imageListFactory].map((f) => f.key);
+
+/** Whether a spec names an image dataset (default image size 224, normalised, augmented in training). */
+export function isImageDatasetSpec(spec: string): boolean {
+  return IMAGE_DATASET_KINDS.some((key) => spec.startsWith(key));
+}
 
 /** How the user writes each dataset, for --help and error messages. */
 export const DATASET_NAMES: readonly string[] = DATASETS.map((d) => d.usage);

@@ -9,9 +9,37 @@ export interface Split {
   readonly labels: Int32Array;
   /** sorted distinct labels */
   readonly classes: readonly number[];
-  /** images of the given samples, concatenated, row-major [n, h, w, c], values in [0, 1] */
+  /**
+   * images of the given samples, concatenated, row-major [n, h, w, c]: values in [0, 1] for the
+   * in-memory digit datasets; image datasets apply the test-time transform (resize + centre crop)
+   * and their per-channel normalisation (ImageNet mean/std by default). Deterministic: the drift
+   * probe and evaluation read images through this.
+   */
   loadImages(indices: ArrayLike<number>): Promise<Float32Array>;
+  /**
+   * Optional, image datasets only: the training view of the samples (random resized crop +
+   * horizontal flip, then normalisation), a pure function of (augmentation seed, iteration,
+   * sample id), so a resumed run sees the same pixels. Splits without it train on loadImages.
+   */
+  loadAugmented?(indices: ArrayLike<number>, iteration: number): Promise<Float32Array>;
+  /**
+   * Optional: start decoding these samples now (the next batch, while the current step runs);
+   * a later loadImages/loadAugmented of them awaits that work instead of decoding again.
+   */
+  prefetch?(indices: ArrayLike<number>): void;
 }
+
+/**
+ * How retrieval on the test split is scored. Ids are sample ids of the test split.
+ * - leave-one-out: every test image queries all the others (CUB, Cars, SOP; the default).
+ * - query-gallery: the queries search the gallery only (In-Shop).
+ * - sets: several test sets, each scored leave-one-out on its own (VehicleID 800/1,600/2,400);
+ *   `name` is the eval.csv split name, the first set is the primary one ('test').
+ */
+export type EvalProtocol =
+  | { readonly kind: 'leave-one-out' }
+  | { readonly kind: 'query-gallery'; readonly queryIds: Int32Array; readonly galleryIds: Int32Array }
+  | { readonly kind: 'sets'; readonly sets: readonly { readonly name: string; readonly ids: Int32Array }[] };
 
 export interface Dataset {
   /** what the user typed, e.g. 'mnist2' or 'idx:/data/fashion' */
@@ -23,12 +51,35 @@ export interface Dataset {
   readonly test: Split;
   /** one line for logs/README: classes, images, split rule */
   readonly description: string;
+  /** how the test split is scored; absent means leave-one-out */
+  readonly evaluation?: EvalProtocol;
 }
 
 export interface DatasetOptions {
   dataSeed: number;
   /** images per class: a cap for file datasets, the number generated for multi-digit MNIST */
   perClass?: number;
+  /** image datasets (read with sharp) only; the digit datasets ignore it */
+  image?: ImageOptions;
+}
+
+/** Per-channel normalisation applied after scaling bytes to [0, 1]: (x - mean) / std. */
+export interface Normalization {
+  readonly mean: readonly [number, number, number];
+  readonly std: readonly [number, number, number];
+}
+
+export interface ImageOptions {
+  /** side of the square network input; default 224 */
+  size?: number;
+  /** 'imagenet' (default), 'none' (values stay in [0, 1]) or explicit mean/std */
+  normalization?: 'imagenet' | 'none' | Normalization;
+  /** seeds the training augmentation; default: the dataSeed */
+  augmentSeed?: number;
+  /** budget of the decoded-image cache in bytes; default 1 GiB, 0 disables it */
+  cacheBytes?: number;
+  /** decodes in flight at once (sharp/libuv threads); default 2 */
+  decodeThreads?: number;
 }
 
 /**

@@ -46,4 +46,38 @@ export const dataMessages = {
     `Probe size ${size} is not a positive integer: give a whole number of probe images.`,
   probeTooLarge: (size: number, max: number) =>
     `Probe size ${size} is larger than the training split: use at most ${max} images.`,
+  datasetRootEmpty: (kind: string, example: string) =>
+    `${kind}: needs a folder: write ${kind}:<folder>, for example ${kind}:${example}.`,
+  datasetRootMissing: (kind: string, folder: string) =>
+    `The ${kind} folder ${folder} does not exist: give ${kind}:<folder> the dataset's root folder, as downloaded.`,
+  datasetFileMissing: (kind: string, file: string, hint: string) =>
+    `${file} is missing: ${kind} reads the dataset's own files (${hint}); point ${kind}: at the folder that holds them.`,
+  listLineInvalid: (file: string, line: number, text: string, expected: string) =>
+    `${file} line ${line} ("${text}") is not ${expected}: fix the line or use the file as published.`,
+  listEmpty: (file: string) =>
+    `${file} lists no images: give a list with at least one image per line.`,
+  listIdMismatch: (file: string, otherFile: string, id: string) =>
+    `${file} has no entry for image ${id} of ${otherFile}: the two lists must describe the same images (use the files of one download).`,
+  listDuplicateId: (file: string, id: string) =>
+    `${file} lists image ${id} twice: use the file as published.`,
+  classCountMismatch: (file: string, found: number, expected: string) =>
+    `${file} has ${found} classes, but this layout has ${expected}: the class list does not match the images; use the files of one download.`,
+  imagesMissing: (listFile: string, missing: number, first: string) =>
+    `${missing} image(s) listed in ${listFile} are missing, the first ${first}: download the images again or fix the list.`,
+  imageUnreadable: (file: string, detail: string) =>
+    `The image ${file} cannot be decoded (${detail}): replace the file (download it again) or remove it from the list.`,
+  matInvalid: (file: string, detail: string) =>
+    `${file} is not a MATLAB v5 file this reader understands (${detail}): use the cars_annos.mat of the Stanford Cars download.`,
+  matFieldMissing: (file: string, field: string) =>
+    `${file} has no ${field}: use the cars_annos.mat of the Stanford Cars download (annotations with relative_im_path and class).`,
+  folderNoClasses: (folder: string, found: number) =>
+    `${folder} has ${found} class folder(s) with images, but a class-disjoint split needs at least 2: put one sub-folder of images per class in it.`,
+  listSpecInvalid: (arg: string) =>
+    `list: needs two files, "list:<train.txt>,<test.txt>" (lines "path label"), not "list:${arg}".`,
+  imageSizeInvalid: (value: number) =>
+    `Image size ${value} is not an integer between 8 and 4096: give the side of the square network input, such as 224.`,
+  normalizationInvalid: (detail: string) =>
+    `Normalisation ${detail} is not valid: give 'imagenet', 'none' or three means and three positive standard deviations.`,
+  imageOptionInvalid: (name: string, value: number) =>
+    `Image option ${name} ${value} is not valid: give a non-negative whole number (decodeThreads at least 1).`,
 } as const;
