@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import { reportMessages } from '../messages/report.js';
 import { buildReport } from '../report/build-report.js';
 import { folderKind } from '../io/folder-kind.js';
+import { consoleOutput } from './output.js';
 import { renderReport, type RenderResult } from '../report/render-report.js';
 import { THEME_NAMES } from '../report/theme.js';
 import type { Report, ThemeName } from '../report/types.js';
@@ -22,11 +23,6 @@ export interface CliIo {
   err: (line: string) => void;
 }
 
-const stdio: CliIo = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
-
 /** Where the report goes: --out, else `<run>/report` (or `<sweep>/report`) for a single input. */
 export function reportOutDir(inputs: readonly string[], out: string | undefined): string {
   if (out) return out;
@@ -35,7 +31,7 @@ export function reportOutDir(inputs: readonly string[], out: string | undefined)
 }
 
 /** The report verb without yargs: build, render, then say what was written and what is missing. */
-export async function reportMain(a: ReportArgs, io: CliIo = stdio): Promise<{ report: Report; result: RenderResult }> {
+export async function reportMain(a: ReportArgs, io: CliIo = consoleOutput): Promise<{ report: Report; result: RenderResult }> {
   const inputs = a.inputs.map(String);
   for (const dir of inputs) {
     const kind = folderKind(dir);

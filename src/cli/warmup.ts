@@ -16,6 +16,7 @@ import { runPaths } from '../io/run-paths.js';
 import { DRIFT_COLUMNS, type DriftRow } from '../io/tables.js';
 import { analysisMessages as msg } from '../messages/analysis.js';
 import { reportMessages } from '../messages/report.js';
+import { outputOf, type CliOutput } from './output.js';
 import { VERBS } from './verbs.js';
 
 export interface WarmupArgs {
@@ -51,7 +52,7 @@ export const warmupCommand: CommandModule<object, WarmupArgs> = {
       .option('margin', { type: 'number', describe: 'loss margin for the default threshold (default config.loss.margin)' })
       .option('memory-sizes', { type: 'string', describe: 'candidate memory sizes to advise on, e.g. 1000,3000,10000' }) as unknown as Argv<WarmupArgs>,
   handler: async (argv) => {
-    await runWarmup(argv, (line) => process.stdout.write(line + '\n'));
+    await runWarmup(argv, outputOf(argv as { output?: CliOutput }).out);
   },
 };
 
