@@ -1,1 +1,0 @@
-export type { RunRecord } from '../io/formats/run-record.js';
