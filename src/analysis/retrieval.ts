@@ -178,3 +178,100 @@ function sortCandidates(vals: ArrayLike<number>, idx: ArrayLike<number>, base: n
   for (let j = 1; j < k && sorted; j++) if (before(j - 1, j) > 0) sorted = false;
   if (!sorted) order.sort(before);
 }
+
+/**
+ * Query-against-gallery retrieval (In-Shop): each query ranks the gallery only, so a gallery image
+ * of the query's class (item) counts as a hit, and the query is never compared with other queries.
+ * Same definitions, tie rule and chunking as evaluateRetrieval, except:
+ * - R (MAP@R) = number of gallery items with the query's label; no self-exclusion.
+ * - A query whose label has no gallery item is excluded (counted in `excludedQueries`).
+ * - NMI, when requested, clusters the gallery embeddings against the gallery labels.
+ */
+export function evaluateQueryGallery(
+  queries: Float32Array, queryLabels: Int32Array, gallery: Float32Array, galleryLabels: Int32Array, dim: number,
+  opts: RetrievalOptions = {},
+): RetrievalResult {
+  if (!Number.isInteger(dim) || dim < 1 || queries.length % dim !== 0) throw new UserError(analysisMessages.badEmbeddingShape(queries.length, dim));
+  if (gallery.length % dim !== 0) throw new UserError(analysisMessages.badEmbeddingShape(gallery.length, dim));
+  const nq = queries.length / dim;
+  const ng = gallery.length / dim;
+  if (queryLabels.length !== nq) throw new UserError(analysisMessages.labelLengthMismatch(nq, queryLabels.length));
+  if (galleryLabels.length !== ng) throw new UserError(analysisMessages.labelLengthMismatch(ng, galleryLabels.length));
+  const ks = opts.ks ?? [...DEFAULT_RECALL_KS];
+  for (const k of ks) if (!Number.isInteger(k) || k < 1) throw new UserError(analysisMessages.badRecallK(k));
+  const wantMap = opts.mapAtR ?? true;
+  const inGallery = new Map<number, number>();
+  for (let i = 0; i < ng; i++) inGallery.set(galleryLabels[i], (inGallery.get(galleryLabels[i]) ?? 0) + 1);
+  let maxR = 0;
+  if (wantMap) for (let i = 0; i < nq; i++) maxR = Math.max(maxR, inGallery.get(queryLabels[i]) ?? 0);
+  const maxK = ks.length > 0 ? Math.max(...ks) : 0;
+  const need = Math.min(ng, Math.max(maxK, maxR));
+  const hits = new Float64Array(ks.length);
+  let apSum = 0;
+  let counted = 0;
+  let excluded = 0;
+  if (nq > 0 && need > 0) {
+    const rows = Math.max(1, Math.floor((opts.chunkElements ?? DEFAULT_CHUNK_ELEMENTS) / ng));
+    const q = tf.tensor2d(queries, [nq, dim]);
+    const gt = tf.tidy(() => tf.transpose(tf.tensor2d(gallery, [ng, dim])));
+    const order = new Int32Array(need);
+    try {
+      for (let start = 0; start < nq; start += rows) {
+        const size = Math.min(rows, nq - start);
+        const t = tf.tidy(() => tf.topk(tf.matMul(tf.slice(q, [start, 0], [size, dim]), gt), need, true));
+        const vals = t.values.dataSync();
+        const idx = t.indices.dataSync();
+        tf.dispose([t.values, t.indices]);
+        for (let r = 0; r < size; r++) {
+          const label = queryLabels[start + r];
+          const rel = inGallery.get(label) ?? 0;
+          if (rel === 0) {
+            excluded++;
+            continue;
+          }
+          counted++;
+          const base = r * need;
+          sortCandidates(vals, idx, base, need, order);
+          let first = -1;
+          for (let j = 0; j < need; j++) {
+            if (galleryLabels[idx[base + order[j]]] === label) {
+              first = j;
+              break;
+            }
+          }
+          if (first >= 0) for (let k = 0; k < ks.length; k++) if (first < ks[k]) hits[k]++;
+          if (wantMap) {
+            let found = 0;
+            let sum = 0;
+            for (let j = 0; j < rel && j < need; j++) {
+              if (galleryLabels[idx[base + order[j]]] === label) {
+                found++;
+                sum += found / (j + 1);
+              }
+            }
+            apSum += sum / rel;
+          }
+        }
+      }
+    } finally {
+      tf.dispose([q, gt]);
+    }
+  } else {
+    for (let i = 0; i < nq; i++) if ((inGallery.get(queryLabels[i]) ?? 0) > 0) counted++; else excluded++;
+  }
+  const recallAtK: Record<number, number> = {};
+  ks.forEach((k, t) => (recallAtK[k] = counted > 0 ? hits[t] / counted : NaN));
+  let nmi = NaN;
+  if ((opts.nmi ?? true) && ng > 0) {
+    const { assignments } = kMeans(gallery, dim, { k: inGallery.size, rng: opts.rng ?? new Rng(0), maxIterations: opts.kMeansIterations });
+    nmi = normalizedMutualInformation(assignments, galleryLabels);
+  }
+  return { recallAtK, mapAtR: wantMap && counted > 0 ? apSum / counted : NaN, nmi, queries: counted, excludedQueries: excluded };
+}
+
+/** Rows `ids` of an n x dim matrix, gathered into a new one. */
+export function gatherRows(x: Float32Array, dim: number, ids: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(ids.length * dim);
+  for (let i = 0; i < ids.length; i++) out.set(x.subarray(ids[i] * dim, (ids[i] + 1) * dim), i * dim);
+  return out;
+}
