@@ -24,6 +24,7 @@ export interface ResolvedImageOptions {
   augmentSeed: number;
   cacheBytes: number;
   threads: number;
+  decodeSide: number;
 }
 
 export function resolveImageOptions(opts: DatasetOptions): ResolvedImageOptions {
@@ -46,7 +47,11 @@ export function resolveImageOptions(opts: DatasetOptions): ResolvedImageOptions 
   if (!Number.isInteger(augmentSeed) || augmentSeed < 0) throw new UserError(dataMessages.imageOptionInvalid('augmentSeed', augmentSeed));
   if (!Number.isFinite(cacheBytes) || cacheBytes < 0) throw new UserError(dataMessages.imageOptionInvalid('cacheBytes', cacheBytes));
   if (!Number.isInteger(threads) || threads < 1) throw new UserError(dataMessages.imageOptionInvalid('decodeThreads', threads));
-  return { size, norm, augmentSeed, cacheBytes, threads };
+  const decodeSide = o.decodeSide ?? resizeSide(size);
+  if (!Number.isInteger(decodeSide) || (decodeSide !== 0 && decodeSide < resizeSide(size))) {
+    throw new UserError(dataMessages.decodeSideInvalid(decodeSide, resizeSide(size)));
+  }
+  return { size, norm, augmentSeed, cacheBytes, threads, decodeSide };
 }
 
 /** The dataset's root folder, checked to exist. */
@@ -142,7 +147,7 @@ export function buildImageDataset(args: {
   const train = capPerClass(args.train, perClass, rngs.subset);
   const test = args.evaluation && args.evaluation.kind !== 'leave-one-out' ? [...args.test] : capPerClass(args.test, perClass, rngs.subset);
   const store = new ImageStore([...train, ...test].map((e) => e.path), {
-    side: resizeSide(io.size), cacheBytes: io.cacheBytes, threads: io.threads,
+    side: io.decodeSide, cacheBytes: io.cacheBytes, threads: io.threads,
   });
   const rows = (from: number, n: number) => Int32Array.from({ length: n }, (_, i) => from + i);
   const labels = (es: readonly ImageEntry[]) => Int32Array.from(es, (e) => e.label);

@@ -1,6 +1,6 @@
 import { sortedClasses } from './array-split.js';
 import type { ImageStore } from './image-store.js';
-import { augmentRng, centreBox, cropResizeNormalize, randomResizedCrop } from './image-transform.js';
+import { augmentRng, centreBox, cropResizeNormalize, randomResizedCrop, resizeSide } from './image-transform.js';
 import type { Normalization, Split } from './types.js';
 
 /**
@@ -52,7 +52,11 @@ export class ImageSplit implements Split {
     for (let k = 0; k < rows.length; k++) {
       const img = await this.store.get(rows[k]);
       if (iteration === null) {
-        cropResizeNormalize(img.data, img.width, centreBox(img.width, img.height, s), s, false, this.norm, out, k * per);
+        // resize so the shorter side is size*256/224, centre crop size: in decoded pixels, a centred
+        // box of size * short / resizeSide (exactly `size` when decoded at the resize side)
+        const side = Math.min(img.width, img.height);
+        const boxSide = Math.min(side, Math.round((s * side) / resizeSide(s)));
+        cropResizeNormalize(img.data, img.width, centreBox(img.width, img.height, boxSide), s, false, this.norm, out, k * per);
       } else {
         const rng = augmentRng(this.augmentSeed, iteration, indices[k]);
         const box = randomResizedCrop(img.width, img.height, rng);

@@ -10,7 +10,7 @@ export interface DecodedImage {
 }
 
 export interface ImageStoreOptions {
-  /** the shorter side every image is resized to on decode (the test-time resize target) */
+  /** the shorter side every image is resized to on decode; 0 keeps the full resolution */
   side: number;
   /** LRU budget of decoded images in bytes; 0: no cache (prefetched images wait until read once) */
   cacheBytes: number;
@@ -127,24 +127,25 @@ export class ImageStore {
   }
 
   private async limited<T>(task: () => Promise<T>): Promise<T> {
+    // a finishing task hands its slot straight to the next waiter, so at most `threads` run
     if (this.active >= this.opts.threads) await new Promise<void>((resolve) => this.queue.push(resolve));
-    this.active++;
+    else this.active++;
     try {
       return await task();
     } finally {
-      this.active--;
-      this.queue.shift()?.();
+      const next = this.queue.shift();
+      if (next) next();
+      else this.active--;
     }
   }
 }
 
-/** Decode one file to RGB bytes, shorter side resized to `side` (bilinear, aspect kept). */
+/** Decode one file to RGB bytes, shorter side resized to `side` (bilinear, aspect kept; 0: as stored). */
 export async function decodeImage(path: string, side: number): Promise<DecodedImage> {
   try {
-    const { data, info } = await sharp(path, { failOn: 'error' })
-      .toColourspace('srgb')
-      .removeAlpha()
-      .resize(side, side, { fit: 'outside', kernel: 'linear' })
+    let img = sharp(path, { failOn: 'error' }).toColourspace('srgb').removeAlpha();
+    if (side > 0) img = img.resize(side, side, { fit: 'outside', kernel: 'linear' });
+    const { data, info } = await img
       .raw()
       .toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`${info.channels} channels after conversion to RGB`);

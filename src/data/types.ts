@@ -78,6 +78,12 @@ export interface ImageOptions {
   augmentSeed?: number;
   /** budget of the decoded-image cache in bytes; default 1 GiB, 0 disables it */
   cacheBytes?: number;
+  /**
+   * shorter side images are decoded (and cached) at; default size * 256 / 224 (the test-time
+   * resize, 256 for 224), 0 = full resolution. Training crops come from this decoded image, so a
+   * larger side gives sharper small crops (closer to cropping the original) at more memory.
+   */
+  decodeSide?: number;
   /** decodes in flight at once (sharp/libuv threads); default 2 */
   decodeThreads?: number;
 }

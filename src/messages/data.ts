@@ -80,4 +80,6 @@ export const dataMessages = {
     `Normalisation ${detail} is not valid: give 'imagenet', 'none' or three means and three positive standard deviations.`,
   imageOptionInvalid: (name: string, value: number) =>
     `Image option ${name} ${value} is not valid: give a non-negative whole number (decodeThreads at least 1).`,
+  decodeSideInvalid: (value: number, min: number) =>
+    `decodeSide ${value} is not valid: give 0 (full resolution) or a whole number of at least ${min} (the test-time resize for this image size).`,
 } as const;

@@ -203,3 +203,20 @@ test('prefetch: a prefetched batch is decoded once and read from memory, with an
     assert.equal(store.stats.decoded, cacheBytes === 0 ? 6 : 3, `cacheBytes ${cacheBytes}`);
   }
 });
+
+test('test view = resize shorter side to size*256/224, centre crop; decodeSide 0 (full resolution) gives nearly the same view', async (t) => {
+  const root = tempDir(t);
+  writeSop(root, jpegs, 3, 2, 1);
+  const d = await loadDataset(`sop:${root}`, { dataSeed: 1, image: { size: 16, normalization: 'none' } });
+  const file = join(root, 'bicycle_final/1_0.JPG');
+  // 40x30 -> shorter side 18 (16 * 256 / 224): 24x18, centre 16x16 at (4, 1)
+  const ref = await sharp(file).toColourspace('srgb').resize(18, 18, { fit: 'outside', kernel: 'linear' }).extract({ left: 4, top: 1, width: 16, height: 16 }).raw().toBuffer();
+  const got = await d.train.loadImages([0]);
+  assert.deepEqual(Array.from(got, (v) => Math.round(v * 255)), Array.from(ref));
+  const full = await loadDataset(`sop:${root}`, { dataSeed: 1, image: { size: 16, normalization: 'none', decodeSide: 0 } });
+  const alt = await full.train.loadImages([0]);
+  const meanAbs = alt.reduce((s, v, i) => s + Math.abs(v - got[i]), 0) / alt.length;
+  assert.ok(meanAbs < 0.05, `mean |difference| ${meanAbs}`);
+  assert.deepEqual(await full.train.loadAugmented!([0, 1], 2), await full.train.loadAugmented!([0, 1], 2));
+  await rejectsWith(loadDataset(`sop:${root}`, { dataSeed: 1, image: { size: 16, decodeSide: 10 } }), 'decodeSide 10');
+});
