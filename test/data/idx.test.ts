@@ -244,6 +244,11 @@ test('every data message is one line that names the problem, then the fix', () =
     m.idxCountMismatch('a', 1, 'b', 2), m.idxShapeMismatch('a', '1', 'b', '2'), m.idxChannels('f', 4),
     m.samplerNotPositive('k', 0), m.samplerTooManyClasses(5, 4), m.samplerBatchTooLarge(5, 4), m.samplerEmpty(),
     m.samplerStateMismatch('d'), m.probeSizeInvalid(0), m.probeTooLarge(5, 4),
+    m.datasetRootEmpty('cub200', '/d'), m.datasetRootMissing('cub200', '/d'), m.datasetFileMissing('cub200', 'f', 'h'),
+    m.listLineInvalid('f', 1, 't', 'e'), m.listEmpty('f'), m.listIdMismatch('f', 'g', '1'), m.listDuplicateId('f', '1'),
+    m.classCountMismatch('f', 3, '200'), m.imagesMissing('f', 2, 'a.jpg'), m.imageUnreadable('a.jpg', 'd'),
+    m.matInvalid('f', 'd'), m.matFieldMissing('f', 'x'), m.folderNoClasses('f', 1), m.listSpecInvalid('a'),
+    m.imageSizeInvalid(3), m.normalizationInvalid('x'), m.imageOptionInvalid('decodeThreads', 0), m.decodeSideInvalid(10, 18),
   ];
   assert.equal(texts.length, Object.keys(m).length, 'every message is listed here');
   for (const text of texts) assert.match(text, /^[^\n]+: [^\n]+\.$/, text);

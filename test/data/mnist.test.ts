@@ -46,7 +46,9 @@ async function digest(d: Dataset): Promise<string> {
 }
 
 test('unknown datasets are refused with the list of known ones', async () => {
-  assert.deepEqual([...DATASET_NAMES], ['mnist', 'mnist2', 'mnist3', 'idx:<folder>']);
+  assert.deepEqual([...DATASET_NAMES], [
+    'mnist', 'mnist2', 'mnist3', 'idx:<folder>', 'cub200:<root>', 'cars196:<root>', 'sop:<root>', 'inshop:<root>', 'vehicleid:<root>', 'folder:<root>', 'list:<train.txt>,<test.txt>',
+  ]);
   await assert.rejects(loadDataset('cifar', { dataSeed: 1 }), userError(dataMessages.unknownDataset('cifar', DATASET_NAMES)));
   await assert.rejects(loadDataset('mnist22', { dataSeed: 1 }), userError(dataMessages.unknownDataset('mnist22', DATASET_NAMES)));
 });
