@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import type SharpType from 'sharp';
 import { UserError } from '../errors.js';
 import { dataMessages } from '../messages/data.js';
 
@@ -21,7 +21,28 @@ export interface ImageStoreOptions {
 /** Prefetched images kept without a cache, at most this many (a batch or two). */
 const MAX_UNCACHED_READY = 4096;
 
-let sharpConfigured = false;
+let sharpModule: Promise<typeof SharpType> | null = null;
+
+/**
+ * sharp, loaded on first use: the digit datasets and the rest of the CLI never need its native
+ * binary, so a platform without one only fails when an image dataset is decoded, with a clear message.
+ */
+export function loadSharp(): Promise<typeof SharpType> {
+  sharpModule ??= import('sharp').then(
+    (m) => {
+      const sharp = m.default;
+      // one libvips thread per image: parallelism comes from several decodes in flight
+      sharp.concurrency(1);
+      sharp.cache(false);
+      return sharp;
+    },
+    (e) => {
+      sharpModule = null;
+      throw new UserError(dataMessages.sharpMissing(e instanceof Error ? e.message.split('\n')[0] : String(e)));
+    },
+  );
+  return sharpModule;
+}
 
 /**
  * Decodes image files with sharp into RGB bytes whose shorter side is `side`, once per image while
@@ -39,14 +60,7 @@ export class ImageStore {
   /** counters for benchmarks and tests */
   readonly stats = { decoded: 0, cacheHits: 0 };
 
-  constructor(readonly paths: readonly string[], readonly opts: ImageStoreOptions) {
-    if (!sharpConfigured) {
-      // one libvips thread per image: parallelism comes from several decodes in flight
-      sharp.concurrency(1);
-      sharp.cache(false);
-      sharpConfigured = true;
-    }
-  }
+  constructor(readonly paths: readonly string[], readonly opts: ImageStoreOptions) {}
 
   get size(): number {
     return this.paths.length;
@@ -142,6 +156,7 @@ export class ImageStore {
 
 /** Decode one file to RGB bytes, shorter side resized to `side` (bilinear, aspect kept; 0: as stored). */
 export async function decodeImage(path: string, side: number): Promise<DecodedImage> {
+  const sharp = await loadSharp();
   try {
     let img = sharp(path, { failOn: 'error' }).toColourspace('srgb').removeAlpha();
     if (side > 0) img = img.resize(side, side, { fit: 'outside', kernel: 'linear' });

@@ -82,4 +82,6 @@ export const dataMessages = {
     `Image option ${name} ${value} is not valid: give a non-negative whole number (decodeThreads at least 1).`,
   decodeSideInvalid: (value: number, min: number) =>
     `decodeSide ${value} is not valid: give 0 (full resolution) or a whole number of at least ${min} (the test-time resize for this image size).`,
+  sharpMissing: (detail: string) =>
+    `The image decoder sharp cannot be loaded (${detail}): run npm install in the project folder (sharp ships its binary in an @img/sharp-<platform> package).`,
 } as const;

@@ -249,6 +249,7 @@ test('every data message is one line that names the problem, then the fix', () =
     m.classCountMismatch('f', 3, '200'), m.imagesMissing('f', 2, 'a.jpg'), m.imageUnreadable('a.jpg', 'd'),
     m.matInvalid('f', 'd'), m.matFieldMissing('f', 'x'), m.folderNoClasses('f', 1), m.listSpecInvalid('a'),
     m.imageSizeInvalid(3), m.normalizationInvalid('x'), m.imageOptionInvalid('decodeThreads', 0), m.decodeSideInvalid(10, 18),
+    m.sharpMissing('d'),
   ];
   assert.equal(texts.length, Object.keys(m).length, 'every message is listed here');
   for (const text of texts) assert.match(text, /^[^\n]+: [^\n]+\.$/, text);
