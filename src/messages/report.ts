@@ -58,4 +58,32 @@ export const reportMessages = {
   badPoint: (point: string, problem: string) =>
     `sweep point ${point} would fail: ${problem.replace(/\s*\n\s*/g, ' ').replace(/\.$/, '')}; nothing was trained: fix the --grid values or the train flags after --.`,
   sweepFailures: (n: number, total: number) => `${n} of ${total} sweep point(s) failed; rerun the same command to retry them.`,
+
+  // sweep on a cluster: --plan, --point, --collect, --slurm, --k8s
+  sweepModes: (given: string[]) => `${given.map((m) => `--${m}`).join(' and ')} exclude each other: give one of --plan, --point, --collect, --slurm, --k8s.`,
+  sweepDirNeeded: (mode: string) => `--${mode} needs the sweep folder: xbm-drift sweep --${mode} <dir> (or --out <dir>).`,
+  outNeeded: 'Give the sweep folder with --out <dir>.',
+  twoDirs: (out: string, dir: string) => `--out ${out} and the folder ${dir} differ: give the sweep folder once.`,
+  noSweepFile: (dir: string) =>
+    `${dir} holds no sweep.json: write the plan first with \`xbm-drift sweep --grid ... --out ${dir} --plan\` (or --slurm, --k8s).`,
+  badPointIndex: (value: string, n: number) =>
+    `--point ${value}: give a point index from 0 to ${Math.max(0, n - 1)} (the first column of plan.tsv), or env to read SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX.`,
+  pointUsage: (words: string) => `--point ${words}: give an index (or env) and the sweep folder: xbm-drift sweep --point <index> <dir>.`,
+  noPointIndex: '--point env: neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX is set: give the point index, e.g. --point 0.',
+  pointSkipped: (index: number, name: string) => `sweep point ${index} (${name}): completed earlier, nothing to do.`,
+  collectIncomplete: (missing: string[], failed: string[], total: number) =>
+    `${missing.length + failed.length} of ${total} sweep point(s) not completed: ${[
+      missing.length > 0 ? `missing ${missing.join(', ')}` : '',
+      failed.length > 0 ? `failed or unfinished ${failed.join(', ')}` : '',
+    ].filter(Boolean).join('; ')}; see logs/, then rerun the --slurm command or \`xbm-drift sweep --point <index> <dir>\`.`,
+  badResource: (flag: string, value: unknown, want: string) => `--${flag} ${String(value)}: ${want}.`,
+  clusterOnly: (flag: string, mode: string) => `--${flag} applies to --${mode} only.`,
+  sbatchMissing: (script: string) =>
+    `sbatch was not found on PATH: run on a Slurm login node, or add --dry-run to print the script (written to ${script}).`,
+  sbatchFailed: (code: number | null, stderr: string) =>
+    `sbatch refused the job (exit ${code ?? 'signal'}): ${stderr.trim().replace(/\s*\n\s*/g, ' ') || 'no message'}.`,
+  slurmJobActive: (jobId: string) =>
+    `Slurm job ${jobId} of this sweep is still queued or running: wait for it (squeue -j ${jobId}) or scancel ${jobId}, then rerun to submit the points it leaves unfinished.`,
+  nothingToSubmit: (dir: string) => `Every point of ${dir} is completed: nothing to submit; \`xbm-drift sweep --collect ${dir}\` writes sweep.csv.`,
+  k8sImage: '--k8s needs --image <a container image with xbm-drift on its PATH>.',
 } as const;

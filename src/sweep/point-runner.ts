@@ -45,3 +45,8 @@ export function trainPointRunner(): PointRunner {
   const bin = fileURLToPath(new URL('../../bin/xbm-drift.js', import.meta.url));
   return processPointRunner(process.execPath, [bin, 'train']);
 }
+
+/** The CLI as this process runs it: this node and the package's bin/xbm-drift.js, absolute. */
+export function cliCommand(): string[] {
+  return [process.execPath, fileURLToPath(new URL('../../bin/xbm-drift.js', import.meta.url))];
+}

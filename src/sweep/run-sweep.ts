@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { reportMessages } from '../messages/report.js';
 import { folderKind } from '../io/folder-kind.js';
-import { readSweepFile, sweepIdentity, sweepPaths, writeSweepFile, type GridAxis, type SweepFile } from '../io/formats/sweep-file.js';
+import { readSweepFile, sweepIdentity, sweepPaths, writeSweepFile, writeSweepPlan, type GridAxis, type SweepFile } from '../io/formats/sweep-file.js';
 import { collectSweepRows, pointStatus, writeSweepTable, type SweepPointRow } from '../io/formats/sweep-table.js';
 import { expandGrid } from './grid.js';
 import { flagName, gridFlag, pointArgs } from './point-args.js';
@@ -59,22 +59,24 @@ function checkPoints(grid: readonly GridAxis[], points: readonly { name: string;
   }
 }
 
+/** A sweep ready to train: sweep.json written, every point checked, with its run folder. */
+export interface PreparedSweep {
+  sweep: SweepFile;
+  points: { name: string; values: Record<string, string>; runDir: string; args: string[]; index: number }[];
+}
+
 /**
- * Train every point of a grid, `jobs` at a time, into `<out>/<point>`. Resumable: a point whose
- * run.json says completed is skipped; an unfinished one is rerun with --overwrite. sweep.csv is
- * rewritten after every point, so it shows progress and survives an interrupted sweep. Every
- * point is checked before anything is written: a bad value fails the sweep at once.
+ * Check every point of a grid (nothing is written when one would fail), then write sweep.json,
+ * plan.tsv and a sweep.csv of the current state. Used by the local sweep and by --plan, --slurm, --k8s.
  */
-export async function runSweep(o: SweepOptions, deps: SweepDeps): Promise<SweepResult> {
-  const log = deps.log ?? (() => {});
-  if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new UserError(reportMessages.badJobs(o.jobs));
+export async function prepareSweep(o: Omit<SweepOptions, 'jobs'>, deps: Pick<SweepDeps, 'trainArgs' | 'now'>): Promise<PreparedSweep> {
   const kind = folderKind(o.out);
   if (kind === 'run') throw new UserError(reportMessages.outIsRun(o.out));
   if (kind === 'other' && readdirSync(o.out).length > 0) throw new UserError(reportMessages.outNotSweep(o.out));
   const paths = sweepPaths(o.out);
-  const points = expandGrid(o.grid).map((p) => {
+  const points = expandGrid(o.grid).map((p, index) => {
     const runDir = paths.point(p.name);
-    return { ...p, runDir, args: pointArgs(p.values, { trainFlags: o.trainFlags, iterations: o.iterations, runDir, overwrite: false }) };
+    return { ...p, index, runDir, args: pointArgs(p.values, { trainFlags: o.trainFlags, iterations: o.iterations, runDir, overwrite: false }) };
   });
   if (deps.trainArgs) checkPoints(o.grid, points, deps.trainArgs);
   const previous = readSweepFile(o.out);
@@ -89,6 +91,21 @@ export async function runSweep(o: SweepOptions, deps: SweepDeps): Promise<SweepR
   if (previous && sweepIdentity(previous) !== sweepIdentity(sweep)) throw new UserError(reportMessages.sweepMismatch(o.out));
   mkdirSync(o.out, { recursive: true });
   writeSweepFile(o.out, sweep);
+  writeSweepPlan(o.out, sweep);
+  return { sweep, points };
+}
+
+/**
+ * Train every point of a grid, `jobs` at a time, into `<out>/<point>`. Resumable: a point whose
+ * run.json says completed is skipped; an unfinished one is rerun with --overwrite. sweep.csv is
+ * rewritten after every point, so it shows progress and survives an interrupted sweep. Every
+ * point is checked before anything is written: a bad value fails the sweep at once.
+ */
+export async function runSweep(o: SweepOptions, deps: SweepDeps): Promise<SweepResult> {
+  const log = deps.log ?? (() => {});
+  if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new UserError(reportMessages.badJobs(o.jobs));
+  const { sweep, points } = await prepareSweep(o, deps);
+  const paths = sweepPaths(o.out);
 
   const gridKeys = sweep.grid.map((a) => a.key);
   const overrides = new Map<string, string>();
@@ -98,7 +115,7 @@ export async function runSweep(o: SweepOptions, deps: SweepDeps): Promise<SweepR
   const writeTable = () => (writing = writing.then(async () => writeSweepTable(o.out, gridKeys, await collectSweepRows(o.out, sweep, overrides))));
   await writeTable();
 
-  const queue = points.map((p, i) => ({ ...p, index: i + 1 }));
+  const queue = points.map((p) => ({ ...p, index: p.index + 1 }));
   const total = queue.length;
   const worker = async () => {
     for (let p = queue.shift(); p; p = queue.shift()) {

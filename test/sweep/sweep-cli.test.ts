@@ -87,7 +87,7 @@ test('every point is checked with the train verb\'s own validation before any tr
   ];
   for (const [args, check] of cases) {
     await assert.rejects(sweepMain(args, { runPoint: never, io: quiet }), (e: unknown) => check(e) && !(e as Error).message.includes('\n'));
-    assert.ok(!existsSync(args.out), `nothing written at ${args.out}`);
+    assert.ok(!existsSync(args.out!), `nothing written at ${args.out}`);
   }
   // valid points still pass the check (the fake trainer runs them)
   const ok = await sweepMain(await parse(['--grid', 'batch=16,32', '--grid', 'xbm=off,on', '--iters', '5', '--out', join(dir, 'ok'), '--', '--xbm-size', '256', '--lr', '0.01']), {

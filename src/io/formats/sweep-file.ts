@@ -1,4 +1,6 @@
-import { join } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { writeFileAtomic } from '../atomic-write.js';
 import { stableStringify, type Json } from '../json-values.js';
 import { FieldCheck, readJsonFile, writeJsonFile, type JsonFormat } from './json-file.js';
 
@@ -28,6 +30,18 @@ export function sweepPaths(dir: string) {
     logs: join(dir, 'logs'),
     log: (point: string) => join(dir, 'logs', `${point}.log`),
     point: (point: string) => join(dir, point),
+    /** plan.tsv: one line per point (index, point, run folder, train arguments), written by --plan, --slurm, --k8s. */
+    plan: join(dir, 'plan.tsv'),
+    slurm: join(dir, 'slurm'),
+    /** The sbatch array script of --slurm. */
+    sbatch: join(dir, 'slurm', 'sweep.sbatch'),
+    /** One JSON line per submitted array job: job id, array indices, time. */
+    submissions: join(dir, 'slurm', 'submissions.jsonl'),
+    /** Output of array task %a (Slurm's own log of `sweep --point`). */
+    taskLogPattern: join(dir, 'logs', 'point-%a.log'),
+    taskLog: (index: number) => join(dir, 'logs', `point-${index}.log`),
+    /** The Kubernetes Indexed Job of --k8s. */
+    k8s: join(dir, 'k8s', 'job.yaml'),
   };
 }
 
@@ -84,4 +98,55 @@ export function readSweepFile(dir: string): SweepFile | null {
 /** Write `<dir>/sweep.json` atomically. */
 export function writeSweepFile(dir: string, file: SweepFile): void {
   writeJsonFile(sweepPaths(dir).json, file);
+}
+
+/** A word as POSIX sh reads it: bare when safe, else in single quotes. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+export const PLAN_COLUMNS = ['index', 'point', 'run_dir', 'train_args'] as const;
+
+/**
+ * Write `<dir>/plan.tsv`: a header, then one line per point: its index (what `sweep --point`,
+ * SLURM_ARRAY_TASK_ID and JOB_COMPLETION_INDEX name), its name, its run folder relative to the
+ * sweep folder, and its `train` arguments as one shell-quoted line.
+ */
+export function writeSweepPlan(dir: string, sweep: Pick<SweepFile, 'points'>): void {
+  const lines = [PLAN_COLUMNS.join('\t')];
+  sweep.points.forEach((p, i) => {
+    lines.push([String(i), p.name, relative(dir, sweepPaths(dir).point(p.name)), p.args.map(shellQuote).join(' ')].join('\t'));
+  });
+  writeFileAtomic(sweepPaths(dir).plan, `${lines.join('\n')}\n`);
+}
+
+/** One line of slurm/submissions.jsonl. */
+export interface SlurmSubmission {
+  jobId: string;
+  /** Array indices submitted (the points not completed at the time). */
+  indices: number[];
+  submittedAt: string;
+}
+
+export function appendSlurmSubmission(dir: string, s: SlurmSubmission): void {
+  const path = sweepPaths(dir).submissions;
+  mkdirSync(dirname(path), { recursive: true });
+  appendFileSync(path, `${JSON.stringify(s)}\n`);
+}
+
+/** The recorded submissions, oldest first; lines that do not parse are skipped. */
+export function readSlurmSubmissions(dir: string): SlurmSubmission[] {
+  const path = sweepPaths(dir).submissions;
+  if (!existsSync(path)) return [];
+  const out: SlurmSubmission[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const o = JSON.parse(line) as Partial<SlurmSubmission>;
+      if (typeof o.jobId === 'string' && Array.isArray(o.indices)) out.push({ jobId: o.jobId, indices: o.indices.map(Number), submittedAt: String(o.submittedAt ?? '') });
+    } catch {
+      // a torn line from an interrupted append
+    }
+  }
+  return out;
 }
