@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { resolveTrainConfig, type TrainFlags } from '../config/train-config.js';
@@ -257,6 +257,8 @@ async function sweepAny(a: SweepArgs, deps: SweepDepsCli): Promise<SweepOutcome>
     resources: res,
   });
   writeFileAtomic(paths.sbatch, script);
+  // Slurm opens each task's output file itself and fails the task when its folder is missing.
+  mkdirSync(paths.logs, { recursive: true });
   const what = `${indices.length} of ${prepared.points.length} points`;
   if (a.dryRun) {
     io.out(script.replace(/\n$/, ''));
