@@ -148,6 +148,10 @@ test('an unreadable image is a UserError naming the file, when it is decoded', a
   const d = await loadDataset(`folder:${root}`, OPTS);
   const split = d.train.classes[0] === 1 ? d.train : d.test;
   await rejectsWith(split.loadImages([0]), `The image ${join(root, 'class_1', '0.jpg')} cannot be decoded`);
+  split.prefetch!([0, 1]); // a failed prefetch is no unhandled rejection; the read reports it
+  await new Promise((r) => setTimeout(r, 50));
+  await rejectsWith(split.loadAugmented!([1, 0], 1), 'cannot be decoded');
+  assert.equal((await split.loadImages([1])).length, 16 * 16 * 3, 'the other image still decodes');
 });
 
 test('augmentation: same seed and iteration give the same pixels, another seed or iteration others', async (t) => {
