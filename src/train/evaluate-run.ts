@@ -11,7 +11,7 @@ import { evalMessages } from '../messages/eval.js';
 import { createEmbedder } from '../model/embedder.js';
 import { Rng } from '../random.js';
 import { latestCheckpoint, loadWeights } from './checkpoint.js';
-import { evaluateModel } from './evaluate.js';
+import { evaluateDataset } from './evaluate.js';
 import { loadRunConfig } from './trainer.js';
 
 export interface EvaluateRunOptions {
@@ -28,8 +28,10 @@ export interface RunEvaluation {
   /** the checkpoint evaluated: its iteration and folder name under checkpoints/ */
   checkpoint: { iteration: number; dir: string };
   ks: number[];
-  /** the metrics, as an eval.csv row at the checkpoint's iteration */
+  /** the metrics of the primary protocol ('test'), as an eval.csv row at the checkpoint's iteration */
   row: EvalRow;
+  /** every row of the dataset's protocol (several for VehicleID's test sets) */
+  rows: EvalRow[];
   testImages: number;
   testClasses: number;
   /** analysis/eval.json, or null when not written */
@@ -53,20 +55,22 @@ export async function evaluateRun(runDir: string, opts: EvaluateRunOptions = {})
   await initBackend({ backend: opts.backend ?? config.backend, threads: config.threads ?? undefined });
   const dataset = await loadDataset(config.dataset.spec, { dataSeed: config.dataset.dataSeed, perClass: config.dataset.imagesPerClass });
   const model = createEmbedder(config.model, dataset.imageShape, new Rng(0));
-  let row: EvalRow;
+  let rows: EvalRow[];
   try {
     loadWeights(cp.path, model);
-    row = await evaluateModel(model, dataset.test, cp.iteration, { ks, nmi: config.eval.nmi, seed: config.seed });
+    rows = await evaluateDataset(model, dataset, cp.iteration, { ks, nmi: config.eval.nmi, seed: config.seed });
   } finally {
     tf.disposeVariables();
   }
+  // The primary protocol ('test'); VehicleID's further sets ride along in `rows`.
+  const row = rows.find((r) => r.split === 'test') ?? rows[0];
   let written: string | null = null;
   if (opts.write ?? true) {
     written = join(paths.analysis, 'eval.json');
-    writeJsonAtomic(written, { checkpoint: cp.dir, ...row });
+    writeJsonAtomic(written, { checkpoint: cp.dir, ...row, ...(rows.length > 1 ? { sets: rows } : {}) });
   }
   return {
-    runDir, checkpoint: { iteration: cp.iteration, dir: cp.dir }, ks, row,
+    runDir, checkpoint: { iteration: cp.iteration, dir: cp.dir }, ks, row, rows,
     testImages: dataset.test.size, testClasses: dataset.test.classes.length, written,
   };
 }

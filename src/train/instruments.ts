@@ -11,7 +11,7 @@ import { readSnapshot, writeSnapshot } from '../io/snapshot-file.js';
 import { pairDrift } from '../analysis/drift.js';
 import { CollapseMonitor } from '../analysis/collapse.js';
 import { Rng } from '../random.js';
-import { evaluateModel } from './evaluate.js';
+import { evaluateDataset } from './evaluate.js';
 import { scheduledGap, snapshotIterations } from './snapshot-schedule.js';
 import type { Progress } from './progress.js';
 import type { XbmController } from './xbm-controller.js';
@@ -124,18 +124,23 @@ export class Instruments {
     }
     // Streams are independent in the monitor: all rows, then all evaluations, as the offline detector does.
     for (const row of metrics) this.collapse.observeMetrics(row);
-    for (const row of evals) this.collapse.observeEval(row);
-    this.lastEval = evals.at(-1) ?? null;
+    const primary = evals.filter((r) => r.split === 'test');
+    for (const row of primary) this.collapse.observeEval(row);
+    this.lastEval = primary.at(-1) ?? null;
   }
 
+  /** The dataset's own protocol (leave-one-out, query vs gallery, or several test sets): one row per set, 'test' first. */
   async evaluate(t: number): Promise<EvalRow> {
     const { config } = this.r;
-    const row = await evaluateModel(this.r.model, this.r.dataset.test, t, { ks: config.eval.ks, nmi: config.eval.nmi, seed: config.seed });
-    this.evalMs += row.ms_eval;
-    await this.evals.append([row]);
+    const rows = await evaluateDataset(this.r.model, this.r.dataset, t, { ks: config.eval.ks, nmi: config.eval.nmi, seed: config.seed });
+    this.evalMs += Math.max(...rows.map((r) => r.ms_eval));
+    await this.evals.append(rows);
+    const row = rows.find((r) => r.split === 'test') ?? rows[0];
     this.lastEval = row;
     this.collapse.observeEval(row);
-    this.r.progress.log(`  eval @${t}: R@1 ${row.recall_at_1.toFixed(4)}  MAP@R ${row.map_at_r.toFixed(4)}  NMI ${Number.isNaN(row.nmi) ? '-' : row.nmi.toFixed(4)}`);
+    for (const r of rows) {
+      this.r.progress.log(`  eval @${t}${rows.length > 1 ? ` ${r.split}` : ''}: R@1 ${r.recall_at_1.toFixed(4)}  MAP@R ${r.map_at_r.toFixed(4)}  NMI ${Number.isNaN(r.nmi) ? '-' : r.nmi.toFixed(4)}`);
+    }
     return row;
   }
 

@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { dataMessages } from '../../src/messages/data.js';
+import { DATASET_NAMES } from '../../src/data/registry.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { analysisMessages } from '../../src/messages/analysis.js';
@@ -94,7 +96,8 @@ test('choice lists come from the registries, and unknown values are refused with
   refuses({ loss: 'contrastiv' as never }, M.unknownChoice('--loss', 'contrastiv', TRAIN_CHOICES.loss));
   refuses({ backend: 'tpu' as never }, M.unknownBackend('tpu', TRAIN_CHOICES.backend));
   refuses({ sampler: 'foo' as never }, M.unknownChoice('--sampler', 'foo', TRAIN_CHOICES.sampler));
-  refuses({ dataset: 'cifar' }, 'Unknown dataset "cifar": use one of mnist, mnist2, mnist3, idx:<folder>.');
+  refuses({ dataset: 'cifar' }, dataMessages.unknownDataset('cifar', DATASET_NAMES));
+  assert.match(dataMessages.unknownDataset('cifar', DATASET_NAMES), /mnist2, mnist3, idx:<folder>, cub200:<root>/);
   assert.equal(resolveWith({ dataset: 'idx:/data/fashion' }).dataset.spec, 'idx:/data/fashion');
   assert.deepEqual(resolveWith({ loss: 'multi-similarity' }).loss, LOSS_DEFAULTS['multi-similarity']);
   assert.equal(DEFAULTS.margin.triplet, LOSS_DEFAULTS.triplet.margin);
