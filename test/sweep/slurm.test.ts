@@ -49,10 +49,12 @@ test('a 4-point sweep on a real single-node Slurm: submit, fail one point, colle
     for (const i of [0, 1, 2, 3]) assert.ok(existsSync(paths.taskLog(i)), `${paths.taskLog(i)} exists\n${cluster.logs()}`);
     assert.match(readFileSync(paths.taskLog(2), 'utf8'), /sweep point seed-3 failed/);
 
+    const logOf = (f: string) => (existsSync(f) ? `--- ${f}\n${readFileSync(f, 'utf8').split('\n').slice(0, 30).join('\n')}` : `--- ${f}: absent`);
     const collected = await cli(['sweep', '--collect', out]);
-    assert.equal(collected.code, 1, collected.all);
-    assert.equal(collected.stderr.trim().split('\n').length, 1, collected.all);
-    assert.match(collected.stderr, /1 of 4 sweep point\(s\) not completed: failed or unfinished 2 \(seed-3, incomplete\)/);
+    const why = `${collected.all}\n${logOf(paths.taskLog(0))}\n${logOf(paths.log('seed-1'))}`;
+    assert.equal(collected.code, 1, why);
+    assert.equal(collected.stderr.trim().split('\n').length, 1, why);
+    assert.ok(/1 of 4 sweep point\(s\) not completed: failed or unfinished 2 \(seed-3, incomplete\)/.test(collected.stderr), why);
     assert.match(collected.stdout, /4 points: 3 completed, 0 missing, 1 failed or unfinished/);
     const csv1 = await readCsvRaw(paths.csv);
     assert.deepEqual(csv1.map((r) => [r.seed, r.status]), [['1', 'completed'], ['2', 'completed'], ['3', 'incomplete'], ['4', 'completed']]);
@@ -75,7 +77,6 @@ test('a 4-point sweep on a real single-node Slurm: submit, fail one point, colle
     await waitForJob(cluster, sub2.jobId, 300_000);
 
     const again = await cli(['sweep', '--collect', out]);
-    const logOf = (f: string) => (existsSync(f) ? `--- ${f}\n${readFileSync(f, 'utf8')}` : `--- ${f}: absent`);
     assert.equal(again.code, 0, `${again.all}\n${logOf(paths.taskLog(2))}\n${logOf(paths.log('seed-3'))}`);
     assert.equal(again.stderr, '');
     const csv2 = await readCsvRaw(paths.csv);
