@@ -12,6 +12,7 @@ import { VERBS } from './verbs.js';
 const LOADERS: Record<keyof typeof VERBS, () => Promise<CommandModule<any, any>>> = {
   demo: async () => (await import('./demo.js')).demoCommand,
   train: async () => (await import('./train.js')).trainCommand,
+  pretrain: async () => (await import('./pretrain.js')).pretrainCommand,
   eval: async () => (await import('./eval.js')).evalCommand,
   drift: async () => (await import('./drift.js')).driftCommand,
   inspect: async () => (await import('./inspect.js')).inspectCommand,

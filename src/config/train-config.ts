@@ -3,12 +3,14 @@ import { parseWarmupPolicy, validateWarmupPolicy } from '../analysis/warmup/pars
 import { DEFAULT_WARMUP_POLICY, WARMUP_POLICY_USAGES, warmupPolicy, type WarmupPolicyConfig } from '../analysis/warmup/policies/index.js';
 import { memorySpan as spanOf } from '../analysis/warmup/threshold.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../backend/choices.js';
-import { DATASET_NAMES, isDatasetSpec } from '../data/registry.js';
+import { DATASET_NAMES, isDatasetSpec, isImageDatasetSpec } from '../data/registry.js';
 import type { SamplerConfig } from '../data/samplers.js';
 import { LOSS_FLAGS } from '../losses/loss-definition.js';
 import { LOSSES, LOSS_DEFAULTS, LOSS_KINDS, lossDefinition, type LossConfig } from '../losses/registry.js';
 import { TRIPLET_MINING, type TripletMining } from '../losses/triplet.js';
-import type { EmbedderConfig } from '../model/embedder.js';
+import type { BackboneConfig, EmbedderConfig } from '../model/embedder.js';
+import { BUILTIN_NAMES, isBuiltinBackbone } from '../model/builtin-backbones.js';
+import { modelMessages } from '../messages/model.js';
 import { UserError } from '../errors.js';
 import { dataMessages } from '../messages/data.js';
 import { configMessages as M } from '../messages/config.js';
@@ -21,6 +23,7 @@ const SAMPLERS = { pk: 'P x K class-balanced batches', shuffle: 'a plain shuffle
 const MODELS = { cnn: 'small CNN', mlp: 'MLP' } as const satisfies Record<EmbedderConfig['kind'], string>;
 const OPTIMIZERS = { adam: 'Adam', sgd: 'SGD with momentum' } as const;
 const SCHEDULES = { constant: 'constant', step: 'multiply by --lr-gamma every --lr-step iterations', cosine: 'cosine decay to 0' } as const;
+const NORMALIZATIONS = { imagenet: 'ImageNet mean/std per channel (Keras/torchvision backbones)', none: 'values in [0, 1]' } as const;
 const XBM_INITS = { empty: 'start empty', random: 'fill from random training images at the start' } as const;
 const keys = <T extends object>(o: T) => Object.keys(o) as (keyof T & string)[];
 
@@ -29,6 +32,7 @@ export type ModelKind = keyof typeof MODELS;
 export type OptimizerKind = keyof typeof OPTIMIZERS;
 export type ScheduleKind = keyof typeof SCHEDULES;
 export type XbmInit = keyof typeof XBM_INITS;
+export type NormalizationKind = keyof typeof NORMALIZATIONS;
 
 /**
  * Every list of choices a train flag has, from the registries that own them (losses/registry.ts,
@@ -45,6 +49,8 @@ export const TRAIN_CHOICES = {
   schedule: keys(SCHEDULES),
   backend: BACKEND_CHOICES,
   xbmInit: keys(XBM_INITS),
+  normalization: keys(NORMALIZATIONS),
+  builtinBackbone: BUILTIN_NAMES,
   warmupPolicy: WARMUP_POLICY_USAGES,
 } as const;
 
@@ -61,6 +67,8 @@ export const TRAIN_HELP = {
   optimizer: describe(OPTIMIZERS),
   schedule: describe(SCHEDULES),
   xbmInit: describe(XBM_INITS),
+  normalization: describe(NORMALIZATIONS),
+  backbone: `a TensorFlow.js model.json (LayersModel: fine-tuned; GraphModel: frozen) or its folder, or ${BUILTIN_NAMES.join(', ')}`,
   margin: `${lossFlagDefaults('margin')}; not read by ${LOSSES.filter((d) => !d.flags.includes('margin')).map((d) => d.kind).join(', ')}`,
   mining: `default: ${lossFlagDefaults('mining')}`,
   warmupPolicy: TRAIN_CHOICES.warmupPolicy.join(', '),
@@ -70,10 +78,13 @@ export const TRAIN_HELP = {
 export interface TrainConfig {
   name: string;
   out: string;
-  dataset: { spec: string; dataSeed: number; imagesPerClass?: number };
+  /** image: image datasets only (the digit datasets refuse it), passed to the dataset as DatasetOptions.image */
+  dataset: { spec: string; dataSeed: number; imagesPerClass?: number; image?: { size?: number; normalization?: NormalizationKind } };
   sampler: SamplerConfig;
   batchSize: number;
   model: EmbedderConfig;
+  /** a pretrained trunk under the head (model/backbone.ts); absent: the built-in `model` from scratch. `model.dim` is the head's width. */
+  backbone?: BackboneConfig;
   loss: LossSettings;
   optimizer: { kind: OptimizerKind; lr: number; momentum: number };
   schedule: { kind: 'constant' } | { kind: 'step'; every: number; gamma: number } | { kind: 'cosine'; minLr: number };
@@ -139,6 +150,7 @@ export const DEFAULTS = {
   checkpointEvery: 200,
   seed: 1,
   backend: 'auto' as BackendChoice,
+  backboneLrMult: 1,
 };
 
 /**
@@ -168,6 +180,11 @@ export interface TrainFlags {
   channels?: string;
   hidden?: string;
   dim?: number;
+  backbone?: string;
+  backboneLrMult?: number;
+  freezeBackbone?: boolean;
+  imageSize?: number;
+  normalization?: NormalizationKind;
   loss?: LossSettings['kind'];
   margin?: number;
   mining?: TripletMining;
@@ -257,6 +274,8 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
     ? { kind: 'cnn', channels: intList('--channels', f.channels, DEFAULTS.channels), dim }
     : { kind: 'mlp', hidden: intList('--hidden', f.hidden, DEFAULTS.hidden), dim };
   if (model.kind === 'cnn' && model.channels.length === 0) throw new UserError(M.intList('--channels', String(f.channels)));
+  const backbone = resolveBackbone(f);
+  const image = resolveImage(f, datasetSpec);
 
   // The loss: its own file says which flags it reads, its defaults and its checks (losses/registry.ts).
   const lossDef = lossDefinition(choice('--loss', f.loss, TRAIN_CHOICES.loss, DEFAULTS.loss));
@@ -304,7 +323,7 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
 
   // Sizes (see MAX_TENSOR_BYTES): refuse here, not with a crash deep inside the backend.
   const headIn = model.kind === 'cnn' ? model.channels.at(-1)! : (model.hidden.at(-1) ?? 1);
-  if (dim > maxRows(headIn)) throw new UserError(M.tensorTooLarge('--dim', dim, 'the embedding head', [headIn, dim], maxRows(headIn)));
+  if (!backbone && dim > maxRows(headIn)) throw new UserError(M.tensorTooLarge('--dim', dim, 'the embedding head', [headIn, dim], maxRows(headIn)));
   const maxBatch = Math.floor(Math.sqrt(MAX_TENSOR_BYTES / FLOAT32_BYTES));
   if (batchSize > maxBatch) throw new UserError(M.tensorTooLarge('--batch-size', batchSize, "a batch's similarities", [batchSize, batchSize], maxBatch));
   const maxMemory = Math.min(maxRows(dim), maxRows(batchSize) - batchSize);
@@ -318,10 +337,11 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
   return {
     name: basename(out),
     out,
-    dataset: { spec: datasetSpec, dataSeed: nonNegativeInt('--data-seed', f.dataSeed, DEFAULTS.dataSeed), ...(f.imagesPerClass !== undefined ? { imagesPerClass: positiveInt('--images-per-class', f.imagesPerClass, 1) } : {}) },
+    dataset: { spec: datasetSpec, dataSeed: nonNegativeInt('--data-seed', f.dataSeed, DEFAULTS.dataSeed), ...(f.imagesPerClass !== undefined ? { imagesPerClass: positiveInt('--images-per-class', f.imagesPerClass, 1) } : {}), ...(image ? { image } : {}) },
     sampler,
     batchSize,
     model,
+    ...(backbone ? { backbone } : {}),
     loss,
     optimizer: { kind: optimizerKind, lr: positive('--lr', f.lr, DEFAULTS.lr), momentum: f.momentum ?? DEFAULTS.momentum },
     schedule,
@@ -340,6 +360,45 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
     backend,
     threads: f.threads === undefined ? null : positiveInt('--threads', f.threads, 1),
   };
+}
+
+/**
+ * --backbone and its flags. A path is made absolute (config.json must name the same file from any
+ * working directory); whether it is a model is checked when the trainer loads it, before the run
+ * folder is created. The built-in model flags would be ignored under a backbone: refused.
+ */
+function resolveBackbone(f: TrainFlags): BackboneConfig | undefined {
+  if (f.backbone === undefined) {
+    if (f.backboneLrMult !== undefined) throw new UserError(M.flagNeeds('--backbone-lr-mult', '--backbone', 'no backbone'));
+    if (f.freezeBackbone !== undefined) throw new UserError(M.flagNeeds('--freeze-backbone', '--backbone', 'no backbone'));
+    return undefined;
+  }
+  const text = String(f.backbone).trim();
+  if (text === '') throw new UserError(modelMessages.backboneMissing('""'));
+  for (const [flag, given] of [['--model', f.model], ['--channels', f.channels], ['--hidden', f.hidden]] as const) {
+    if (given !== undefined) throw new UserError(modelMessages.modelFlagWithBackbone(flag, text));
+  }
+  if (isBuiltinBackbone(text) && !BUILTIN_NAMES.includes(text)) throw new UserError(modelMessages.unknownBuiltin(text, BUILTIN_NAMES));
+  const freeze = f.freezeBackbone ?? false;
+  if (freeze && f.backboneLrMult !== undefined) throw new UserError(modelMessages.lrMultWithFreeze);
+  const lrMult = f.backboneLrMult ?? DEFAULTS.backboneLrMult;
+  if (!(lrMult > 0) || !Number.isFinite(lrMult)) throw new UserError(M.positiveNumber('--backbone-lr-mult', lrMult));
+  return { source: isBuiltinBackbone(text) ? text : resolve(text), lrMult, freeze };
+}
+
+/** --image-size and --normalization: for image datasets (read with sharp) only; the digit datasets have fixed shapes and [0, 1] values. */
+function resolveImage(f: TrainFlags, spec: string): TrainConfig['dataset']['image'] {
+  const given = [['--image-size', f.imageSize], ['--normalization', f.normalization]] as const;
+  if (!isImageDatasetSpec(spec)) {
+    for (const [flag, v] of given) if (v !== undefined) throw new UserError(M.flagNeeds(flag, 'an image dataset (cub200:, cars196:, sop:, inshop:, vehicleid:, folder:, list:)', `--dataset ${spec}`));
+    return undefined;
+  }
+  if (f.imageSize === undefined && f.normalization === undefined) return undefined;
+  if (f.imageSize !== undefined && (!Number.isInteger(f.imageSize) || f.imageSize < 1)) throw new UserError(M.positiveInteger('--image-size', f.imageSize));
+  if (f.normalization !== undefined && !(TRAIN_CHOICES.normalization as readonly string[]).includes(f.normalization)) {
+    throw new UserError(M.unknownChoice('--normalization', String(f.normalization), TRAIN_CHOICES.normalization));
+  }
+  return { ...(f.imageSize !== undefined ? { size: f.imageSize } : {}), ...(f.normalization !== undefined ? { normalization: f.normalization } : {}) };
 }
 
 /** --xbm-start N | off | auto[:policy]; without a memory XBM is off whatever the flag says. The policy is parsed here. */

@@ -7,14 +7,38 @@ export type EmbedderConfig =
   | { kind: 'cnn'; channels: number[]; dim: number; fused?: boolean }
   | { kind: 'mlp'; hidden: number[]; dim: number };
 
+/**
+ * A pretrained backbone as the run uses it (model/backbone.ts): `source` is a model.json path
+ * (absolute) or a built-in name ('builtin:digits'); backbone variables learn at lr x lrMult, or
+ * not at all when frozen. BatchNorm layers always run on their inference statistics.
+ */
+export interface BackboneConfig { source: string; lrMult: number; freeze: boolean }
+
+/** A variable under a stable checkpoint key (a backbone's own names can get '_1' suffixes when loaded twice). */
+export interface NamedVariable { key: string; variable: tf.Variable }
+
+/** A subset of an embedder's trainable variables that learns at lr x lrMult. */
+export interface LrGroup { name: string; lrMult: number; variables: tf.Variable[] }
+
 export interface Embedder {
-  readonly config: EmbedderConfig;
+  readonly config: EmbedderConfig | { kind: 'backbone'; backbone: BackboneConfig; dim: number };
   readonly inputShape: readonly [number, number, number];
   readonly dim: number;
   /** Trainable variables in a fixed order; their names are the checkpoint keys. */
   readonly variables: tf.Variable[];
   /** x: [n, h, w, c] -> L2-normalised embeddings [n, dim]. The caller owns the result. */
   apply(x: tf.Tensor4D): tf.Tensor2D;
+  /** Every variable a checkpoint holds (trainable or not), by stable key; absent: `variables` under their names. */
+  readonly state?: readonly NamedVariable[];
+  /** Variables that learn at another rate than the rest (a backbone's, with --backbone-lr-mult). */
+  readonly lrGroups?: readonly LrGroup[];
+  /** Frees what the variables do not cover (a GraphModel's weights). */
+  dispose?(): void;
+}
+
+/** The variables a checkpoint saves and restores, by key. */
+export function checkpointVariables(e: Embedder): readonly NamedVariable[] {
+  return e.state ?? e.variables.map((variable) => ({ key: variable.name, variable }));
 }
 
 /**

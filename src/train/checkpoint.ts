@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf } from '../backend/tf.js';
-import type { Embedder } from '../model/embedder.js';
+import { checkpointVariables, type Embedder } from '../model/embedder.js';
+import { GroupedOptimizer } from './param-groups.js';
 import { readFloatBundle, writeFloatBundle, type FloatEntry } from '../io/float-bundle.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
 import { UserError } from '../errors.js';
@@ -30,7 +31,9 @@ export async function saveCheckpoint(
   rmSync(tmp, { recursive: true, force: true });
   try {
     mkdirSync(tmp, { recursive: true });
-    writeFloatBundle(tmp, 'weights', model.variables.map((v) => ({ name: v.name, shape: v.shape, values: v.dataSync() as Float32Array })));
+    // Every variable under its stable key: a backbone's frozen weights and BatchNorm statistics too, so a
+    // resume does not depend on the backbone file staying as it was.
+    writeFloatBundle(tmp, 'weights', checkpointVariables(model).map(({ key, variable: v }) => ({ name: key, shape: v.shape, values: v.dataSync() as Float32Array })));
     const slots = await optimizer.getWeights();
     writeFloatBundle(tmp, 'optimizer', [
       ...slots.map((s) => ({ name: s.name, shape: s.tensor.shape, values: Float32Array.from(s.tensor.dataSync()) })),
@@ -62,13 +65,13 @@ export function latestCheckpoint(checkpointsDir: string): (CheckpointPointer & {
   return existsSync(path) ? { ...p, path } : null;
 }
 
-/** Load weights into the model's variables (matched by name and shape). */
+/** Load weights into the model's variables (matched by checkpoint key and shape). */
 export function loadWeights(checkpointPath: string, model: Embedder): void {
   const byName = new Map(readBundle(checkpointPath, 'weights').map((e) => [e.name, e]));
-  for (const v of model.variables) {
-    const e = byName.get(v.name);
+  for (const { key, variable: v } of checkpointVariables(model)) {
+    const e = byName.get(key);
     if (!e || e.shape.join('x') !== v.shape.join('x')) {
-      throw new UserError(M.badCheckpoint(join(checkpointPath, 'weights.json'), `no weight ${v.name} of shape [${v.shape}]: the checkpoint does not match this run's model`));
+      throw new UserError(M.badCheckpoint(join(checkpointPath, 'weights.json'), `no weight ${key} of shape [${v.shape}]: the checkpoint does not match this run's model`));
     }
     tf.tidy(() => v.assign(tf.tensor(e.values, e.shape)));
   }
@@ -102,6 +105,8 @@ export function loadState<T>(checkpointPath: string): T {
  * as they are, resume is bit-identical.
  */
 function hiddenSlots(optimizer: tf.Optimizer): [string, tf.Variable][] {
+  // One optimizer per learning-rate group (param-groups.ts): each part's, under its prefix.
+  if (optimizer instanceof GroupedOptimizer) return optimizer.parts().flatMap((p) => hiddenSlots(p.optimizer).map(([n, v]) => [`${p.name}:${n}`, v] as [string, tf.Variable]));
   const o = optimizer as unknown as Record<string, unknown>;
   return ['accBeta1', 'accBeta2'].flatMap((k) => (o[k] instanceof tf.Variable ? [[`__${k}`, o[k] as tf.Variable] as [string, tf.Variable]] : []));
 }

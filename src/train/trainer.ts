@@ -6,7 +6,9 @@ import { trainMessages as M } from '../messages/train.js';
 import { loadDataset } from '../data/registry.js';
 import { createSampler, restoreSampler } from '../data/samplers.js';
 import { selectProbe } from '../data/probe.js';
-import { createEmbedder, parameterCount } from '../model/embedder.js';
+import { parameterCount } from '../model/embedder.js';
+import { createModel } from './create-model.js';
+import { createOptimizer } from './param-groups.js';
 import { createLoss } from '../losses/create-loss.js';
 import { CrossBatchMemory, type CrossBatchMemoryState } from '../memory/cross-batch-memory.js';
 import { CsvAppender } from '../io/csv.js';
@@ -69,13 +71,15 @@ export async function resumeTraining(runDir: string, opts: Omit<TrainOptions, 'o
 async function session(config: TrainConfig, openFolder: () => OpenRun, opts: TrainOptions): Promise<RunRecord> {
   // Everything that can refuse the input comes before the folder is touched.
   const backend = await initBackend({ backend: config.backend, threads: config.threads ?? undefined });
-  const dataset = await loadDataset(config.dataset.spec, { dataSeed: config.dataset.dataSeed, perClass: config.dataset.imagesPerClass });
+  const dataset = await loadDataset(config.dataset.spec, { dataSeed: config.dataset.dataSeed, perClass: config.dataset.imagesPerClass, ...(config.dataset.image ? { image: config.dataset.image } : {}) });
   const rng = new Rng(config.seed);
   const modelRng = rng.fork();
   let sampler = createSampler(config.sampler, dataset.train.labels, rng.fork());
   const probe = config.snapshots.every > 0 ? selectProbe(dataset.train, Math.min(config.snapshots.probeSize, dataset.train.size), config.seed) : null;
-  const model = createEmbedder(config.model, dataset.imageShape, modelRng);
-  const optimizer = config.optimizer.kind === 'adam' ? tf.train.adam(config.optimizer.lr) : tf.train.momentum(config.optimizer.lr, config.optimizer.momentum);
+  // A backbone is loaded and checked here, before the folder exists (a built-in one is built on first use).
+  const model = await createModel(config, dataset, modelRng, opts.quiet ? undefined : (line) => process.stderr.write(`${line}\n`));
+  // One optimizer, or one per learning-rate group (--backbone-lr-mult): param-groups.ts says why.
+  const optimizer = createOptimizer(config.optimizer, model);
   const loss = createLoss(config.loss);
   let memory = config.xbm.size > 0 ? new CrossBatchMemory(config.xbm.size, config.model.dim) : null;
   const xbm = new XbmController(config);
@@ -193,6 +197,7 @@ async function session(config: TrainConfig, openFolder: () => OpenRun, opts: Tra
     folder.lock.release();
     tf.disposeVariables();
     optimizer.dispose();
+    model.dispose?.();
   }
 }
 
