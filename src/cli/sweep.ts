@@ -14,6 +14,7 @@ import { prepareSweep, runSweep, type PreparedSweep, type SweepResult, type Trai
 import { checkResources, sbatchScript, slurmJobActive, submitSbatch, type ClusterResources } from '../sweep/slurm.js';
 import type { CliIo } from './report.js';
 import { trainOptions } from './train.js';
+import { consoleOutput } from './output.js';
 import { VERBS } from './verbs.js';
 
 export interface SweepArgs {
@@ -63,11 +64,6 @@ export interface SweepDepsCli {
   command?: string[];
   cwd?: string;
 }
-
-const stdio: CliIo = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
 
 /** A parser of the train verb's flags, as strict as `xbm-drift train` itself. */
 function trainParser(args: readonly string[]) {
@@ -160,7 +156,7 @@ export async function sweepMain(a: SweepArgs, deps: SweepDepsCli = {}, all = fal
 }
 
 async function sweepAny(a: SweepArgs, deps: SweepDepsCli): Promise<SweepOutcome> {
-  const io = deps.io ?? stdio;
+  const io = deps.io ?? consoleOutput;
   const env = deps.env ?? process.env;
   const mode = sweepMode(a);
   const res = resources(a, mode);

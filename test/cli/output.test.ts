@@ -14,12 +14,9 @@ test('a command prints through its parse context\'s output; a capture without lo
   assert.deepEqual([out, err], [['result'], ['warning']]);
 });
 
-/** Verbs not yet moved onto src/cli/output.ts (owned elsewhere); empty this list as they move. */
-const NOT_YET = new Set(['sweep.ts']);
-
 test('verbs write through src/cli/output.ts, not process.stdout/stderr directly', () => {
   const dir = fileURLToPath(new URL('../../src/cli/', import.meta.url));
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'output.ts' && !NOT_YET.has(f))) {
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'output.ts')) {
     const text = readFileSync(dir + name, 'utf8');
     assert.doesNotMatch(text, /process\.(stdout|stderr)\.write/, `src/cli/${name} writes directly`);
   }
