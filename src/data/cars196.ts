@@ -50,6 +50,7 @@ export async function loadCars196(root: string, spec: string, opts: DatasetOptio
 }
 
 export const cars196Factory: DatasetFactory = {
+  images: true,
   key: 'cars196:',
   usage: 'cars196:<root>',
   summary: 'Stanford Cars folder (cars_annos.mat, car_ims/): classes 1-98 train, 99-196 test',

@@ -49,6 +49,7 @@ export async function loadCub200(root: string, spec: string, opts: DatasetOption
 }
 
 export const cub200Factory: DatasetFactory = {
+  images: true,
   key: 'cub200:',
   usage: 'cub200:<root>',
   summary: 'CUB-200-2011 folder (images.txt, image_class_labels.txt, images/): classes 1-100 train, 101-200 test',

@@ -42,6 +42,7 @@ export async function loadImageFolder(root: string, spec: string, opts: DatasetO
 }
 
 export const imageFolderFactory: DatasetFactory = {
+  images: true,
   key: 'folder:',
   usage: 'folder:<root>',
   summary: 'a folder with one sub-folder of images per class; a seeded class-disjoint half trains',

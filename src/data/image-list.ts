@@ -32,6 +32,7 @@ export async function loadImageLists(arg: string, spec: string, opts: DatasetOpt
 }
 
 export const imageListFactory: DatasetFactory = {
+  images: true,
   key: 'list:',
   usage: 'list:<train.txt>,<test.txt>',
   summary: 'two image lists, lines "path label" (research-xbm format), paths relative to the list file',

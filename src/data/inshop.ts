@@ -50,6 +50,7 @@ export async function loadInShop(root: string, spec: string, opts: DatasetOption
 }
 
 export const inshopFactory: DatasetFactory = {
+  images: true,
   key: 'inshop:',
   usage: 'inshop:<root>',
   summary: 'DeepFashion In-Shop folder (list_eval_partition.txt, img/): train items; queries against the gallery',

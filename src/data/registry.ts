@@ -19,7 +19,7 @@ export const DATASETS: readonly DatasetFactory[] = [
 ];
 
 /** Datasets read from image files with sharp: they take DatasetOptions.image (size, normalisation, cache). */
-export const IMAGE_DATASET_KINDS: readonly string[] = [cub200Factory, cars196Factory, sopFactory, inshopFactory, vehicleIdFactory, imageFolderFactory, imageListFactory].map((f) => f.key);
+export const IMAGE_DATASET_KINDS: readonly string[] = DATASETS.filter((f) => f.images).map((f) => f.key);
 
 /** Whether a spec names an image dataset (default image size 224, normalised, augmented in training). */
 export function isImageDatasetSpec(spec: string): boolean {

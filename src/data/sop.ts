@@ -34,6 +34,7 @@ export async function loadSop(root: string, spec: string, opts: DatasetOptions):
 }
 
 export const sopFactory: DatasetFactory = {
+  images: true,
   key: 'sop:',
   usage: 'sop:<root>',
   summary: 'Stanford Online Products folder (Ebay_train.txt, Ebay_test.txt): the published train/test lists',

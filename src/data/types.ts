@@ -99,5 +99,7 @@ export interface DatasetFactory {
   readonly usage: string;
   /** one line for --help */
   readonly summary: string;
+  /** read from image files with sharp: takes DatasetOptions.image (size, normalisation, cache) */
+  readonly images?: boolean;
   load(arg: string, spec: string, opts: DatasetOptions): Promise<Dataset>;
 }

@@ -54,6 +54,7 @@ export async function loadVehicleId(root: string, spec: string, opts: DatasetOpt
 }
 
 export const vehicleIdFactory: DatasetFactory = {
+  images: true,
   key: 'vehicleid:',
   usage: 'vehicleid:<root>',
   summary: 'PKU VehicleID folder (train_test_split/, image/): train list; test sets of 800, 1,600 and 2,400 vehicles scored separately',
