@@ -138,8 +138,8 @@ export async function createBackboneEmbedder(config: BackboneConfig, modelPath: 
   const kernelValues = new Float32Array(f * dim);
   const std = Math.sqrt(2 / f);
   for (let i = 0; i < kernelValues.length; i++) kernelValues[i] = rng.normal() * std;
-  const kernel = tf.variable(tf.tensor2d(kernelValues, [f, dim]), true, uniqueName('head/kernel'));
-  const bias = tf.variable(tf.zeros([dim]), true, uniqueName('head/bias'));
+  const kernel = ownedVariable(tf.tensor2d(kernelValues, [f, dim]), uniqueName('head/kernel'));
+  const bias = ownedVariable(tf.zeros([dim]), uniqueName('head/bias'));
   state.push({ key: 'head/kernel', variable: kernel }, { key: 'head/bias', variable: bias });
 
   const trains = !config.freeze && b.layers !== null;
@@ -172,4 +172,11 @@ function uniqueName(name: string): string {
   let n = name;
   for (let k = 1; n in registered; k++) n = `${name}_${k}`;
   return n;
+}
+
+/** A trainable variable from a fresh tensor; the tensor itself is disposed (the variable keeps the data). */
+function ownedVariable(init: tf.Tensor, name: string): tf.Variable {
+  const v = tf.variable(init, true, name);
+  init.dispose();
+  return v;
 }

@@ -75,10 +75,10 @@ export async function pretrain(config: PretrainConfig, log: (line: string) => vo
   const wValues = new Float32Array(width * classes.length);
   const headRng = rng.fork();
   for (let i = 0; i < wValues.length; i++) wValues[i] = headRng.normal() * Math.sqrt(1 / width);
-  const classifier = {
+  const classifier = tf.tidy(() => ({
     kernel: tf.variable(tf.tensor2d(wValues, [width, classes.length]), true, 'pretrain/classifier/kernel'),
     bias: tf.variable(tf.zeros([classes.length]), true, 'pretrain/classifier/bias'),
-  };
+  }));
   const varList = [...trunk.trainableWeights.map((w) => w.read() as tf.Variable), classifier.kernel, classifier.bias];
   const optimizer = tf.train.adam(config.lr);
   const sampler = rng.fork();
