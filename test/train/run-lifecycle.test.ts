@@ -152,7 +152,7 @@ test('damaged checkpoints and records give one line naming the file, for --resum
     ['truncated weights.bin', (run) => truncateSync(join(cpDir(run), 'weights.bin'), 10), /weights\.bin is damaged .*truncated/],
     ['invalid state.json', (run) => writeFileSync(join(cpDir(run), 'state.json'), '{"iteration": 1,'), /state\.json is damaged .*not valid JSON/],
     ['invalid latest.json', (run) => writeFileSync(join(run, 'checkpoints', 'latest.json'), 'nope'), /latest\.json is damaged .*not valid JSON/],
-    ['invalid run.json', (run) => writeFileSync(join(run, 'run.json'), '{'), /run\.json cannot be read/],
+    ['invalid run.json', (run) => writeFileSync(join(run, 'run.json'), '{'), /run\.json is not valid JSON/],
     ['checkpoints deleted', (run) => spawnSync('rm', ['-rf', join(run, 'checkpoints')]), /has no checkpoint to resume from/],
   ];
   for (const [name, damage, expected] of cases) {
