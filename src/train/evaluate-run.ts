@@ -2,13 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend, type BackendChoice } from '../backend/init-backend.js';
 import { tf } from '../backend/tf.js';
-import { loadDataset } from '../data/registry.js';
+import { loadRunDataset } from './run-dataset.js';
 import { UserError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
 import { runPaths } from '../io/run-paths.js';
 import type { EvalRow } from '../io/tables.js';
 import { evalMessages } from '../messages/eval.js';
-import { createEmbedder } from '../model/embedder.js';
+import { createModel } from './create-model.js';
 import { Rng } from '../random.js';
 import { latestCheckpoint, loadWeights } from './checkpoint.js';
 import { evaluateDataset } from './evaluate.js';
@@ -53,8 +53,9 @@ export async function evaluateRun(runDir: string, opts: EvaluateRunOptions = {})
   const ks = opts.ks ?? config.eval.ks;
   if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1)) throw new UserError(evalMessages.badKs(ks.join(',')));
   await initBackend({ backend: opts.backend ?? config.backend, threads: config.threads ?? undefined });
-  const dataset = await loadDataset(config.dataset.spec, { dataSeed: config.dataset.dataSeed, perClass: config.dataset.imagesPerClass });
-  const model = createEmbedder(config.model, dataset.imageShape, new Rng(0));
+  const dataset = await loadRunDataset(config);
+  // The run's architecture (a backbone too); every weight then comes from the checkpoint.
+  const model = await createModel(config, dataset, new Rng(0));
   let rows: EvalRow[];
   try {
     loadWeights(cp.path, model);

@@ -3,7 +3,7 @@ import { initBackend } from '../backend/init-backend.js';
 import type { TrainConfig } from '../config/train-config.js';
 import { UserError } from '../errors.js';
 import { trainMessages as M } from '../messages/train.js';
-import { loadDataset } from '../data/registry.js';
+import { loadRunDataset } from './run-dataset.js';
 import { createSampler, restoreSampler } from '../data/samplers.js';
 import { selectProbe } from '../data/probe.js';
 import { parameterCount } from '../model/embedder.js';
@@ -45,7 +45,12 @@ interface TrainerState {
   /** the memory without its embeddings, which are saved as floats ('memory/embeddings') */
   memory: CrossBatchMemoryState | null;
   firstMemoryLoss: number | null;
+  /** the next batch, already drawn so it could be decoded during the last step (image datasets) */
+  pending?: Batch | null;
 }
+
+/** A batch's sample ids and the sampler's epoch once they were drawn. */
+interface Batch { ids: number[]; epoch: number }
 
 /** Start a new run as configured. Returns the run record also written to run.json. */
 export async function train(config: TrainConfig, opts: TrainOptions = {}): Promise<RunRecord> {
@@ -71,7 +76,7 @@ export async function resumeTraining(runDir: string, opts: Omit<TrainOptions, 'o
 async function session(config: TrainConfig, openFolder: () => OpenRun, opts: TrainOptions): Promise<RunRecord> {
   // Everything that can refuse the input comes before the folder is touched.
   const backend = await initBackend({ backend: config.backend, threads: config.threads ?? undefined });
-  const dataset = await loadDataset(config.dataset.spec, { dataSeed: config.dataset.dataSeed, perClass: config.dataset.imagesPerClass, ...(config.dataset.image ? { image: config.dataset.image } : {}) });
+  const dataset = await loadRunDataset(config);
   const rng = new Rng(config.seed);
   const modelRng = rng.fork();
   let sampler = createSampler(config.sampler, dataset.train.labels, rng.fork());
@@ -88,6 +93,8 @@ async function session(config: TrainConfig, openFolder: () => OpenRun, opts: Tra
   const progress = new Progress(config.name, config.iterations, { quiet: opts.quiet, startAt: cp?.iteration ?? 0 });
   let iteration = cp?.iteration ?? 0;
   let firstMemoryLoss: number | null = null;
+  let pending: Batch | null = null;
+  const draw = (): Batch => ({ ids: Array.from(sampler.next()), epoch: sampler.epoch });
   let recorder: RunRecorder | null = null;
   let instruments: Instruments | null = null;
 
@@ -95,7 +102,7 @@ async function session(config: TrainConfig, openFolder: () => OpenRun, opts: Tra
     recorder!.finish(status, { iteration, memoryBytes: memory?.bytes ?? 0, xbm, instruments: instruments!, message });
   const checkpoint = async (t: number) => {
     const m = memory?.state() ?? null;
-    const state: TrainerState = { iteration: t, sampler: sampler.state(), memory: m && { ...m, embeddings: [] }, firstMemoryLoss };
+    const state: TrainerState = { iteration: t, sampler: sampler.state(), memory: m && { ...m, embeddings: [] }, firstMemoryLoss, pending };
     const floats = m ? [{ name: MEMORY_EMBEDDINGS, shape: [m.size, m.dim], values: Float32Array.from(m.embeddings) }] : [];
     await saveCheckpoint(paths.checkpoints, t, model, optimizer, state, floats);
   };
@@ -106,6 +113,7 @@ async function session(config: TrainConfig, openFolder: () => OpenRun, opts: Tra
       await loadOptimizer(cp.path, optimizer);
       const st = loadState<TrainerState>(cp.path);
       sampler = restoreSampler(st.sampler as never, dataset.train.labels);
+      pending = st.pending ?? null;
       if (memory && st.memory) memory = CrossBatchMemory.restore({ ...st.memory, embeddings: Array.from(loadFloats(cp.path).get(MEMORY_EMBEDDINGS)!.values) });
       firstMemoryLoss = st.firstMemoryLoss;
       recorder = RunRecorder.reopen(paths, backend, iteration);
@@ -127,9 +135,17 @@ async function session(config: TrainConfig, openFolder: () => OpenRun, opts: Tra
     while (iteration < config.iterations) {
       const t = iteration + 1;
       const t0 = performance.now();
-      const ids = sampler.next();
+      const batch = pending ?? draw();
+      pending = null;
+      const ids = Int32Array.from(batch.ids);
       const labels = labelsOf(dataset, ids);
-      const pixels = await dataset.train.loadImages(ids);
+      // Image datasets augment the training view (seeded by run, iteration and sample) and decode
+      // the next batch while this step runs; the sampler's order is the same either way.
+      const pixels = dataset.train.loadAugmented ? await dataset.train.loadAugmented(ids, t) : await dataset.train.loadImages(ids);
+      if (dataset.train.prefetch && t < config.iterations) {
+        pending = draw();
+        dataset.train.prefetch(pending.ids);
+      }
       const t1 = performance.now();
       const lr = learningRateAt(config, iteration);
       setLearningRate(optimizer, lr);
@@ -142,7 +158,7 @@ async function session(config: TrainConfig, openFolder: () => OpenRun, opts: Tra
       if (flags.memoryLoss && firstMemoryLoss === null) firstMemoryLoss = r.memoryLoss;
       const ages = memory ? memory.ages(t) : { min: NaN, mean: NaN, max: NaN };
       const row: MetricsRow = {
-        iteration: t, epoch: sampler.epoch, loss: r.loss, batch_loss: r.batchLoss, memory_loss: r.memoryLoss, lr, xbm_active: flags.memoryLoss ? 1 : 0,
+        iteration: t, epoch: batch.epoch, loss: r.loss, batch_loss: r.batchLoss, memory_loss: r.memoryLoss, lr, xbm_active: flags.memoryLoss ? 1 : 0,
         memory_fill: memory?.size ?? 0, memory_bytes: memory?.bytes ?? 0, memory_age_min: ages.min, memory_age_mean: ages.mean, memory_age_max: ages.max,
         batch_pos_pairs: r.batchStats.positive, batch_neg_pairs: r.batchStats.negative, batch_active_pairs: r.batchStats.active,
         memory_pos_pairs: r.memoryStats.positive, memory_neg_pairs: r.memoryStats.negative, memory_active_pairs: r.memoryStats.active,
