@@ -20,7 +20,8 @@ export const BUILTIN_BACKBONES: readonly BuiltinBackbone[] = [
   {
     name: 'digits',
     summary: 'the default CNN trunk (conv 32,64,128) pretrained as a 10-way classifier on single MNIST digits (all 60,000 of the train file); fully convolutional, so it applies to mnist2/mnist3',
-    // Small on purpose: ~93k weights (362 KiB), ~2-4 min on 2 cores.
+    // Small on purpose: 93k weights (362 KiB, so it is shipped). Measured on the shared 2-core machine under load:
+    // 1000 iterations in 259 s, 95.8% train accuracy over the last 50 (400 iterations: 99 s, 91.4%).
     pretrain: { dataset: 'mnist', model: { kind: 'cnn', channels: [32, 64, 128], dim: 10 }, iterations: 1000, batchSize: 64, lr: 1e-3, seed: 1 },
   },
 ];
