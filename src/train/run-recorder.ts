@@ -9,6 +9,7 @@ import { trainMessages as M } from '../messages/train.js';
 import type { RunPaths } from '../io/run-paths.js';
 import { readRunRecord, writeRunRecord, type RunRecord } from '../io/formats/run-record.js';
 import type { Instruments } from './instruments.js';
+import { describeProtocol } from './evaluate.js';
 import type { XbmController } from './xbm-controller.js';
 
 const VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
@@ -35,6 +36,7 @@ export class RunRecorder {
       dataset: {
         spec: dataset.spec, description: dataset.description, imageShape: dataset.imageShape,
         trainSize: dataset.train.size, testSize: dataset.test.size, trainClasses: dataset.train.classes.length, testClasses: dataset.test.classes.length,
+        protocol: describeProtocol(dataset.evaluation),
       },
       versions: { xbmDrift: VERSION, node: process.version, tfjs: tf.version_core },
       backend,

@@ -23,7 +23,11 @@ export interface RunRecord {
   name: string;
   status: RunStatus;
   message?: string;
-  dataset: { spec: string; description: string; imageShape: readonly number[]; trainSize: number; testSize: number; trainClasses: number; testClasses: number };
+  dataset: {
+    spec: string; description: string; imageShape: readonly number[]; trainSize: number; testSize: number; trainClasses: number; testClasses: number;
+    /** how the test split is scored (leave-one-out, query vs gallery, several sets); absent in older records */
+    protocol?: string;
+  };
   versions: { xbmDrift: string; node: string; tfjs: string };
   backend: BackendInfo;
   seed: number;
