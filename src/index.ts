@@ -13,7 +13,7 @@ export { train, resumeTraining, loadRunConfig, type TrainOptions } from './train
 export { trainStep, type StepResult } from './train/step.js';
 export { snapshotIterations } from './train/snapshot-schedule.js';
 export { learningRateAt } from './train/lr-schedule.js';
-export { evaluateModel } from './train/evaluate.js';
+export { evaluateModel, evaluateDataset, describeProtocol } from './train/evaluate.js';
 export { evaluateRun, type EvaluateRunOptions, type RunEvaluation } from './train/evaluate-run.js';
 export { latestCheckpoint, loadWeights } from './train/checkpoint.js';
 
@@ -46,7 +46,7 @@ export { writeProbe, readProbe } from './io/probe-file.js';
 export { computeDrift, pairDrift, type DriftResult } from './analysis/drift.js';
 export { writeDriftOutputs } from './analysis/drift-output.js';
 export { computeNeighbourChurn } from './analysis/neighbour-churn.js';
-export { evaluateRetrieval, type RetrievalResult } from './analysis/retrieval.js';
+export { evaluateRetrieval, evaluateQueryGallery, type RetrievalResult } from './analysis/retrieval.js';
 export { decideWarmup } from './analysis/warmup/decide.js';
 export { OnlineWarmup } from './analysis/warmup/online.js';
 export { XbmGuard } from './analysis/warmup/guard.js';
