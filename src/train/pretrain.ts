@@ -165,16 +165,23 @@ function pretrainReadme(config: PretrainConfig, classes: number, accuracy: numbe
  */
 export async function resolveBackboneSource(
   source: string,
-  opts: { backend: BackendChoice; threads?: number; log?: (line: string) => void },
+  opts: {
+    backend: BackendChoice;
+    threads?: number;
+    log?: (line: string) => void;
+    /** tests only: other folders, and a shorter build */
+    testing?: { dirs: { shipped: string; cache: string }; iterations: number };
+  },
 ): Promise<string> {
   if (!isBuiltinBackbone(source)) return source;
   const b = builtinBackbone(source);
   if (!b) throw new UserError(M.unknownBuiltin(source, BUILTIN_NAMES));
-  const { shipped, cache } = builtinBackboneDirs(b);
+  const { shipped, cache } = opts.testing?.dirs ?? builtinBackboneDirs(b);
   if (existsSync(join(shipped, 'model.json'))) return join(shipped, 'model.json');
   if (existsSync(join(cache, 'model.json'))) return join(cache, 'model.json');
-  const command = builtinCommand(b, cache);
+  const recipe = { ...b.pretrain, ...(opts.testing ? { iterations: opts.testing.iterations } : {}) };
+  const command = builtinCommand({ ...b, pretrain: recipe }, cache);
   opts.log?.(M.buildingBuiltin(source, cache, command));
-  await pretrain({ ...b.pretrain, out: cache, backend: opts.backend, threads: opts.threads, overwrite: true, command }, opts.log);
+  await pretrain({ ...recipe, out: cache, backend: opts.backend, threads: opts.threads, overwrite: true, command }, opts.log);
   return join(cache, 'model.json');
 }

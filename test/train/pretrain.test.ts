@@ -79,6 +79,22 @@ test('builtin:digits resolves to the shipped trunk, which applies to 28x28, 28x5
   await assert.rejects(resolveBackboneSource('builtin:nope', { backend: 'wasm' }), /not a built-in backbone/);
 });
 
+test('a built-in backbone that is not shipped is built on first use into its cache folder, saying so, then reused', async (t) => {
+  const dir = tempDir(t);
+  const dirs = { shipped: join(dir, 'shipped'), cache: join(dir, 'cache', 'digits') };
+  const lines: string[] = [];
+  const testing = { dirs, iterations: 2 };
+  const path = await resolveBackboneSource('builtin:digits', { backend: 'wasm', threads: 1, log: (l) => lines.push(l), testing });
+  assert.equal(path, join(dirs.cache, 'model.json'));
+  assert.ok(existsSync(path));
+  const command = 'xbm-drift pretrain --dataset mnist --model cnn --channels 32,64,128 --iterations 2 --batch-size 64 --lr 0.001 --seed 1 --out ' + dirs.cache;
+  assert.equal(lines[0], M.buildingBuiltin('builtin:digits', dirs.cache, command));
+  assert.ok(readFileSync(join(dirs.cache, 'README.md'), 'utf8').includes(command), 'the README names the command');
+  lines.length = 0;
+  assert.equal(await resolveBackboneSource('builtin:digits', { backend: 'wasm', log: (l) => lines.push(l), testing }), path);
+  assert.deepEqual(lines, [], 'built once');
+});
+
 test('pretrain CLI: no --out, or an --out that holds a backbone: one line, exit 2', async (t) => {
   const dir = tempDir(t);
   const none = await runCli(['pretrain', '--iterations', '1']);
