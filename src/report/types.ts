@@ -52,15 +52,11 @@ export interface SweepTables {
   points: SweepPointRow[];
 }
 
-export type FigureId =
-  | 'drift'
-  | 'retrieval'
-  | 'losses'
-  | 'mining'
-  | 'staleness'
-  | 'sweep-batch'
-  | 'sweep-memory'
-  | 'resources';
+/**
+ * A figure's id (its file names under figures/): each figure module declares its own, so a new
+ * figure is its module plus one line in FIGURE_BUILDERS (build-report.ts), nothing here.
+ */
+export type FigureId = string;
 
 /** Width class of a figure: one column or both columns of a two-column paper. */
 export type FigureSpan = 'single' | 'double';
