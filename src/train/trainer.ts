@@ -88,7 +88,18 @@ async function session(config: TrainConfig, openFolder: () => OpenRun, opts: Tra
   const loss = createLoss(config.loss);
   let memory = config.xbm.size > 0 ? new CrossBatchMemory(config.xbm.size, config.model.dim) : null;
   const xbm = new XbmController(config);
-  const folder = openFolder();
+  const release = () => {
+    tf.disposeVariables();
+    optimizer.dispose();
+    model.dispose?.();
+  };
+  let folder: OpenRun;
+  try {
+    folder = openFolder();
+  } catch (e) {
+    release(); // refused (a run already there, another writer): nothing of this session may linger
+    throw e;
+  }
   const { paths, checkpoint: cp } = folder;
   const progress = new Progress(config.name, config.iterations, { quiet: opts.quiet, startAt: cp?.iteration ?? 0 });
   let iteration = cp?.iteration ?? 0;
@@ -211,9 +222,7 @@ async function session(config: TrainConfig, openFolder: () => OpenRun, opts: Tra
     throw e;
   } finally {
     folder.lock.release();
-    tf.disposeVariables();
-    optimizer.dispose();
-    model.dispose?.();
+    release();
   }
 }
 

@@ -198,3 +198,15 @@ test('a full disk stops training with one line, leaves no temporary files, and -
   assert.equal(json(join(out, 'run.json')).status, 'completed');
   assert.deepEqual((await readCsv<MetricsRow>(join(out, 'metrics.csv'))).map((m) => m.iteration), Array.from({ length: 400 }, (_, i) => i + 1));
 });
+
+test('a refused start leaves nothing behind in the process: the next training works', async (t) => {
+  const dir = tempDir(t);
+  const flags = { out: '', dataset: 'mnist2', imagesPerClass: 8, backend: 'cpu' as const, model: 'mlp' as const, hidden: '32', dim: 8, classesPerBatch: 4, perClass: 2,
+    probeSize: 24, snapshotEvery: 4, snapshotOffsets: '1', evalEvery: 4, checkpointEvery: 4, iterations: 2 };
+  const first = join(dir, 'a');
+  await train(resolveTrainConfig({ ...flags, out: first }), { quiet: true });
+  await assert.rejects(train(resolveTrainConfig({ ...flags, out: first }), { quiet: true }), (e: Error) => e.message === M.runExists(first));
+  // Had the refused session kept its model's variables, their names would now be taken.
+  const second = await train(resolveTrainConfig({ ...flags, out: join(dir, 'b') }), { quiet: true });
+  assert.equal(second.status, 'completed');
+});
