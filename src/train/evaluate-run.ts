@@ -1,18 +1,17 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend, type BackendChoice } from '../backend/init-backend.js';
 import { tf } from '../backend/tf.js';
 import { loadRunDataset } from './run-dataset.js';
 import { UserError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
-import { runPaths } from '../io/run-paths.js';
+import { runPaths, type RunPaths } from '../io/run-paths.js';
 import type { EvalRow } from '../io/tables.js';
 import { evalMessages } from '../messages/eval.js';
 import { createModel } from './create-model.js';
 import { Rng } from '../random.js';
 import { latestCheckpoint, loadWeights } from './checkpoint.js';
 import { evaluateDataset } from './evaluate.js';
-import { loadRunConfig } from './trainer.js';
+import { loadRunConfig, recordStatus } from './run-folder.js';
 
 export interface EvaluateRunOptions {
   /** tfjs backend (default: the run's) */
@@ -48,7 +47,7 @@ export async function evaluateRun(runDir: string, opts: EvaluateRunOptions = {})
   const paths = runPaths(runDir);
   const cp = latestCheckpoint(paths.checkpoints);
   if (!cp) {
-    throw new UserError(finished(paths.run) ? evalMessages.checkpointsGone(runDir) : evalMessages.noCheckpointYet(runDir, config.checkpointEvery));
+    throw new UserError(finished(paths) ? evalMessages.checkpointsGone(runDir) : evalMessages.noCheckpointYet(runDir, config.checkpointEvery));
   }
   const ks = opts.ks ?? config.eval.ks;
   if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1)) throw new UserError(evalMessages.badKs(ks.join(',')));
@@ -77,12 +76,7 @@ export async function evaluateRun(runDir: string, opts: EvaluateRunOptions = {})
 }
 
 /** Whether run.json says the run ended (so a missing checkpoint was removed, not yet to come). */
-function finished(runJson: string): boolean {
-  if (!existsSync(runJson)) return false;
-  try {
-    const status = (JSON.parse(readFileSync(runJson, 'utf8')) as { status?: unknown }).status;
-    return status === 'completed' || status === 'diverged' || status === 'failed';
-  } catch {
-    return false;
-  }
+function finished(paths: RunPaths): boolean {
+  const status = recordStatus(paths);
+  return status === 'completed' || status === 'diverged' || status === 'failed';
 }

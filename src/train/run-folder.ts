@@ -104,7 +104,7 @@ function holdsRun(paths: RunPaths): boolean {
 }
 
 /** The record's status; null when run.json is absent or damaged (resuming then reports the damage). */
-function recordStatus(paths: RunPaths): string | null {
+export function recordStatus(paths: RunPaths): string | null {
   try {
     return readRunRecord(paths.run)?.status ?? null;
   } catch {
