@@ -46,12 +46,16 @@ const arms: { name: string; flags: Partial<TrainFlags> }[] = [
 const slug = (name: string) => name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
 const only = args.includes('--arms') ? new Set(flag('arms', '').split(',')) : null;
 const selected = arms.filter((a) => !only || only.has(slug(a.name)));
+// Every arm's flags are validated before any trains: a bad one fails now, not after hours.
+const planned = selected.map((arm) => {
+  const dir = join(out, slug(arm.name));
+  return { arm, dir, config: resolveTrainConfig({ ...common, ...arm.flags, out: dir }) };
+});
 mkdirSync(out, { recursive: true });
 const rows: Record<string, string | number>[] = [];
-for (const arm of selected) {
-  const dir = join(out, slug(arm.name));
+for (const { arm, dir, config } of planned) {
   process.stderr.write(`\n== ${arm.name} -> ${dir}\n`);
-  const r: RunRecord = await train(resolveTrainConfig({ ...common, ...arm.flags, out: dir }), { overwrite: true });
+  const r: RunRecord = await train(config, { overwrite: true });
   rows.push({
     arm: arm.name,
     r_at_1: r.final?.recall_at_1 ?? NaN,
