@@ -1,6 +1,7 @@
 /**
  * Chooses and initialises the TensorFlow.js backend. 'auto' tries, in order, tfjs-node-gpu,
- * tfjs-node (both optional: their install downloads libtensorflow, which often fails), wasm (with
+ * webgpu (Dawn; only when an adapter is found), tfjs-node (the tfjs-node packages are optional:
+ * their install downloads libtensorflow, which often fails; so are the webgpu packages), wasm (with
  * this project's extra kernels, multithreaded when asked) and cpu; every attempt and its reason is
  * recorded, since the trainer writes them to run.json. An explicit choice that cannot be used is a
  * UserError that names the backend and the fix.
@@ -11,11 +12,15 @@ import { UserError } from '../errors.js';
 import { backendMessages as msg } from '../messages/backend.js';
 import { tf } from './tf.js';
 import { registeredWasmKernels, registerWasmKernels, unregisterWasmKernels } from './wasm-kernels/register.js';
+import {
+  probeWebgpuAdapter, webgpuMessages, WEBGPU_BACKEND_PACKAGE,
+  type WebgpuAdapterInfo, type WebgpuAdapterProbe, type WebgpuProbeResult,
+} from './webgpu.js';
 import { prepareWasmThreads, stopWasmThreads, takeThreadFailure, TESTED_WASM_VERSION, unrefWasmThreads } from './wasm-threads.js';
 
 import { BACKEND_CHOICES, type BackendChoice } from './choices.js';
 
-export { BACKEND_CHOICES, type BackendChoice };
+export { BACKEND_CHOICES, type BackendChoice, type WebgpuAdapterInfo, type WebgpuAdapterProbe, type WebgpuProbeResult };
 
 export interface BackendAttempt {
   backend: string;
@@ -35,6 +40,8 @@ export interface BackendInfo {
   customKernels: string[];
   /** anything the user should know, e.g. a fallback to one thread */
   notes: string[];
+  /** present when webgpu was considered: the adapter (vendor, architecture, description) or why none */
+  webgpu?: WebgpuProbeResult;
 }
 
 export interface InitBackendOptions {
@@ -43,9 +50,14 @@ export interface InitBackendOptions {
   threads?: number;
   /** register this project's wasm kernels (default true); false only for comparisons */
   customKernels?: boolean;
+  /** finds the WebGPU adapter (default: Dawn's); tests inject one to check the choice without a GPU */
+  webgpuProbe?: WebgpuAdapterProbe;
 }
 
 type Concrete = Exclude<BackendChoice, 'auto'>;
+
+/** What 'auto' tries, in order: the GPUs first (webgpu only where Dawn finds an adapter). */
+export const AUTO_ORDER: Concrete[] = ['node-gpu', 'webgpu', 'node', 'wasm', 'cpu'];
 
 const NODE_GPU_PACKAGE = '@tensorflow/tfjs-node-gpu';
 const NODE_PACKAGE = '@tensorflow/tfjs-node';
@@ -101,6 +113,19 @@ async function tryNode(pkg: string): Promise<number> {
   if (tf.findBackendFactory('tensorflow') === null) throw new AttemptFailed(msg.otherTfjsCopy(pkg, tf.version_core));
   await activate('tensorflow');
   return os.cpus().length;
+}
+
+/** webgpu, tried only when the probe finds an adapter; `probed` receives what the probe found. */
+async function tryWebgpu(probe: WebgpuAdapterProbe, probed: (r: WebgpuProbeResult) => void): Promise<number> {
+  const found = await probe();
+  probed(found);
+  if (found.adapter === null) throw new AttemptFailed(webgpuMessages.noAdapter(found.reason ?? 'no reason given'));
+  if (tf.findBackendFactory('webgpu') === null) {
+    await importOptional(WEBGPU_BACKEND_PACKAGE);
+    if (tf.findBackendFactory('webgpu') === null) throw new AttemptFailed(webgpuMessages.notRegistered(WEBGPU_BACKEND_PACKAGE));
+  }
+  await activate('webgpu');
+  return 1;
 }
 
 /** wasm with `threads` threads; on a failed threaded start, one thread and a note. */
@@ -175,6 +200,7 @@ function fixFor(choice: Concrete): string {
   const v = tf.version_core;
   switch (choice) {
     case 'node-gpu': return msg.fixNodeGpu(v);
+    case 'webgpu': return webgpuMessages.fix(v);
     case 'node': return msg.fixNode(v);
     case 'wasm': return msg.fixWasm(v);
     case 'cpu': return msg.fixCpu();
@@ -195,7 +221,8 @@ export async function initBackend(opts: InitBackendOptions): Promise<BackendInfo
   if (!BACKEND_CHOICES.includes(opts.backend)) throw new UserError(msg.unknownBackend(String(opts.backend), BACKEND_CHOICES));
   const threads = resolveThreads(opts.threads);
   const customKernels = opts.customKernels ?? true;
-  const key = JSON.stringify([opts.backend, threads, customKernels]);
+  // An injected probe is never the same request as another.
+  const key = opts.webgpuProbe === undefined ? JSON.stringify([opts.backend, threads, customKernels]) : `probe:${Math.random()}`;
   if (current !== null && current.key === key && tf.engine().registry[current.info.name] !== undefined) {
     // Same request: reactivate (code may have switched backends meanwhile, e.g. to compare with cpu).
     if (tf.getBackend() !== current.info.name) await tf.setBackend(current.info.name);
@@ -203,9 +230,10 @@ export async function initBackend(opts: InitBackendOptions): Promise<BackendInfo
   }
   await shutdownBackend();
 
-  const order: Concrete[] = opts.backend === 'auto' ? ['node-gpu', 'node', 'wasm', 'cpu'] : [opts.backend];
+  const order: Concrete[] = opts.backend === 'auto' ? AUTO_ORDER : [opts.backend];
   const attempts: BackendAttempt[] = [];
   const notes: string[] = [];
+  let webgpu: WebgpuProbeResult | undefined;
   for (const choice of order) {
     try {
       let used: number;
@@ -213,6 +241,10 @@ export async function initBackend(opts: InitBackendOptions): Promise<BackendInfo
         used = await tryNode(choice === 'node-gpu' ? NODE_GPU_PACKAGE : NODE_PACKAGE);
         attempts.push({ backend: choice, ok: true });
         if (opts.threads !== undefined) notes.push(msg.threadsIgnored(choice));
+      } else if (choice === 'webgpu') {
+        used = await tryWebgpu(opts.webgpuProbe ?? probeWebgpuAdapter, (r) => { webgpu = r; });
+        attempts.push({ backend: 'webgpu', ok: true });
+        if (opts.threads !== undefined) notes.push(msg.threadsIgnored('webgpu'));
       } else if (choice === 'wasm') {
         used = await tryWasm(threads, customKernels, notes, attempts);
       } else {
@@ -229,6 +261,7 @@ export async function initBackend(opts: InitBackendOptions): Promise<BackendInfo
         tfjsVersion: tf.version_core,
         customKernels: tf.getBackend() === 'wasm' ? registeredWasmKernels() : [],
         notes,
+        ...(webgpu === undefined ? {} : { webgpu }),
       };
       current = { info, key };
       return info;
@@ -250,7 +283,8 @@ export async function shutdownBackend(): Promise<void> {
   const wasWasm = tf.engine().registry.wasm !== undefined;
   if (wasWasm) await resetWasm();
   else await stopWasmThreads();
-  // Leave a working backend behind for stray tensor calls (wasm's instance is gone).
-  if (wasWasm) await tf.setBackend('cpu');
+  // Leave a working backend behind for stray tensor calls (wasm's instance is gone; webgpu's
+  // stays registered, its device kept for the next initBackend).
+  if (wasWasm || tf.getBackend() === 'webgpu') await tf.setBackend('cpu');
   current = null;
 }

@@ -10,6 +10,13 @@ import { backendMessages } from '../../src/messages/backend.js';
 import { initBackend, shutdownBackend } from '../../src/backend/init-backend.js';
 import { tf } from '../../src/backend/tf.js';
 import { registeredWasmKernels } from '../../src/backend/wasm-kernels/register.js';
+import { AUTO_ORDER } from '../../src/backend/init-backend.js';
+import { BACKEND_CHOICES } from '../../src/backend/choices.js';
+import { probeWebgpuAdapter, vulkanDriverFiles, vulkanLoaderPresent, webgpuMessages, type WebgpuAdapterInfo, type WebgpuProbeResult } from '../../src/backend/webgpu.js';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 function installed(pkg: string): boolean {
@@ -26,6 +33,10 @@ const NODE = '@tensorflow/tfjs-node';
 after(async () => {
   await shutdownBackend();
 });
+
+const NO_ADAPTER_REASON = 'test: no adapter here';
+const noAdapter = async (): Promise<WebgpuProbeResult> => ({ adapter: null, reason: NO_ADAPTER_REASON });
+const FAKE_ADAPTER: WebgpuAdapterInfo = { vendor: 'nvidia', architecture: 'hopper', device: '', description: 'NVIDIA H200 (test)' };
 
 describe('initBackend', () => {
   // First, before anything else writes to the cpu backend in this process.
@@ -51,15 +62,17 @@ describe('initBackend', () => {
     assert.equal(info.tfjsVersion, tf.version_core);
   });
 
-  test('auto: tries node-gpu, node, then wasm, and says why each failed', { skip: installed(NODE_GPU) || installed(NODE) }, async () => {
-    const info = await initBackend({ backend: 'auto', threads: 1 });
+  test('auto: tries node-gpu, webgpu (no adapter), node, then wasm, and says why each failed', { skip: installed(NODE_GPU) || installed(NODE) }, async () => {
+    const info = await initBackend({ backend: 'auto', threads: 1, webgpuProbe: noAdapter });
     assert.equal(info.name, 'wasm');
     assert.equal(tf.getBackend(), 'wasm');
     assert.deepEqual(info.attempts, [
       { backend: 'node-gpu', ok: false, reason: backendMessages.notInstalled(NODE_GPU) },
+      { backend: 'webgpu', ok: false, reason: webgpuMessages.noAdapter(NO_ADAPTER_REASON) },
       { backend: 'node', ok: false, reason: backendMessages.notInstalled(NODE) },
       { backend: 'wasm', ok: true },
     ]);
+    assert.deepEqual(info.webgpu, { adapter: null, reason: NO_ADAPTER_REASON });
     assert.equal(info.attempts[0].reason, '@tensorflow/tfjs-node-gpu is not installed');
     assert.deepEqual([...info.customKernels].sort(), [...registeredWasmKernels()].sort());
     assert.ok(info.customKernels.includes('Conv2DBackpropFilter'));
@@ -99,5 +112,87 @@ describe('initBackend', () => {
     assert.deepEqual(Array.from(tf.sum(x, 1).dataSync()), [3, 7, 11]);
     const grad = tf.grad((f: tf.Tensor) => tf.sum(tf.conv2d(tf.ones([1, 3, 3, 1]) as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid')));
     assert.deepEqual(Array.from(grad(tf.ones([2, 2, 1, 1])).dataSync()), [4, 4, 4, 4]);
+  });
+});
+
+describe('webgpu backend choice (injected adapter probe, no GPU needed)', () => {
+  test('the choices list webgpu; auto tries it after node-gpu and before node, wasm and cpu', () => {
+    assert.ok(BACKEND_CHOICES.includes('webgpu'));
+    assert.deepEqual(AUTO_ORDER, ['node-gpu', 'webgpu', 'node', 'wasm', 'cpu']);
+  });
+
+  test('--backend webgpu without an adapter is a one-line UserError naming the reason', async () => {
+    await assert.rejects(initBackend({ backend: 'webgpu', webgpuProbe: noAdapter }), (e: unknown) => {
+      assert.ok(e instanceof UserError);
+      assert.equal(e.message, backendMessages.unavailable('webgpu', webgpuMessages.noAdapter(NO_ADAPTER_REASON), webgpuMessages.fix(tf.version_core)));
+      assert.match(e.message, /^Backend "webgpu" cannot be used: no WebGPU adapter was found \(test: no adapter here\)\./);
+      assert.ok(!e.message.includes('\n'));
+      return true;
+    });
+  });
+
+  test('a probe that finds an adapter: webgpu is chosen and the adapter recorded', { skip: installed(NODE_GPU) || tf.findBackendFactory('webgpu') !== null ? 'a real node-gpu or webgpu backend is present' : false }, async () => {
+    // A stand-in "webgpu" backend (a cpu backend under that name): the choice logic, not the GPU.
+    tf.registerBackend('webgpu', () => new MathBackendCPU(), 0);
+    try {
+      const info = await initBackend({ backend: 'auto', threads: 2, webgpuProbe: async () => ({ adapter: FAKE_ADAPTER }) });
+      assert.equal(info.name, 'webgpu');
+      assert.equal(tf.getBackend(), 'webgpu');
+      assert.deepEqual(info.attempts, [
+        { backend: 'node-gpu', ok: false, reason: backendMessages.notInstalled(NODE_GPU) },
+        { backend: 'webgpu', ok: true },
+      ]);
+      assert.deepEqual(info.webgpu, { adapter: FAKE_ADAPTER });
+      assert.deepEqual(info.notes, [backendMessages.threadsIgnored('webgpu')]);
+      assert.equal(info.threads, 1);
+      // run.json is written from this object: the adapter survives JSON.
+      assert.deepEqual(JSON.parse(JSON.stringify(info)).webgpu.adapter, FAKE_ADAPTER);
+      await shutdownBackend();
+      assert.equal(tf.getBackend(), 'cpu');
+    } finally {
+      tf.removeBackend('webgpu');
+    }
+  });
+
+  test('an adapter whose backend cannot start is a recorded failure, then the next backend', { skip: installed(NODE_GPU) || installed(NODE) || tf.findBackendFactory('webgpu') !== null ? 'a real node-gpu, node or webgpu backend is present' : false }, async () => {
+    tf.registerBackend('webgpu', () => { throw new Error('device lost\nsecond line'); }, 0);
+    const warn = console.warn;
+    console.warn = () => {}; // tfjs reports the failed initialisation itself
+    try {
+      const info = await initBackend({ backend: 'auto', threads: 1, webgpuProbe: async () => ({ adapter: FAKE_ADAPTER }) });
+      assert.equal(info.name, 'wasm');
+      assert.deepEqual(info.attempts.map((a) => a.backend), ['node-gpu', 'webgpu', 'node', 'wasm']);
+      assert.equal(info.attempts[1].ok, false);
+      assert.match(info.attempts[1].reason!, /^the webgpu backend did not initialise/);
+      assert.deepEqual(info.webgpu, { adapter: FAKE_ADAPTER });
+    } finally {
+      console.warn = warn;
+      tf.removeBackend('webgpu');
+    }
+  });
+
+  test('the real probe on this machine finds an adapter or says why not, without throwing', async () => {
+    const r = await probeWebgpuAdapter();
+    if (r.adapter === null) {
+      assert.ok(typeof r.reason === 'string' && r.reason.length > 0 && !r.reason.includes('\n'), String(r.reason));
+    } else {
+      for (const k of ['vendor', 'architecture', 'device', 'description'] as const) assert.equal(typeof r.adapter[k], 'string');
+    }
+    // Dawn is loaded unless the Vulkan loader is missing; then XDG_RUNTIME_DIR is set (quiet loader).
+    if (vulkanLoaderPresent() !== false) assert.ok((process.env.XDG_RUNTIME_DIR ?? '') !== '', 'XDG_RUNTIME_DIR is set for the Vulkan loader');
+  });
+
+  test('Vulkan driver manifests are listed from VK_DRIVER_FILES', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xbm-icd-'));
+    const file = join(dir, 'lvp_icd.x86_64.json');
+    writeFileSync(file, '{}');
+    const saved = process.env.VK_DRIVER_FILES;
+    process.env.VK_DRIVER_FILES = dir;
+    try {
+      assert.deepEqual(vulkanDriverFiles(), [file]);
+    } finally {
+      if (saved === undefined) delete process.env.VK_DRIVER_FILES;
+      else process.env.VK_DRIVER_FILES = saved;
+    }
   });
 });
