@@ -7,6 +7,7 @@ import { DATASET_NAMES, isDatasetSpec, isImageDatasetSpec } from '../data/regist
 import type { SamplerConfig } from '../data/samplers.js';
 import { LOSS_FLAGS } from '../losses/loss-definition.js';
 import { LOSSES, LOSS_DEFAULTS, LOSS_KINDS, lossDefinition, type LossConfig } from '../losses/registry.js';
+import { REDUCERS, REDUCER_KINDS, type ReducerKind } from '../losses/reducers/registry.js';
 import { TRIPLET_MINING, type TripletMining } from '../losses/triplet.js';
 import type { BackboneConfig, EmbedderConfig } from '../model/embedder.js';
 import { BUILTIN_NAMES, isBuiltinBackbone } from '../model/builtin-backbones.js';
@@ -45,6 +46,7 @@ export const TRAIN_CHOICES = {
   model: keys(MODELS),
   loss: LOSS_KINDS,
   mining: TRIPLET_MINING,
+  reducer: REDUCER_KINDS,
   optimizer: keys(OPTIMIZERS),
   schedule: keys(SCHEDULES),
   backend: BACKEND_CHOICES,
@@ -71,6 +73,7 @@ export const TRAIN_HELP = {
   backbone: `a TensorFlow.js model.json (LayersModel: fine-tuned; GraphModel: frozen) or its folder, or ${BUILTIN_NAMES.join(', ')}`,
   margin: `${lossFlagDefaults('margin')}; not read by ${LOSSES.filter((d) => !d.flags.includes('margin')).map((d) => d.kind).join(', ')}`,
   mining: `default: ${lossFlagDefaults('mining')}`,
+  reducer: `${REDUCERS.map((r) => `${r.kind}: ${r.describe}`).join('; ')}. Default: ${LOSSES.map((d) => `${d.kind} ${d.defaultReducer}`).join(', ')}`,
   warmupPolicy: TRAIN_CHOICES.warmupPolicy.join(', '),
 } as const;
 
@@ -188,6 +191,7 @@ export interface TrainFlags {
   loss?: LossSettings['kind'];
   margin?: number;
   mining?: TripletMining;
+  reducer?: ReducerKind;
   optimizer?: OptimizerKind;
   lr?: number;
   momentum?: number;
@@ -284,7 +288,9 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
       throw new UserError(M.flagNotForLoss(flag, lossDef.kind, LOSSES.filter((d) => d.flags.includes(flag)).map((d) => d.kind)));
     }
   }
-  const loss = lossDef.fromFlags({ margin: f.margin, mining: f.mining });
+  // --reducer: recorded only when given; a loss config without it uses the loss's default reducer.
+  const reducer = f.reducer === undefined ? undefined : choice('--reducer', f.reducer, TRAIN_CHOICES.reducer, lossDef.defaultReducer);
+  const loss: LossConfig = { ...lossDef.fromFlags({ margin: f.margin, mining: f.mining }), ...(reducer === undefined ? {} : { reducer }) };
   lossDef.validate(loss);
 
   const optimizerKind = choice('--optimizer', f.optimizer, TRAIN_CHOICES.optimizer, DEFAULTS.optimizer);

@@ -1,5 +1,6 @@
 import { assertFinite, marginFlag, type LossDefinition } from './loss-definition.js';
 import type { PairMask } from './pair-loss.js';
+import type { LossTerms, TermWeights } from './reducers/reducer.js';
 
 export interface ContrastiveConfig {
   kind: 'contrastive';
@@ -8,10 +9,11 @@ export interface ContrastiveConfig {
 
 /**
  * Contrastive loss on cosine similarities, as in the XBM paper's code (and the peer PyTorch
- * reference): sum over valid positive pairs of (1 - s) plus sum over negative pairs of
- * relu(s - margin), divided by the number of queries nq. Note the sum over references: against
- * a memory the loss scale grows with the memory size (the paper's choice, kept for fidelity;
- * the XBM weight is the knob to compensate).
+ * reference). Terms, in two groups: (1 - s) for every valid positive pair and relu(s - margin)
+ * for every negative pair. The default reducer, sum-per-query, divides their sum by the number
+ * of queries nq, as the paper's code: against a memory the loss scale grows with the memory size
+ * (kept for fidelity; the XBM weight or another reducer compensates). mean-active is PML's
+ * ContrastiveLoss reduction (pos_margin 0, neg_margin = margin, on similarities).
  * Active pairs: positives with s < 1 and negatives with s > margin.
  */
 export const contrastive: LossDefinition<ContrastiveConfig> = {
@@ -22,26 +24,45 @@ export const contrastive: LossDefinition<ContrastiveConfig> = {
   fromFlags: (f) => ({ kind: 'contrastive', margin: marginFlag(f.margin, contrastive.defaults.margin) }),
   validate: (cfg) => assertFinite(cfg.kind, 'margin', cfg.margin),
   similarityScale: (cfg) => cfg.margin,
+  defaultReducer: 'sum-per-query',
   kernel: (s, pairs, cfg) => contrastiveKernel(s, pairs, cfg.margin),
 };
 
-export function contrastiveKernel(s: Float32Array, pairs: PairMask, margin: number) {
+export function contrastiveKernel(s: Float32Array, pairs: PairMask, margin: number): LossTerms {
   const { nq, kind } = pairs;
-  const grad = new Float32Array(s.length);
-  const scale = 1 / nq;
-  let sum = 0;
+  const pos = { unit: 'positive pair', count: 0, active: 0, sum: 0, activeSum: 0 };
+  const neg = { unit: 'negative pair', count: 0, active: 0, sum: 0, activeSum: 0 };
   let active = 0;
   for (let k = 0; k < s.length; k++) {
     const sim = s[k];
     if (kind[k] === 1) {
-      sum += 1 - sim;
-      grad[k] = -scale;
-      if (sim < 1) active++;
-    } else if (kind[k] === -1 && sim > margin) {
-      sum += sim - margin;
-      grad[k] = scale;
-      active++;
+      const t = 1 - sim;
+      pos.count++;
+      pos.sum += t;
+      if (t > 0) {
+        pos.active++;
+        pos.activeSum += t;
+        active++;
+      }
+    } else if (kind[k] === -1) {
+      neg.count++;
+      if (sim > margin) {
+        const t = sim - margin;
+        neg.sum += t;
+        neg.active++;
+        neg.activeSum += t;
+        active++;
+      }
     }
   }
-  return { value: sum * scale, grad, active };
+  const grad = ([wp, wn]: readonly TermWeights[]) => {
+    const g = new Float32Array(s.length);
+    for (let k = 0; k < s.length; k++) {
+      // d(1 - s)/ds = -1 for every positive (weighted as active or not); d relu(s - m)/ds = 1 above the margin.
+      if (kind[k] === 1) g[k] = s[k] < 1 ? -wp.active : -wp.inactive;
+      else if (kind[k] === -1 && s[k] > margin) g[k] = wn.active;
+    }
+    return g;
+  };
+  return { nq, groups: [pos, neg], active, grad };
 }

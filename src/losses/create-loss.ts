@@ -1,45 +1,58 @@
 import type { tf } from '../backend/tf.js';
-import { contrastive, type ContrastiveConfig } from './contrastive.js';
+import { contrastive } from './contrastive.js';
 import type { LossDefinition } from './loss-definition.js';
 import { multiSimilarity, type MultiSimilarityParams } from './multi-similarity.js';
-import { computePairLoss, type LossOutput, type PairLoss } from './pair-loss.js';
+import { computePairLoss, type LossOutput, type PairLoss, type PairMask } from './pair-loss.js';
+import { reduceTerms, type ReducerDefinition } from './reducers/reducer.js';
+import { reducerDefinition, type ReducerKind } from './reducers/registry.js';
 import { lossDefinition, type LossConfig } from './registry.js';
 import { triplet, type TripletMining } from './triplet.js';
 
-export { LOSS_DEFAULTS, LOSS_KINDS, LOSSES, lossDefinition, similarityScale, type LossConfig, type LossKind } from './registry.js';
+export { LOSS_DEFAULTS, LOSS_KINDS, LOSSES, lossDefinition, reducerOf, similarityScale, type LossConfig, type LossKind } from './registry.js';
+export { REDUCER_KINDS, REDUCERS, reducerDefinition, type ReducerKind } from './reducers/registry.js';
 
-/** A registered loss's kernel as a differentiable PairLoss (see pair-loss.ts). */
+/**
+ * A registered loss's kernel, reduced by a registered reducer, as a differentiable PairLoss (see
+ * pair-loss.ts): the kernel gives the terms, the reducer (config.reducer, else the loss's
+ * defaultReducer) their weights; value and dLoss/dS both follow from those weights.
+ */
 export class KernelLoss<C extends LossConfig = LossConfig> implements PairLoss {
   readonly name: string;
+  readonly reducer: ReducerDefinition<ReducerKind>;
   constructor(private readonly definition: LossDefinition<C>, readonly config: C) {
     this.name = definition.kind;
+    this.reducer = reducerDefinition(config.reducer ?? definition.defaultReducer);
   }
 
   compute(q: tf.Tensor2D, qLabels: tf.Tensor1D, ref: tf.Tensor2D, refLabels: tf.Tensor1D, selfIndex?: Int32Array): LossOutput {
-    return computePairLoss((s, pairs) => this.definition.kernel(s, pairs, this.config), q, qLabels, ref, refLabels, selfIndex);
+    const kernel = (s: Float32Array, pairs: PairMask) => reduceTerms(this.definition.kernel(s, pairs, this.config), this.reducer);
+    return computePairLoss(kernel, q, qLabels, ref, refLabels, selfIndex);
   }
 }
 
-/** Validates cfg and builds its loss. */
+/** Validates cfg (its reducer included) and builds its loss. */
 export function createLoss(cfg: LossConfig): PairLoss {
   const def = lossDefinition(String((cfg as { kind: unknown }).kind));
   def.validate(cfg);
+  if (cfg.reducer !== undefined) reducerDefinition(String(cfg.reducer));
   return new KernelLoss(def, cfg);
 }
 
 // The library API's named loss classes (src/index.ts). A new loss needs none: createLoss builds it.
-export class ContrastiveLoss extends KernelLoss<ContrastiveConfig> {
-  constructor(readonly margin: number) {
-    super(contrastive, { kind: 'contrastive', margin });
+// The reducer argument is optional: absent, the loss's default (and the config has no reducer field).
+const withReducer = (reducer?: ReducerKind) => (reducer === undefined ? {} : { reducer });
+export class ContrastiveLoss extends KernelLoss<Extract<LossConfig, { kind: 'contrastive' }>> {
+  constructor(readonly margin: number, reducer?: ReducerKind) {
+    super(contrastive, { kind: 'contrastive', margin, ...withReducer(reducer) });
   }
 }
 export class TripletLoss extends KernelLoss<Extract<LossConfig, { kind: 'triplet' }>> {
-  constructor(readonly margin: number, readonly mining: TripletMining) {
-    super(triplet, { kind: 'triplet', margin, mining });
+  constructor(readonly margin: number, readonly mining: TripletMining, reducer?: ReducerKind) {
+    super(triplet, { kind: 'triplet', margin, mining, ...withReducer(reducer) });
   }
 }
 export class MultiSimilarityLoss extends KernelLoss<Extract<LossConfig, { kind: 'multi-similarity' }>> {
-  constructor(readonly params: MultiSimilarityParams) {
-    super(multiSimilarity, { kind: 'multi-similarity', ...params });
+  constructor(readonly params: MultiSimilarityParams, reducer?: ReducerKind) {
+    super(multiSimilarity, { kind: 'multi-similarity', ...params, ...withReducer(reducer) });
   }
 }

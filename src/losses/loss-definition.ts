@@ -2,13 +2,8 @@ import { UserError } from '../errors.js';
 import { configMessages } from '../messages/config.js';
 import { lossesMessages as M } from '../messages/losses.js';
 import type { PairMask } from './pair-loss.js';
-
-/** What a loss kernel returns for one similarity matrix: value, dLoss/dS and active pairs. */
-export interface KernelResult {
-  value: number;
-  grad: Float32Array;
-  active: number;
-}
+import type { LossTerms } from './reducers/reducer.js';
+import type { ReducerKind } from './reducers/registry.js';
 
 /** The train flags a loss may read; each loss says which ones apply to it. */
 export interface LossFlags {
@@ -21,7 +16,8 @@ export const LOSS_FLAGS: readonly LossFlag[] = ['margin', 'mining'];
 /**
  * Everything about one loss, in its own file: its name, defaults, the flags it reads, validation,
  * the similarity scale the warm-up threshold is derived from, and its kernel on the similarity
- * matrix. Pure JavaScript (no tfjs), so the config and the CLI can read it without loading
+ * matrix. The kernel does not reduce: it returns its terms (LossTerms), and a reducer
+ * (reducers/registry.ts) turns them into the loss. Pure JavaScript (no tfjs), so the config and the CLI can read it without loading
  * TensorFlow.js; create-loss.ts wraps the kernel into a differentiable PairLoss.
  * Adding a loss: one file exporting a LossDefinition, and one line in registry.ts.
  */
@@ -40,8 +36,13 @@ export interface LossDefinition<C extends { kind: string }> {
    * multi-similarity base lambda). The warm-up drift threshold is (scale / 4)^2.
    */
   similarityScale(cfg: C): number;
-  /** Value and dLoss/dS on the similarity matrix S (row-major [nq, nr]); see pair-loss.ts. */
-  kernel(s: Float32Array, pairs: PairMask, cfg: C): KernelResult;
+  /**
+   * The reducer used when the config names none: the one that reproduces this loss's reference
+   * normalisation (and every number from before reducers were parts).
+   */
+  readonly defaultReducer: ReducerKind;
+  /** The loss's terms on the similarity matrix S (row-major [nq, nr]), with their gradients; see reducers/reducer.ts. */
+  kernel(s: Float32Array, pairs: PairMask, cfg: C): LossTerms;
 }
 
 export function assertFinite(loss: string, param: string, value: number): void {

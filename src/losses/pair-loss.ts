@@ -46,7 +46,9 @@ export interface PairMask {
 /**
  * A loss as a function of the similarity matrix S (row-major [nq, nr], float32): its value and
  * dLoss/dS, both computed in float64, plus the number of pairs that receive a non-zero gradient.
- * Mining decisions are constants of the step, so dLoss/dS is exact almost everywhere.
+ * Mining decisions and the reducer's weights (they depend on counts only) are constants of the
+ * step, so dLoss/dS is exact almost everywhere. create-loss.ts builds one from a loss kernel's
+ * terms and a reducer (reducers/reducer.ts).
  */
 export type SimilarityLossKernel = (s: Float32Array, pairs: PairMask) => { value: number; grad: Float32Array; active: number };
 

@@ -3,6 +3,7 @@ import { lossesMessages as M } from '../messages/losses.js';
 import { contrastive } from './contrastive.js';
 import type { LossDefinition } from './loss-definition.js';
 import { multiSimilarity } from './multi-similarity.js';
+import { reducerDefinition, type ReducerKind } from './reducers/registry.js';
 import { triplet } from './triplet.js';
 
 /**
@@ -13,8 +14,12 @@ import { triplet } from './triplet.js';
 export const LOSSES = [contrastive, triplet, multiSimilarity] as const;
 
 type ConfigOf<D> = D extends LossDefinition<infer C> ? C : never;
-/** A loss as configured: the union of the registered losses' configs. */
-export type LossConfig = ConfigOf<(typeof LOSSES)[number]>;
+/**
+ * A loss as configured: the union of the registered losses' configs, each with an optional
+ * reducer (reducers/registry.ts); absent means the loss's defaultReducer, so a config.json from
+ * before reducers existed reads as it was run.
+ */
+export type LossConfig = ConfigOf<(typeof LOSSES)[number]> & { reducer?: ReducerKind };
 export type LossKind = LossConfig['kind'];
 
 export const LOSS_KINDS: readonly LossKind[] = LOSSES.map((d) => d.kind);
@@ -40,4 +45,9 @@ export function lossDefinition(kind: string): LossDefinition<LossConfig> {
  */
 export function similarityScale(cfg: LossConfig): number {
   return lossDefinition(cfg.kind).similarityScale(cfg);
+}
+
+/** The reducer a configured loss uses: its own, or the loss's default. Throws a UserError for an unknown one. */
+export function reducerOf(cfg: LossConfig): ReducerKind {
+  return reducerDefinition(cfg.reducer ?? lossDefinition(cfg.kind).defaultReducer).kind;
 }

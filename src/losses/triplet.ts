@@ -2,6 +2,7 @@ import { UserError } from '../errors.js';
 import { lossesMessages as M } from '../messages/losses.js';
 import { assertFinite, choiceFlag, marginFlag, type LossDefinition } from './loss-definition.js';
 import type { PairMask } from './pair-loss.js';
+import type { LossTerms, TermWeights } from './reducers/reducer.js';
 
 export type TripletMining = 'all' | 'semi-hard' | 'hard';
 export const TRIPLET_MINING: readonly TripletMining[] = ['all', 'semi-hard', 'hard'];
@@ -21,9 +22,12 @@ export interface TripletConfig {
  *               s_ip - margin < s_in < s_ip (FaceNet's band, as pytorch-metric-learning's miner);
  *   'hard'      batch-hard (Hermans et al. 2017): per anchor, the least similar positive and the
  *               most similar negative, one triplet.
- * Normalisation: the mean over mined triplets with t > 0 (0 when there are none), as
- * pytorch-metric-learning's TripletMarginLoss; this keeps the scale independent of the number of
- * references, so the memory term does not grow with the memory size.
+ * Terms: relu(t) of each mined triplet, one group. The default reducer, mean-active, is the mean
+ * over mined triplets with t > 0 (0 when there are none), as pytorch-metric-learning's
+ * TripletMarginLoss with its AvgNonZeroReducer; this keeps the scale independent of the number of
+ * references, so the memory term does not grow with the memory size. Mined triplets ('mean'
+ * divides by their number): 'all', P x N per anchor; 'semi-hard', those in the band (all have
+ * t > 0); 'hard', one per anchor that has a positive and a negative.
  * Default margin 0.1 (similarities lie in [-1, 1]), mining 'all'.
  * Active pairs: (anchor, p) or (anchor, n) pairs that take part in at least one triplet with t > 0.
  */
@@ -42,15 +46,19 @@ export const triplet: LossDefinition<TripletConfig> = {
     if (!TRIPLET_MINING.includes(cfg.mining)) throw new UserError(M.unknownMining(String(cfg.mining), TRIPLET_MINING));
   },
   similarityScale: (cfg) => cfg.margin,
+  // Today's normalisation (PML's), so that no existing number changes.
+  defaultReducer: 'mean-active',
   kernel: (s, pairs, cfg) => tripletKernel(s, pairs, cfg.margin, cfg.mining),
 };
 
-export function tripletKernel(s: Float32Array, pairs: PairMask, margin: number, mining: TripletMining) {
+export function tripletKernel(s: Float32Array, pairs: PairMask, margin: number, mining: TripletMining): LossTerms {
   const { nq, nr, kind } = pairs;
-  // grad holds per-pair triplet counts (signed) until the final division by the triplet count.
-  const grad = new Float32Array(s.length);
+  // counts holds, per pair, the signed number of triplets with t > 0 it takes part in: the
+  // gradient of the sum of the active triplets' terms.
+  const counts = new Float32Array(s.length);
   let sum = 0;
   let triplets = 0;
+  let mined = 0;
   let active = 0;
   const pos: number[] = [];
   const neg: number[] = [];
@@ -65,6 +73,7 @@ export function tripletKernel(s: Float32Array, pairs: PairMask, margin: number, 
     if (pos.length === 0 || neg.length === 0) continue;
 
     if (mining === 'hard') {
+      mined++;
       let p = pos[0];
       for (const k of pos) if (s[k] < s[p]) p = k;
       let n = neg[0];
@@ -73,8 +82,8 @@ export function tripletKernel(s: Float32Array, pairs: PairMask, margin: number, 
       if (t > 0) {
         sum += t;
         triplets++;
-        grad[p] -= 1;
-        grad[n] += 1;
+        counts[p] -= 1;
+        counts[n] += 1;
         active += 2;
       }
       continue;
@@ -92,11 +101,13 @@ export function tripletKernel(s: Float32Array, pairs: PairMask, margin: number, 
       const r = x + margin;
       const hi = lowerBound(sorted, r);
       const lo = mining === 'all' ? 0 : upperBound(sorted, x);
+      if (mining === 'all') mined += pos.length;
+      else mined += Math.max(0, hi - lo);
       if (hi <= lo) continue;
       const k = hi - lo;
       sum += k * r - (prefix[hi] - prefix[lo]);
       triplets += k;
-      grad[n] += k;
+      counts[n] += k;
       diff[lo] += 1;
       diff[hi] -= 1;
       active++;
@@ -105,14 +116,18 @@ export function tripletKernel(s: Float32Array, pairs: PairMask, margin: number, 
     for (let a = 0; a < pos.length; a++) {
       count += diff[a];
       if (count === 0) continue;
-      grad[pos[a]] -= count;
+      counts[pos[a]] -= count;
       active++;
     }
   }
-  if (triplets === 0) return { value: 0, grad, active: 0 };
-  const scale = 1 / triplets;
-  for (let k = 0; k < grad.length; k++) grad[k] *= scale;
-  return { value: sum * scale, grad, active };
+  // Terms <= 0 have a zero gradient (relu), so only the active weight matters.
+  const grad = ([w]: readonly TermWeights[]) => {
+    const g = new Float32Array(counts.length);
+    if (w.active !== 0) for (let k = 0; k < g.length; k++) g[k] = counts[k] * w.active;
+    return g;
+  };
+  const group = { unit: 'triplet', count: mined, active: triplets, sum, activeSum: sum };
+  return { nq, groups: [group], active, grad };
 }
 
 /** First index with xs[i] >= v (xs ascending). */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../src/backend/tf.js';
-import { createLoss, type LossConfig } from '../../src/losses/create-loss.js';
+import { REDUCER_KINDS, createLoss, type LossConfig } from '../../src/losses/create-loss.js';
 import { Rng } from '../../src/random.js';
 import { TOL, maxRelativeError } from '../helpers/tolerances.js';
 import { evaluate, evaluateInBatch, randomLabels, randomRows } from './harness.js';
@@ -9,7 +9,7 @@ import { finiteDifference, naiveLoss, type Mat } from './naive.js';
 
 await tf.setBackend('cpu');
 
-const CONFIGS: LossConfig[] = [
+const BASE_CONFIGS: LossConfig[] = [
   { kind: 'contrastive', margin: 0.5 },
   { kind: 'contrastive', margin: 0 },
   { kind: 'triplet', margin: 0.1, mining: 'all' },
@@ -21,6 +21,8 @@ const CONFIGS: LossConfig[] = [
   { kind: 'multi-similarity', alpha: 2, beta: 50, base: 0.5, epsilon: 0.1 },
   { kind: 'multi-similarity', alpha: 1, beta: 10, base: 0.2, epsilon: 0.3 },
 ];
+// Each loss configuration with no reducer (the loss's default) and with each reducer named.
+const CONFIGS: LossConfig[] = BASE_CONFIGS.flatMap((cfg) => [cfg, ...REDUCER_KINDS.map((reducer) => ({ ...cfg, reducer }))]);
 const SEEDS = [1, 2, 3];
 const D = 4;
 

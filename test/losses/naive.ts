@@ -1,6 +1,7 @@
 /**
  * Naive float64 references for the losses: plain loops over pairs and triplets, written from the
  * definitions (not from the kernels), for values, pair counts and finite-difference gradients.
+ * Each loss lists its terms by group; naiveReduce applies a reducer's definition to them.
  */
 import type { LossConfig } from '../../src/losses/create-loss.js';
 
@@ -30,30 +31,61 @@ function pairsOf(i: number, ql: number[], rl: number[], self?: number[]) {
   return { pos, neg };
 }
 
-export function naiveContrastive(q: Mat, ql: number[], ref: Mat, rl: number[], self: number[] | undefined, margin: number): NaiveResult {
-  let sum = 0;
-  let positive = 0;
-  let negative = 0;
+/**
+ * A loss's terms by group, before any reduction (the groups in the kernels' order): contrastive,
+ * [positive pairs, negative pairs]; triplet, [mined triplets]; multi-similarity, [anchors].
+ */
+export interface NaiveTerms {
+  nq: number;
+  groups: number[][];
+  positive: number;
+  negative: number;
+  active: number;
+}
+
+export type NaiveReducer = 'sum-per-query' | 'mean-active' | 'mean';
+
+/** The reductions, from their definitions. */
+export function naiveReduce(t: NaiveTerms, reducer: NaiveReducer): number {
+  const all = t.groups.flat();
+  const total = all.reduce((a, b) => a + b, 0);
+  switch (reducer) {
+    case 'sum-per-query':
+      return t.nq === 0 ? 0 : total / t.nq;
+    case 'mean':
+      return all.length === 0 ? 0 : total / all.length;
+    case 'mean-active': {
+      let loss = 0;
+      for (const g of t.groups) {
+        const nonZero = g.filter((v) => v > 0);
+        if (nonZero.length > 0) loss += nonZero.reduce((a, b) => a + b, 0) / nonZero.length;
+      }
+      return loss;
+    }
+  }
+}
+
+export function contrastiveTerms(q: Mat, ql: number[], ref: Mat, rl: number[], self: number[] | undefined, margin: number): NaiveTerms {
+  const posTerms: number[] = [];
+  const negTerms: number[] = [];
   let active = 0;
   for (let i = 0; i < q.length; i++) {
     const { pos, neg } = pairsOf(i, ql, rl, self);
     for (const j of pos) {
       const s = dot(q[i], ref[j]);
-      sum += 1 - s;
-      positive++;
+      posTerms.push(1 - s);
       if (1 - s > 0) active++;
     }
     for (const j of neg) {
       const s = dot(q[i], ref[j]);
-      sum += Math.max(0, s - margin);
-      negative++;
+      negTerms.push(Math.max(0, s - margin));
       if (s - margin > 0) active++;
     }
   }
-  return { loss: q.length === 0 ? 0 : sum / q.length, positive, negative, active };
+  return { nq: q.length, groups: [posTerms, negTerms], positive: posTerms.length, negative: negTerms.length, active };
 }
 
-export function naiveTriplet(
+export function tripletTerms(
   q: Mat,
   ql: number[],
   ref: Mat,
@@ -61,9 +93,8 @@ export function naiveTriplet(
   self: number[] | undefined,
   margin: number,
   mining: 'all' | 'semi-hard' | 'hard',
-): NaiveResult {
-  let sum = 0;
-  let count = 0;
+): NaiveTerms {
+  const terms: number[] = [];
   let positive = 0;
   let negative = 0;
   const activePairs = new Set<string>();
@@ -85,31 +116,30 @@ export function naiveTriplet(
       for (const p of pos) {
         for (const n of neg) {
           // semi-hard: the negative is less similar than the positive, but within the margin
-          if (mining === 'all' || s(n) < s(p)) triplets.push([p, n]);
+          if (mining === 'all' || (s(n) < s(p) && s(n) + margin - s(p) > 0)) triplets.push([p, n]);
         }
       }
     }
     for (const [p, n] of triplets) {
       const t = s(n) + margin - s(p);
+      terms.push(Math.max(0, t));
       if (t <= 0) continue;
-      sum += t;
-      count++;
       activePairs.add(`${i},${p}`);
       activePairs.add(`${i},${n}`);
     }
   }
-  return { loss: count === 0 ? 0 : sum / count, positive, negative, active: activePairs.size };
+  return { nq: q.length, groups: [terms], positive, negative, active: activePairs.size };
 }
 
-export function naiveMultiSimilarity(
+export function multiSimilarityTerms(
   q: Mat,
   ql: number[],
   ref: Mat,
   rl: number[],
   self: number[] | undefined,
   { alpha, beta, base, epsilon }: { alpha: number; beta: number; base: number; epsilon: number },
-): NaiveResult {
-  let sum = 0;
+): NaiveTerms {
+  const terms: number[] = [];
   let positive = 0;
   let negative = 0;
   let active = 0;
@@ -117,6 +147,7 @@ export function naiveMultiSimilarity(
     const { pos, neg } = pairsOf(i, ql, rl, self);
     positive += pos.length;
     negative += neg.length;
+    terms.push(0);
     if (pos.length === 0 || neg.length === 0) continue;
     const sp = pos.map((j) => dot(q[i], ref[j]));
     const sn = neg.map((j) => dot(q[i], ref[j]));
@@ -129,22 +160,39 @@ export function naiveMultiSimilarity(
     for (const v of keptPos) ep += Math.exp(-alpha * (v - base));
     let en = 1;
     for (const v of keptNeg) en += Math.exp(beta * (v - base));
-    sum += Math.log(ep) / alpha + Math.log(en) / beta;
+    terms[i] = Math.log(ep) / alpha + Math.log(en) / beta;
     active += keptPos.length + keptNeg.length;
   }
-  return { loss: q.length === 0 ? 0 : sum / q.length, positive, negative, active };
+  return { nq: q.length, groups: [terms], positive, negative, active };
 }
 
-/** The naive reference of a loss configuration. */
-export function naiveLoss(cfg: LossConfig, q: Mat, ql: number[], ref: Mat, rl: number[], self?: number[]): NaiveResult {
+export function naiveTerms(cfg: LossConfig, q: Mat, ql: number[], ref: Mat, rl: number[], self?: number[]): NaiveTerms {
   switch (cfg.kind) {
     case 'contrastive':
-      return naiveContrastive(q, ql, ref, rl, self, cfg.margin);
+      return contrastiveTerms(q, ql, ref, rl, self, cfg.margin);
     case 'triplet':
-      return naiveTriplet(q, ql, ref, rl, self, cfg.margin, cfg.mining);
+      return tripletTerms(q, ql, ref, rl, self, cfg.margin, cfg.mining);
     case 'multi-similarity':
-      return naiveMultiSimilarity(q, ql, ref, rl, self, cfg);
+      return multiSimilarityTerms(q, ql, ref, rl, self, cfg);
   }
+}
+
+/**
+ * Each loss's reference normalisation when the config names no reducer: contrastive and MS
+ * divide the sum by the number of queries (research-xbm, the MS authors); triplet averages over
+ * the triplets with t > 0 (pytorch-metric-learning). Written here, not read from the source.
+ */
+const NAIVE_DEFAULT_REDUCER: Record<LossConfig['kind'], NaiveReducer> = {
+  contrastive: 'sum-per-query',
+  triplet: 'mean-active',
+  'multi-similarity': 'sum-per-query',
+};
+
+/** The naive reference of a loss configuration (its reducer, or the loss's default). */
+export function naiveLoss(cfg: LossConfig, q: Mat, ql: number[], ref: Mat, rl: number[], self?: number[]): NaiveResult {
+  const t = naiveTerms(cfg, q, ql, ref, rl, self);
+  const loss = naiveReduce(t, cfg.reducer ?? NAIVE_DEFAULT_REDUCER[cfg.kind]);
+  return { loss, positive: t.positive, negative: t.negative, active: t.active };
 }
 
 /** Central finite differences of f at x, in float64. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../src/backend/tf.js';
-import { LOSS_DEFAULTS, createLoss } from '../../src/losses/create-loss.js';
+import { LOSS_DEFAULTS, REDUCER_KINDS, createLoss, type LossConfig } from '../../src/losses/create-loss.js';
 import { readPairStats } from '../../src/losses/pair-loss.js';
 import { CrossBatchMemory } from '../../src/memory/cross-batch-memory.js';
 import { xbmLoss } from '../../src/memory/xbm-loss.js';
@@ -13,7 +13,9 @@ import { finiteDifference, naiveLoss, type Mat } from '../losses/naive.js';
 
 await tf.setBackend('cpu');
 
-const ALL = Object.values(LOSS_DEFAULTS);
+// Each loss with its default reducer and with each reducer named.
+const ALL: LossConfig[] = Object.values(LOSS_DEFAULTS).flatMap((cfg) => [cfg, ...REDUCER_KINDS.map((reducer) => ({ ...cfg, reducer }))]);
+const describe = (cfg: LossConfig) => `${cfg.kind}${cfg.reducer ? ` (${cfg.reducer})` : ''}`;
 const D = 4;
 const value = (t: tf.Tensor) => t.dataSync()[0];
 
@@ -31,7 +33,7 @@ const enqueueMat = (memory: CrossBatchMemory, x: Mat, l: number[], firstId: numb
   memory.enqueue(Float32Array.from(x.flat()), Int32Array.from(l), Int32Array.from(l, (_, i) => firstId + i), iteration);
 
 for (const cfg of ALL) {
-  test(`${cfg.kind}: a memory holding exactly the current batch gives memory loss == batch loss`, () => {
+  test(`${describe(cfg)}: a memory holding exactly the current batch gives memory loss == batch loss`, () => {
     const { x, l } = makeBatch(31);
     const loss = createLoss(cfg);
     // Capacity = batch: after an earlier batch the current one sits in rotated slots too.
@@ -49,7 +51,7 @@ for (const cfg of ALL) {
     }
   });
 
-  test(`${cfg.kind}: loss and gradient match batch + weight * memory from the naive reference; the memory is a constant`, () => {
+  test(`${describe(cfg)}: loss and gradient match batch + weight * memory from the naive reference; the memory is a constant`, () => {
     const { x, l } = makeBatch(32, 8);
     const memory = new CrossBatchMemory(13, D);
     const old = makeBatch(33, 10);
