@@ -52,6 +52,12 @@ export interface InitBackendOptions {
   customKernels?: boolean;
   /** finds the WebGPU adapter (default: Dawn's); tests inject one to check the choice without a GPU */
   webgpuProbe?: WebgpuAdapterProbe;
+  /**
+   * The caller reads tensors only asynchronously (await t.data()), never with dataSync(). Default
+   * false: webgpu is then used only if a synchronous read works, which tfjs-backend-webgpu 4.22
+   * does through OffscreenCanvas, absent in Node; otherwise the attempt fails with that reason.
+   */
+  asyncReadsOnly?: boolean;
 }
 
 type Concrete = Exclude<BackendChoice, 'auto'>;
@@ -116,7 +122,7 @@ async function tryNode(pkg: string): Promise<number> {
 }
 
 /** webgpu, tried only when the probe finds an adapter; `probed` receives what the probe found. */
-async function tryWebgpu(probe: WebgpuAdapterProbe, probed: (r: WebgpuProbeResult) => void): Promise<number> {
+async function tryWebgpu(probe: WebgpuAdapterProbe, probed: (r: WebgpuProbeResult) => void, asyncReadsOnly: boolean): Promise<number> {
   const found = await probe();
   probed(found);
   if (found.adapter === null) throw new AttemptFailed(webgpuMessages.noAdapter(found.reason ?? 'no reason given'));
@@ -125,7 +131,27 @@ async function tryWebgpu(probe: WebgpuAdapterProbe, probed: (r: WebgpuProbeResul
     if (tf.findBackendFactory('webgpu') === null) throw new AttemptFailed(webgpuMessages.notRegistered(WEBGPU_BACKEND_PACKAGE));
   }
   await activate('webgpu');
+  if (!asyncReadsOnly) {
+    const detail = syncReadFailure();
+    if (detail !== null) {
+      await tf.setBackend('cpu');
+      throw new AttemptFailed(webgpuMessages.noSyncReads(detail));
+    }
+  }
   return 1;
+}
+
+/** null when dataSync() works on the active backend, else the first line of its error. */
+function syncReadFailure(): string | null {
+  let t: tf.Tensor | null = null;
+  try {
+    t = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(1)));
+    return t.dataSync()[0] === 2 ? null : 'dataSync returned a wrong value';
+  } catch (e) {
+    return firstLine(e);
+  } finally {
+    t?.dispose();
+  }
 }
 
 /** wasm with `threads` threads; on a failed threaded start, one thread and a note. */
@@ -222,7 +248,7 @@ export async function initBackend(opts: InitBackendOptions): Promise<BackendInfo
   const threads = resolveThreads(opts.threads);
   const customKernels = opts.customKernels ?? true;
   // An injected probe is never the same request as another.
-  const key = opts.webgpuProbe === undefined ? JSON.stringify([opts.backend, threads, customKernels]) : `probe:${Math.random()}`;
+  const key = opts.webgpuProbe === undefined ? JSON.stringify([opts.backend, threads, customKernels, opts.asyncReadsOnly ?? false]) : `probe:${Math.random()}`;
   if (current !== null && current.key === key && tf.engine().registry[current.info.name] !== undefined) {
     // Same request: reactivate (code may have switched backends meanwhile, e.g. to compare with cpu).
     if (tf.getBackend() !== current.info.name) await tf.setBackend(current.info.name);
@@ -242,7 +268,7 @@ export async function initBackend(opts: InitBackendOptions): Promise<BackendInfo
         attempts.push({ backend: choice, ok: true });
         if (opts.threads !== undefined) notes.push(msg.threadsIgnored(choice));
       } else if (choice === 'webgpu') {
-        used = await tryWebgpu(opts.webgpuProbe ?? probeWebgpuAdapter, (r) => { webgpu = r; });
+        used = await tryWebgpu(opts.webgpuProbe ?? probeWebgpuAdapter, (r) => { webgpu = r; }, opts.asyncReadsOnly ?? false);
         attempts.push({ backend: 'webgpu', ok: true });
         if (opts.threads !== undefined) notes.push(msg.threadsIgnored('webgpu'));
       } else if (choice === 'wasm') {

@@ -51,6 +51,8 @@ export const webgpuMessages = {
   requestFailed: (detail: string) => `requestAdapter failed: ${detail}`,
   notRegistered: (pkg: string) =>
     `${pkg} loaded but registered no "webgpu" backend with our @tensorflow/tfjs-core (another copy of tfjs, or navigator.gpu was missing when it loaded)`,
+  noSyncReads: (detail: string) =>
+    `the webgpu backend cannot read tensors synchronously here (dataSync: ${detail}); tfjs-backend-webgpu does that through OffscreenCanvas, which Node lacks, and this command reads synchronously`,
   fix: (version: string) =>
     `It needs a GPU with a Vulkan (Linux), Metal (macOS) or D3D12 (Windows) driver, and ${DAWN_PACKAGE} plus ${WEBGPU_BACKEND_PACKAGE}@${version} installed (npm ci installs both as optional dependencies); or choose --backend auto, wasm or cpu.`,
 } as const;

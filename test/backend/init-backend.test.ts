@@ -131,11 +131,14 @@ describe('webgpu backend choice (injected adapter probe, no GPU needed)', () => 
     });
   });
 
-  test('a probe that finds an adapter: webgpu is chosen and the adapter recorded', { skip: installed(NODE_GPU) || tf.findBackendFactory('webgpu') !== null ? 'a real node-gpu or webgpu backend is present' : false }, async () => {
+  const realPresent = () => installed(NODE_GPU) || installed(NODE) || tf.findBackendFactory('webgpu') !== null;
+  const SKIP_REAL = 'a real node-gpu, node or webgpu backend is present';
+
+  test('a probe that finds an adapter: webgpu is chosen and the adapter recorded', { skip: realPresent() ? SKIP_REAL : false }, async () => {
     // A stand-in "webgpu" backend (a cpu backend under that name): the choice logic, not the GPU.
     tf.registerBackend('webgpu', () => new MathBackendCPU(), 0);
     try {
-      const info = await initBackend({ backend: 'auto', threads: 2, webgpuProbe: async () => ({ adapter: FAKE_ADAPTER }) });
+      const info = await initBackend({ backend: 'auto', threads: 2, asyncReadsOnly: true, webgpuProbe: async () => ({ adapter: FAKE_ADAPTER }) });
       assert.equal(info.name, 'webgpu');
       assert.equal(tf.getBackend(), 'webgpu');
       assert.deepEqual(info.attempts, [
@@ -154,7 +157,37 @@ describe('webgpu backend choice (injected adapter probe, no GPU needed)', () => 
     }
   });
 
-  test('an adapter whose backend cannot start is a recorded failure, then the next backend', { skip: installed(NODE_GPU) || installed(NODE) || tf.findBackendFactory('webgpu') !== null ? 'a real node-gpu, node or webgpu backend is present' : false }, async () => {
+  test('a webgpu backend that cannot read synchronously is refused unless the caller reads asynchronously', { skip: realPresent() ? SKIP_REAL : false }, async () => {
+    // As tfjs-backend-webgpu in Node: kernels work, dataSync() needs OffscreenCanvas.
+    class NoSyncReads extends MathBackendCPU {
+      override readSync(): never { throw new ReferenceError('OffscreenCanvas is not defined'); }
+      override async read(dataId: object): ReturnType<MathBackendCPU['read']> { return this.data.get(dataId)!.values!; }
+    }
+    const kernels = tf.getKernelsForBackend('cpu');
+    for (const k of kernels) tf.registerKernel({ ...k, backendName: 'webgpu' });
+    tf.registerBackend('webgpu', () => new NoSyncReads() as unknown as tf.KernelBackend, 0);
+    const probe = async (): Promise<WebgpuProbeResult> => ({ adapter: FAKE_ADAPTER });
+    try {
+      const reason = webgpuMessages.noSyncReads('OffscreenCanvas is not defined');
+      const info = await initBackend({ backend: 'auto', threads: 1, webgpuProbe: probe });
+      assert.equal(info.name, 'wasm');
+      assert.deepEqual(info.attempts[1], { backend: 'webgpu', ok: false, reason });
+      await assert.rejects(initBackend({ backend: 'webgpu', webgpuProbe: probe }), {
+        name: 'UserError', message: backendMessages.unavailable('webgpu', reason, webgpuMessages.fix(tf.version_core)),
+      });
+      const ok = await initBackend({ backend: 'webgpu', asyncReadsOnly: true, webgpuProbe: probe });
+      assert.equal(ok.name, 'webgpu');
+      const t = tf.add(tf.scalar(2), tf.scalar(3));
+      assert.deepEqual(Array.from(await t.data()), [5]);
+      t.dispose();
+      await shutdownBackend();
+    } finally {
+      tf.removeBackend('webgpu');
+      for (const k of kernels) tf.unregisterKernel(k.kernelName, 'webgpu');
+    }
+  });
+
+  test('an adapter whose backend cannot start is a recorded failure, then the next backend', { skip: realPresent() ? SKIP_REAL : false }, async () => {
     tf.registerBackend('webgpu', () => { throw new Error('device lost\nsecond line'); }, 0);
     const warn = console.warn;
     console.warn = () => {}; // tfjs reports the failed initialisation itself

@@ -1,6 +1,7 @@
 /**
  * The webgpu backend (Dawn) against cpu: a training step's gradients of the default (reference)
- * embedder at full size, relative 1e-4, and an Adam step that leaks no tensors. These run only
+ * embedder at full size, relative 1e-4, and an Adam step that leaks no tensors. Reads are
+ * asynchronous (asyncReadsOnly): tfjs-backend-webgpu's dataSync needs OffscreenCanvas. These run only
  * where Dawn finds an adapter (a GPU with a Vulkan, Metal or D3D12 driver); elsewhere the file
  * reports ONE skipped test whose reason says why (never a silent pass). XBM_REQUIRE_WEBGPU=1
  * (scripts/gpu-check.sh on a lent GPU) turns that skip into a failure.
@@ -41,7 +42,8 @@ async function trainingGradients(backend: string, classes: number, perClass: num
     return tf.div(tf.sum(tf.add(pos, neg)), batch) as tf.Scalar;
   }, model.variables);
   const names = model.variables.map((v) => v.name);
-  const out = { loss: value.dataSync()[0], grads: names.map((n) => Float32Array.from(grads[n].dataSync())), names };
+  // Asynchronous reads: tfjs-backend-webgpu's dataSync needs OffscreenCanvas, which Node lacks.
+  const out = { loss: (await value.data())[0], grads: await Promise.all(names.map(async (n) => Float32Array.from(await grads[n].data()))), names };
   tf.dispose([value, x, same, ...Object.values(grads), ...model.variables]);
   return out;
 }
@@ -54,7 +56,7 @@ test('webgpu backend against cpu (reference embedder, full size)', async (t) => 
     t.skip(reason);
     return;
   }
-  const info = await initBackend({ backend: 'webgpu' });
+  const info = await initBackend({ backend: 'webgpu', asyncReadsOnly: true });
   assert.equal(info.name, 'webgpu');
   assert.ok(info.webgpu?.adapter, 'run.json records the adapter');
   t.diagnostic(`adapter: ${describeAdapter(info.webgpu.adapter)}`);
@@ -76,15 +78,15 @@ test('webgpu backend against cpu (reference embedder, full size)', async (t) => 
     const model = createEmbedder({ ...REFERENCE_EMBEDDER, channels: [...REFERENCE_EMBEDDER.channels] }, REFERENCE_INPUT, new Rng(7));
     const x = tf.tensor4d(randomArray(new Rng(8), [8, H, W, C]).values, [8, H, W, C]);
     const optimizer = tf.train.adam(1e-3);
-    const step = () => {
+    const step = async () => {
       const loss = optimizer.minimize(() => tf.neg(tf.sum(tf.square(model.apply(x)))) as tf.Scalar, true, model.variables);
-      loss!.dataSync();
+      await loss!.data();
       loss!.dispose();
     };
-    step();
+    await step();
     const tensors = tf.memory().numTensors;
-    step();
-    step();
+    await step();
+    await step();
     assert.equal(tf.memory().numTensors, tensors);
     optimizer.dispose();
     tf.dispose([x, ...model.variables]);
