@@ -5,14 +5,18 @@
  * two-digit MNIST, the same with a memory as large as the train split, probe embeddings per
  * second, and Recall@1/2/4/8 on 10,000 x 64. Then the PyTorch reference on the same machine.
  *
- *   node --import tsx scripts/bench-train.ts [--backends wasm,cpu] [--threads 1,2] [--steps 30] [--no-torch]
+ *   node --import tsx scripts/bench-train.ts [--backends wasm,cpu] [--threads 1,2] [--steps 30] [--no-torch] [--allow-busy]
+ *
+ * The load average is printed before and after each measurement. Ratios to PyTorch are printed
+ * only when the 1-minute load average at the start is at most 0.5 (a loaded machine slows
+ * PyTorch's threads far more than ours); --allow-busy prints them anyway, marked "measured busy".
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { loadavg, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { flag, quantile } from './bench-utils.js';
+import { flag, formatLoad, loadGuard, quantile } from './bench-utils.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -117,35 +121,54 @@ function torchReference(batch: number, xbm: number): number | null {
   return (JSON.parse(last) as { ms_per_iter_median: number }).ms_per_iter_median;
 }
 
+/** Runs one measurement, printing the load averages before and after it; returns both with the result. */
+function measured<T>(what: string, fn: () => T): { value: T; load: string } {
+  const before = formatLoad(loadavg());
+  process.stderr.write(`measuring ${what}: load average before ${before}\n`);
+  const value = fn();
+  const after = formatLoad(loadavg());
+  process.stderr.write(`  ${what}: load average after ${after}\n`);
+  return { value, load: `${before} -> ${after}` };
+}
+
 async function parent(): Promise<void> {
   const backends = flag('backends', 'wasm,cpu').split(',');
   const threadList = flag('threads', '1,2').split(',').map(Number);
   const steps = flag('steps', '30');
-  const load = loadavg()[0].toFixed(2);
-  const results: ChildResult[] = [];
+  const startLoad = loadavg();
+  const guard = loadGuard(startLoad[0], args.includes('--allow-busy'));
+  process.stderr.write(`load average at start ${formatLoad(startLoad)}: ${guard.line}\n`);
+  const results: (ChildResult & { load: string })[] = [];
   for (const backend of backends) {
     for (const threads of backend === 'wasm' ? threadList : [1]) {
-      process.stderr.write(`measuring ${backend}, ${threads} thread(s)...\n`);
-      const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', '--backend', backend, '--threads-one', String(threads), '--steps', steps], { encoding: 'utf8' });
+      const { value: r, load } = measured(`${backend}, ${threads} thread(s)`, () => spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', '--backend', backend, '--threads-one', String(threads), '--steps', steps], { encoding: 'utf8' }));
       const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
       if (!line) {
         process.stderr.write(`  ${backend} failed: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}\n`);
         continue;
       }
-      results.push(JSON.parse(line.slice(7)) as ChildResult);
+      results.push({ ...(JSON.parse(line.slice(7)) as ChildResult), load });
     }
   }
+  const torchLoads: string[] = [];
+  const ref = (what: string, batch: number, xbm: number) => {
+    const { value, load } = measured(`PyTorch ${what}`, () => torchReference(batch, xbm));
+    torchLoads.push(`${what} ${load}`);
+    return value;
+  };
   const torch = args.includes('--no-torch') ? null : {
-    64: torchReference(64, 0), 16: torchReference(16, 0), '64+xbm': torchReference(64, 3000),
+    64: ref('batch 64', 64, 0), 16: ref('batch 16', 16, 0), '64+xbm': ref('batch 64 + XBM 3000', 64, 3000),
   };
   const date = new Date().toISOString().slice(0, 10);
-  console.log(`\nTraining speed, ${date}, ${cpus().length} x ${cpus()[0]?.model ?? '?'}, load average at start ${load}\n`);
-  console.log('| backend | threads | case | batch | memory | ms/step median | p10-p90 | steps | / PyTorch |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  const ratioHeading = guard.ratios ? (guard.busy ? '/ PyTorch (measured busy)' : '/ PyTorch') : '/ PyTorch (withheld: busy)';
+  console.log(`\nTraining speed, ${date}, ${cpus().length} x ${cpus()[0]?.model ?? '?'}, load average at start ${formatLoad(startLoad)}: ${guard.line}\n`);
+  console.log(`| backend | threads | case | batch | memory | ms/step median | p10-p90 | steps | load before -> after | ${ratioHeading} |`);
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     for (const row of r.rows) {
-      const ref = torch && row.memory === 0 ? (torch as Record<string, number | null>)[String(row.batch)] : torch && row.batch === 64 ? torch['64+xbm'] : null;
-      console.log(`| ${r.backend} | ${r.threads} | ${row.case} | ${row.batch} | ${row.memory} | ${row.median.toFixed(1)} | ${row.p10.toFixed(1)}-${row.p90.toFixed(1)} | ${row.steps} | ${ref ? (row.median / ref).toFixed(2) : '-'} |`);
+      const reference = torch && row.memory === 0 ? (torch as Record<string, number | null>)[String(row.batch)] : torch && row.batch === 64 ? torch['64+xbm'] : null;
+      const ratio = !guard.ratios ? 'withheld' : reference ? (row.median / reference).toFixed(2) : '-';
+      console.log(`| ${r.backend} | ${r.threads} | ${row.case} | ${row.batch} | ${row.memory} | ${row.median.toFixed(1)} | ${row.p10.toFixed(1)}-${row.p90.toFixed(1)} | ${row.steps} | ${r.load} | ${ratio} |`);
     }
   }
   console.log('\n| backend | threads | XBM / no XBM (batch 64) | XBM / no XBM (batch 16) | probe embeddings/s | Recall@1/2/4/8 + MAP@R on 10,000 x 64 (ms) |');
@@ -159,10 +182,11 @@ async function parent(): Promise<void> {
     console.log(`| ${r.backend} | ${r.threads} | ${ratio(64)} | ${ratio(16)} | ${r.embeddingsPerSecond.toFixed(0)} | ${r.recallMs.toFixed(0)} |`);
   }
   if (torch) {
-    console.log(`\nPyTorch reference (shared/peers/pytorch_reference.py, ${cpus().length} threads): batch 64 ${torch[64] ?? '-'} ms, batch 16 ${torch[16] ?? '-'} ms, batch 64 + XBM 3000 ${torch['64+xbm'] ?? '-'} ms per step.`);
+    console.log(`\nPyTorch reference (shared/peers/pytorch_reference.py, ${cpus().length} threads): batch 64 ${torch[64] ?? '-'} ms, batch 16 ${torch[16] ?? '-'} ms, batch 64 + XBM 3000 ${torch['64+xbm'] ?? '-'} ms per step; load average before -> after: ${torchLoads.join('; ')}.`);
   } else {
     console.log('\nPyTorch reference skipped.');
   }
+  if (guard.busy) console.log(`\n${guard.ratios ? 'MEASURED BUSY' : 'BUSY'}: ${guard.line}.`);
 }
 
 if (args.includes('--child')) await child();

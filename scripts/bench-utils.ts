@@ -31,3 +31,36 @@ export function timeMs(fn: () => unknown, repeats: number, opts: { warmup?: bool
   }
   return { wall: median(wall), cpu: median(cpu) };
 }
+
+/** A ratio to PyTorch is only meaningful idle: above this 1-minute load average at the start, none is printed. */
+export const IDLE_LOAD_LIMIT = 0.5;
+
+export interface LoadGuard {
+  /** print ratios (ours / PyTorch) */
+  ratios: boolean;
+  /** the machine was busy at the start (the table is then marked, or its ratios withheld) */
+  busy: boolean;
+  /** one line for the table's heading */
+  line: string;
+}
+
+/**
+ * Whether ratios to PyTorch may be printed, from the 1-minute load average at the start: idle
+ * (<= limit) yes; busy, only with --allow-busy, and then the table says "measured busy".
+ */
+export function loadGuard(loadAtStart: number, allowBusy: boolean, limit = IDLE_LOAD_LIMIT): LoadGuard {
+  const load = loadAtStart.toFixed(2);
+  if (loadAtStart <= limit) return { ratios: true, busy: false, line: `measured idle (1-minute load average at start ${load} <= ${limit})` };
+  if (allowBusy) {
+    return { ratios: true, busy: true, line: `measured busy (1-minute load average at start ${load} > ${limit}, --allow-busy): ratios to PyTorch are not comparable` };
+  }
+  return {
+    ratios: false, busy: true,
+    line: `ratios to PyTorch withheld: 1-minute load average at start ${load} > ${limit}; rerun on an idle machine, or pass --allow-busy to print them marked "measured busy"`,
+  };
+}
+
+/** The 1/5/15-minute load averages as "0.12 0.30 0.41". */
+export function formatLoad(averages: readonly number[]): string {
+  return averages.map((x) => x.toFixed(2)).join(' ');
+}
