@@ -4,7 +4,8 @@
  * every tfjs-core copy shares), so it is imported once here for that side effect.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs';
+// The full bundle: its gradients (side effect), and the layers and converter APIs that backbones use.
+import * as tfjs from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 
 // The cpu backend prints a "looks like you are running TensorFlow.js in Node.js" banner on its
@@ -12,4 +13,4 @@ import '@tensorflow/tfjs-backend-cpu';
 const cpuBackend = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
 if (cpuBackend !== null && cpuBackend.firstUse === true) cpuBackend.firstUse = false;
 
-export { tf };
+export { tf, tfjs };

@@ -1,5 +1,4 @@
-import * as tfjs from '@tensorflow/tfjs';
-import { tf } from '../backend/tf.js';
+import { tf, tfjs } from '../backend/tf.js';
 import { UserError, isUserError } from '../errors.js';
 import { modelMessages as M } from '../messages/model.js';
 import type { Rng } from '../random.js';

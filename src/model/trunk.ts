@@ -1,5 +1,4 @@
-import * as tfjs from '@tensorflow/tfjs';
-import { tf } from '../backend/tf.js';
+import { tf, tfjs } from '../backend/tf.js';
 import type { Rng } from '../random.js';
 import type { EmbedderConfig } from './embedder.js';
 
