@@ -4,7 +4,6 @@ import { normaliseTrainConfig, type TrainConfig } from '../config/train-config.j
 import { UserError } from '../errors.js';
 import { trainMessages as M } from '../messages/train.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
-import { readRunRecord } from '../io/formats/run-record.js';
 import { readCsv, writeCsv } from '../io/csv.js';
 import { runPaths, type RunPaths } from '../io/run-paths.js';
 import { EVAL_COLUMNS, METRICS_COLUMNS, STALENESS_COLUMNS, type EvalRow, type MetricsRow } from '../io/tables.js';
@@ -103,10 +102,15 @@ function holdsRun(paths: RunPaths): boolean {
   return existsSync(paths.config) || existsSync(paths.run);
 }
 
-/** The record's status; null when run.json is absent or damaged (resuming then reports the damage). */
+/**
+ * The record's status alone, read leniently: null when run.json is absent, not JSON or has no
+ * status. Deciding "finished or not" needs only this field, so a record that fails the full
+ * format check (an older or hand-made one) still answers; the resume path reads it in full later.
+ */
 export function recordStatus(paths: RunPaths): string | null {
   try {
-    return readRunRecord(paths.run)?.status ?? null;
+    const status = (JSON.parse(readFileSync(paths.run, 'utf8')) as { status?: unknown }).status;
+    return typeof status === 'string' ? status : null;
   } catch {
     return null;
   }
