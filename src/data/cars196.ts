@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { dataMessages } from '../messages/data.js';
-import { buildImageDataset, checkImagesExist, checkRoot, type ImageEntry } from './image-dataset.js';
+import { buildImageDataset, checkRoot, numberedClassHalves, type ImageEntry } from './image-dataset.js';
 import { MatError, matScalar, matString, readMat5 } from './mat5.js';
 import type { Dataset, DatasetFactory, DatasetOptions } from './types.js';
 
@@ -36,15 +36,9 @@ export async function loadCars196(root: string, spec: string, opts: DatasetOptio
     }
     return { path: join(root, path), label };
   });
-  const classes = new Set(entries.map((e) => e.label));
-  if (classes.size !== 196 || Math.min(...classes) !== 1 || Math.max(...classes) !== 196) {
-    throw new UserError(dataMessages.classCountMismatch(file, classes.size, '196 (numbered 1-196)'));
-  }
-  checkImagesExist(file, entries);
   return buildImageDataset({
     spec, name: 'cars196', opts,
-    train: entries.filter((e) => e.label <= 98),
-    test: entries.filter((e) => e.label > 98),
+    ...numberedClassHalves(entries, 196, { labels: file, images: file }),
     describe: (tr, te, s) => `Cars196 at ${s}x${s}x3: classes 1-98 train (${tr}), 99-196 test (${te}), leave-one-out retrieval`,
   });
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { dataMessages } from '../messages/data.js';
-import { buildImageDataset, checkImagesExist, checkRoot, fields, intField, readLines, type ImageEntry } from './image-dataset.js';
+import { buildImageDataset, checkRoot, numberedClassHalves, fields, intField, readLines, type ImageEntry } from './image-dataset.js';
 import type { Dataset, DatasetFactory, DatasetOptions } from './types.js';
 
 const HINT = 'images.txt, image_class_labels.txt and images/';
@@ -35,15 +35,9 @@ export async function loadCub200(root: string, spec: string, opts: DatasetOption
     if (label === undefined) throw new UserError(dataMessages.listIdMismatch(labelsFile, imagesFile, id));
     entries.push({ path: p.path, label });
   }
-  const classes = new Set(entries.map((e) => e.label));
-  if (classes.size !== 200 || Math.min(...classes) !== 1 || Math.max(...classes) !== 200) {
-    throw new UserError(dataMessages.classCountMismatch(labelsFile, classes.size, '200 (numbered 1-200)'));
-  }
-  checkImagesExist(imagesFile, entries);
   return buildImageDataset({
     spec, name: 'cub200', opts,
-    train: entries.filter((e) => e.label <= 100),
-    test: entries.filter((e) => e.label > 100),
+    ...numberedClassHalves(entries, 200, { labels: labelsFile, images: imagesFile }),
     describe: (tr, te, s) => `CUB-200-2011 at ${s}x${s}x3: classes 1-100 train (${tr}), 101-200 test (${te}), leave-one-out retrieval`,
   });
 }

@@ -167,3 +167,17 @@ export function buildImageDataset(args: {
 }
 
 export const rootName = (root: string) => resolve(root).split(/[\\/]/).filter(Boolean).pop() ?? root;
+
+/**
+ * A benchmark whose classes are numbered 1..total and split in halves (CUB-200: 1-100 / 101-200;
+ * Cars196: 1-98 / 99-196): checks the numbering and that every image exists, then splits.
+ */
+export function numberedClassHalves(entries: ImageEntry[], total: number, files: { labels: string; images: string }): { train: ImageEntry[]; test: ImageEntry[] } {
+  const classes = new Set(entries.map((e) => e.label));
+  if (classes.size !== total || Math.min(...classes) !== 1 || Math.max(...classes) !== total) {
+    throw new UserError(dataMessages.classCountMismatch(files.labels, classes.size, `${total} (numbered 1-${total})`));
+  }
+  checkImagesExist(files.images, entries);
+  const half = total / 2;
+  return { train: entries.filter((e) => e.label <= half), test: entries.filter((e) => e.label > half) };
+}
