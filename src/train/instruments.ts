@@ -63,6 +63,7 @@ export class Instruments {
   private readonly snapshots: RunSnapshots;
   private readonly evals: CsvAppender;
   private readonly staleness: CsvAppender;
+  private readonly probeLabels: Int32Array | null;
 
   constructor(private readonly r: InstrumentsInput) {
     const { config, paths, xbm } = r;
@@ -72,6 +73,7 @@ export class Instruments {
     this.snapshots = new RunSnapshots(paths, r.runId, r.model.dim);
     this.evals = new CsvAppender(paths.eval, EVAL_COLUMNS);
     this.staleness = new CsvAppender(paths.staleness, STALENESS_COLUMNS);
+    this.probeLabels = r.probe && labelsOf(r.dataset, r.probe);
     this.collapse = new CollapseMonitor(null);
   }
 
@@ -82,7 +84,7 @@ export class Instruments {
     if (this.r.probe && this.schedule.has(t)) {
       const t0 = Date.now();
       const emb = await embedSamples(this.r.model, this.r.dataset.train, this.r.probe);
-      this.snapshots.write(t, this.r.probe, labelsOf(this.r.dataset, this.r.probe), emb);
+      this.snapshots.write(t, this.r.probe, this.probeLabels!, emb);
       const gap = this.driftGap;
       if (gap !== null && t - gap >= 0 && this.schedule.has(t - gap)) {
         const d = pairDrift(this.snapshots.embeddings(t - gap), emb, this.r.model.dim);
