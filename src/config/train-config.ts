@@ -5,7 +5,7 @@ import { memorySpan as spanOf } from '../analysis/warmup/threshold.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../backend/choices.js';
 import { DATASET_NAMES, isDatasetSpec, isImageDatasetSpec } from '../data/registry.js';
 import type { SamplerConfig } from '../data/samplers.js';
-import { LOSS_FLAGS } from '../losses/loss-definition.js';
+import { LOSS_FLAGS, lossFlagName } from '../losses/loss-definition.js';
 import { LOSSES, LOSS_DEFAULTS, LOSS_KINDS, lossDefinition, type LossConfig } from '../losses/registry.js';
 import { REDUCERS, REDUCER_KINDS, type ReducerKind } from '../losses/reducers/registry.js';
 import { TRIPLET_MINING, type TripletMining } from '../losses/triplet.js';
@@ -191,6 +191,7 @@ export interface TrainFlags {
   loss?: LossSettings['kind'];
   margin?: number;
   mining?: TripletMining;
+  globalWeight?: number;
   reducer?: ReducerKind;
   optimizer?: OptimizerKind;
   lr?: number;
@@ -285,12 +286,12 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
   const lossDef = lossDefinition(choice('--loss', f.loss, TRAIN_CHOICES.loss, DEFAULTS.loss));
   for (const flag of LOSS_FLAGS) {
     if (f[flag] !== undefined && !lossDef.flags.includes(flag)) {
-      throw new UserError(M.flagNotForLoss(flag, lossDef.kind, LOSSES.filter((d) => d.flags.includes(flag)).map((d) => d.kind)));
+      throw new UserError(M.flagNotForLoss(lossFlagName(flag), lossDef.kind, LOSSES.filter((d) => d.flags.includes(flag)).map((d) => d.kind)));
     }
   }
   // --reducer: recorded only when given; a loss config without it uses the loss's default reducer.
   const reducer = f.reducer === undefined ? undefined : choice('--reducer', f.reducer, TRAIN_CHOICES.reducer, lossDef.defaultReducer);
-  const loss: LossConfig = { ...lossDef.fromFlags({ margin: f.margin, mining: f.mining }), ...(reducer === undefined ? {} : { reducer }) };
+  const loss: LossConfig = { ...lossDef.fromFlags({ margin: f.margin, mining: f.mining, globalWeight: f.globalWeight }), ...(reducer === undefined ? {} : { reducer }) };
   lossDef.validate(loss);
 
   const optimizerKind = choice('--optimizer', f.optimizer, TRAIN_CHOICES.optimizer, DEFAULTS.optimizer);

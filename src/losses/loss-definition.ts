@@ -9,9 +9,12 @@ import type { ReducerKind } from './reducers/registry.js';
 export interface LossFlags {
   margin?: number;
   mining?: string;
+  globalWeight?: number;
 }
 export type LossFlag = keyof LossFlags;
-export const LOSS_FLAGS: readonly LossFlag[] = ['margin', 'mining'];
+export const LOSS_FLAGS: readonly LossFlag[] = ['margin', 'mining', 'globalWeight'];
+/** A loss flag as the CLI spells it: globalWeight -> global-weight. */
+export const lossFlagName = (flag: LossFlag) => flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /**
  * Everything about one loss, in its own file: its name, defaults, the flags it reads, validation,

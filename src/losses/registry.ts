@@ -5,13 +5,14 @@ import type { LossDefinition } from './loss-definition.js';
 import { multiSimilarity } from './multi-similarity.js';
 import { reducerDefinition, type ReducerKind } from './reducers/registry.js';
 import { triplet } from './triplet.js';
+import { tripletGlobal } from './triplet-global.js';
 
 /**
  * Every loss the toolkit knows, one line each. A new loss is one file exporting a LossDefinition
  * (see loss-definition.ts) and one line here; the config, the CLI's --loss choices, createLoss and
  * the warm-up threshold all read this table. No tfjs here: the CLI validates flags without it.
  */
-export const LOSSES = [contrastive, triplet, multiSimilarity] as const;
+export const LOSSES = [contrastive, triplet, multiSimilarity, tripletGlobal] as const;
 
 type ConfigOf<D> = D extends LossDefinition<infer C> ? C : never;
 /**

@@ -20,6 +20,9 @@ const BASE_CONFIGS: LossConfig[] = [
   { kind: 'triplet', margin: 0.5, mining: 'hard' },
   { kind: 'multi-similarity', alpha: 2, beta: 50, base: 0.5, epsilon: 0.1 },
   { kind: 'multi-similarity', alpha: 1, beta: 10, base: 0.2, epsilon: 0.3 },
+  { kind: 'triplet-global', margin: 0.1, mining: 'all', globalWeight: 1, globalMargin: 0.4 },
+  { kind: 'triplet-global', margin: 0.2, mining: 'semi-hard', globalWeight: 0.5, globalMargin: 1.5 },
+  { kind: 'triplet-global', margin: 0.1, mining: 'hard', globalWeight: 2, globalMargin: -2 },
 ];
 // Each loss configuration with no reducer (the loss's default) and with each reducer named.
 const CONFIGS: LossConfig[] = BASE_CONFIGS.flatMap((cfg) => [cfg, ...REDUCER_KINDS.map((reducer) => ({ ...cfg, reducer }))]);

@@ -174,7 +174,41 @@ export function naiveTerms(cfg: LossConfig, q: Mat, ql: number[], ref: Mat, rl: 
       return tripletTerms(q, ql, ref, rl, self, cfg.margin, cfg.mining);
     case 'multi-similarity':
       return multiSimilarityTerms(q, ql, ref, rl, self, cfg);
+    case 'triplet-global':
+      return tripletGlobalTerms(q, ql, ref, rl, self, cfg);
   }
+}
+
+/**
+ * Kumar et al.'s global loss on the similarities of every valid pair, written from its
+ * definition: var+ + var- + max(0, margin - (mu+ - mu-)); null without positives or negatives.
+ */
+export function naiveGlobalLoss(q: Mat, ql: number[], ref: Mat, rl: number[], self: number[] | undefined, margin: number): number | null {
+  const sp: number[] = [];
+  const sn: number[] = [];
+  for (let i = 0; i < q.length; i++) {
+    const { pos, neg } = pairsOf(i, ql, rl, self);
+    for (const j of pos) sp.push(dot(q[i], ref[j]));
+    for (const j of neg) sn.push(dot(q[i], ref[j]));
+  }
+  if (sp.length === 0 || sn.length === 0) return null;
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const variance = (xs: number[]) => mean(xs.map((x) => (x - mean(xs)) ** 2));
+  return variance(sp) + variance(sn) + Math.max(0, margin - (mean(sp) - mean(sn)));
+}
+
+/** Triplet's terms, then one term: globalWeight x the global loss (no term without positives or negatives). */
+export function tripletGlobalTerms(
+  q: Mat,
+  ql: number[],
+  ref: Mat,
+  rl: number[],
+  self: number[] | undefined,
+  cfg: { margin: number; mining: 'all' | 'semi-hard' | 'hard'; globalWeight: number; globalMargin: number },
+): NaiveTerms {
+  const t = tripletTerms(q, ql, ref, rl, self, cfg.margin, cfg.mining);
+  const g = naiveGlobalLoss(q, ql, ref, rl, self, cfg.globalMargin);
+  return { ...t, groups: [...t.groups, g === null ? [] : [cfg.globalWeight * g]] };
 }
 
 /**
@@ -186,6 +220,7 @@ const NAIVE_DEFAULT_REDUCER: Record<LossConfig['kind'], NaiveReducer> = {
   contrastive: 'sum-per-query',
   triplet: 'mean-active',
   'multi-similarity': 'sum-per-query',
+  'triplet-global': 'mean-active',
 };
 
 /** The naive reference of a loss configuration (its reducer, or the loss's default). */
