@@ -12,7 +12,7 @@ import { tf } from '../src/backend/tf.js';
 import { evaluateRetrieval } from '../src/analysis/retrieval.js';
 import { kMeans, normalizedMutualInformation } from '../src/analysis/kmeans.js';
 import { Rng } from '../src/random.js';
-import { flag, timeMs } from './bench-utils.js';
+import { flag, timeMsAsync } from './bench-utils.js';
 
 
 const n = Number(flag('n', '10000'));
@@ -41,8 +41,8 @@ function clustered(classes: number, rng: Rng): { x: Float32Array; labels: Int32A
 }
 
 /** Median wall / process-CPU ms after one warm-up call; CPU time shows the cost when other jobs share the cores. */
-function time(fn: () => unknown): string {
-  const t = timeMs(fn, reps, { warmup: true });
+async function time(fn: () => Promise<unknown>): Promise<string> {
+  const t = await timeMsAsync(fn, reps, { warmup: true });
   return `${t.wall.toFixed(0)} / ${t.cpu.toFixed(0)}`;
 }
 
@@ -52,14 +52,14 @@ for (const backend of backends) {
   await tf.ready();
   for (const classes of classCounts) {
     const { x, labels } = clustered(classes, new Rng(1));
-    const msRecall = time(() => evaluateRetrieval(x, labels, dim, { nmi: false, mapAtR: false }));
-    const msMap = time(() => evaluateRetrieval(x, labels, dim, { nmi: false }));
+    const msRecall = await time(() => evaluateRetrieval(x, labels, dim, { nmi: false, mapAtR: false }));
+    const msMap = await time(() => evaluateRetrieval(x, labels, dim, { nmi: false }));
     let nmi = NaN;
-    const msNmi = time(() => {
-      const { assignments } = kMeans(x, dim, { k: classes, rng: new Rng(0) });
+    const msNmi = await time(async () => {
+      const { assignments } = await kMeans(x, dim, { k: classes, rng: new Rng(0) });
       nmi = normalizedMutualInformation(assignments, labels);
     });
-    const res = evaluateRetrieval(x, labels, dim, { nmi: false });
+    const res = await evaluateRetrieval(x, labels, dim, { nmi: false });
     rows.push([n, dim, classes, Math.ceil(n / classes) - 1, backend, msRecall, msMap, msNmi,
       res.recallAtK[1].toFixed(3), res.mapAtR.toFixed(3), nmi.toFixed(3)].map(String));
   }

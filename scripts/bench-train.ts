@@ -100,7 +100,7 @@ async function child(): Promise<void> {
   }
   const labels = Int32Array.from({ length: 10_000 }, (_, i) => i % 100);
   const t1 = performance.now();
-  evaluateRetrieval(emb, labels, 64, { ks: [1, 2, 4, 8], nmi: false });
+  await evaluateRetrieval(emb, labels, 64, { ks: [1, 2, 4, 8], nmi: false });
   const recallMs = performance.now() - t1;
   const result: ChildResult = { backend: info.name, threads: info.threads, rows, embeddingsPerSecond, recallMs };
   process.stdout.write('RESULT ' + JSON.stringify(result) + '\n');

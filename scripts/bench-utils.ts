@@ -32,6 +32,22 @@ export function timeMs(fn: () => unknown, repeats: number, opts: { warmup?: bool
   return { wall: median(wall), cpu: median(cpu) };
 }
 
+/** timeMs for an async fn: each call is awaited before the clock stops. */
+export async function timeMsAsync(fn: () => Promise<unknown>, repeats: number, opts: { warmup?: boolean } = {}): Promise<{ wall: number; cpu: number }> {
+  if (opts.warmup) await fn();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await fn();
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  return { wall: median(wall), cpu: median(cpu) };
+}
+
 /** A ratio to PyTorch is only meaningful idle: above this 1-minute load average at the start, none is printed. */
 export const IDLE_LOAD_LIMIT = 0.5;
 

@@ -30,7 +30,7 @@ const SCORE_CHUNK_ELEMENTS = 8_000_000;
  * O(n*d) JS loop per iteration. An empty cluster keeps its previous centroid.
  * Distance ties go to the lower centroid index.
  */
-export function kMeans(data: Float32Array, dim: number, opts: KMeansOptions): KMeansResult {
+export async function kMeans(data: Float32Array, dim: number, opts: KMeansOptions): Promise<KMeansResult> {
   const n = checkMatrix(data, dim);
   const k = opts.k;
   if (!Number.isInteger(k) || k < 1 || k > n) throw new UserError(analysisMessages.badClusterCount(k, n));
@@ -42,7 +42,7 @@ export function kMeans(data: Float32Array, dim: number, opts: KMeansOptions): KM
   try {
     const centroids = seedPlusPlus(data, n, dim, k, opts.rng);
     while (iterations < maxIterations) {
-      const next = assign(x, n, dim, centroids, k);
+      const next = await assign(x, n, dim, centroids, k);
       iterations++;
       let changed = 0;
       for (let i = 0; i < n; i++) if (next[i] !== assignments[i]) changed++;
@@ -109,7 +109,7 @@ function seedPlusPlus(data: Float32Array, n: number, dim: number, k: number, rng
 }
 
 /** argmin_j ||x - c_j||^2 = argmin_j (||c_j||^2 - 2 x.c_j), chunked over rows. */
-function assign(x: tf.Tensor2D, n: number, dim: number, centroids: Float32Array, k: number): Int32Array {
+async function assign(x: tf.Tensor2D, n: number, dim: number, centroids: Float32Array, k: number): Promise<Int32Array> {
   const out = new Int32Array(n);
   const rows = Math.max(1, Math.floor(SCORE_CHUNK_ELEMENTS / k));
   const [ct, cNorm] = tf.tidy(() => {
@@ -123,8 +123,11 @@ function assign(x: tf.Tensor2D, n: number, dim: number, centroids: Float32Array,
         const q = tf.slice(x, [start, 0], [size, dim]);
         return tf.argMin(tf.sub(cNorm, tf.mul(tf.matMul(q, ct), 2)), 1);
       });
-      out.set(idx.dataSync(), start);
-      idx.dispose();
+      try {
+        out.set(await idx.data() as Int32Array, start);
+      } finally {
+        idx.dispose();
+      }
     }
   } finally {
     tf.dispose([ct, cNorm]);

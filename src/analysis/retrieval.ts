@@ -56,9 +56,9 @@ const DEFAULT_CHUNK_ELEMENTS = 8_000_000;
  * transposed copy, and tf.topk picks max(K, R) + 1 candidates per row; JS only walks those
  * candidates. Memory: chunkElements floats for similarities, plus the embeddings twice.
  */
-export function evaluateRetrieval(
+export async function evaluateRetrieval(
   embeddings: Float32Array, labels: Int32Array, dim: number, opts: RetrievalOptions = {},
-): RetrievalResult {
+): Promise<RetrievalResult> {
   if (!Number.isInteger(dim) || dim < 1 || embeddings.length % dim !== 0) {
     throw new UserError(analysisMessages.badEmbeddingShape(embeddings.length, dim));
   }
@@ -74,12 +74,12 @@ export function evaluateRetrieval(
   let maxR = 0;
   for (const c of classSize.values()) maxR = Math.max(maxR, c - 1);
 
-  const ranking = rankNeighbours(embeddings, labels, n, dim, ks, wantMap ? maxR : 0, classSize,
+  const ranking = await rankNeighbours(embeddings, labels, n, dim, ks, wantMap ? maxR : 0, classSize,
     opts.chunkElements ?? DEFAULT_CHUNK_ELEMENTS);
 
   let nmi = NaN;
   if (wantNmi && n > 0) {
-    const { assignments } = kMeans(embeddings, dim, {
+    const { assignments } = await kMeans(embeddings, dim, {
       k: classSize.size, rng: opts.rng ?? new Rng(0), maxIterations: opts.kMeansIterations,
     });
     nmi = normalizedMutualInformation(assignments, labels);
@@ -87,10 +87,10 @@ export function evaluateRetrieval(
   return { ...ranking, mapAtR: wantMap ? ranking.mapAtR : NaN, nmi };
 }
 
-function rankNeighbours(
+async function rankNeighbours(
   embeddings: Float32Array, labels: Int32Array, n: number, dim: number, ks: number[], maxR: number,
   classSize: Map<number, number>, chunkElements: number,
-): Omit<RetrievalResult, 'nmi'> {
+): Promise<Omit<RetrievalResult, 'nmi'>> {
   const maxK = ks.length > 0 ? Math.max(...ks) : 0;
   const need = Math.min(n - 1, Math.max(maxK, maxR)); // neighbours per query, self excluded
   const kTop = Math.min(n, need + 1); // +1: the query is normally its own top hit
@@ -114,9 +114,12 @@ function rankNeighbours(
           const t = tf.topk(sims, kTop, true);
           return [t.values, t.indices] as const;
         });
-        const vals = valT.dataSync();
-        const idx = idxT.dataSync();
-        tf.dispose([valT, idxT]);
+        let vals: Float32Array, idx: Int32Array;
+        try {
+          [vals, idx] = await Promise.all([valT.data() as Promise<Float32Array>, idxT.data() as Promise<Int32Array>]);
+        } finally {
+          tf.dispose([valT, idxT]);
+        }
         for (let r = 0; r < size; r++) {
           const q = start + r;
           const label = labels[q];
@@ -187,10 +190,10 @@ function sortCandidates(vals: ArrayLike<number>, idx: ArrayLike<number>, base: n
  * - A query whose label has no gallery item is excluded (counted in `excludedQueries`).
  * - NMI, when requested, clusters the gallery embeddings against the gallery labels.
  */
-export function evaluateQueryGallery(
+export async function evaluateQueryGallery(
   queries: Float32Array, queryLabels: Int32Array, gallery: Float32Array, galleryLabels: Int32Array, dim: number,
   opts: RetrievalOptions = {},
-): RetrievalResult {
+): Promise<RetrievalResult> {
   if (!Number.isInteger(dim) || dim < 1 || queries.length % dim !== 0) throw new UserError(analysisMessages.badEmbeddingShape(queries.length, dim));
   if (gallery.length % dim !== 0) throw new UserError(analysisMessages.badEmbeddingShape(gallery.length, dim));
   const nq = queries.length / dim;
@@ -219,9 +222,12 @@ export function evaluateQueryGallery(
       for (let start = 0; start < nq; start += rows) {
         const size = Math.min(rows, nq - start);
         const t = tf.tidy(() => tf.topk(tf.matMul(tf.slice(q, [start, 0], [size, dim]), gt), need, true));
-        const vals = t.values.dataSync();
-        const idx = t.indices.dataSync();
-        tf.dispose([t.values, t.indices]);
+        let vals: Float32Array, idx: Int32Array;
+        try {
+          [vals, idx] = await Promise.all([t.values.data() as Promise<Float32Array>, t.indices.data() as Promise<Int32Array>]);
+        } finally {
+          tf.dispose([t.values, t.indices]);
+        }
         for (let r = 0; r < size; r++) {
           const label = queryLabels[start + r];
           const rel = inGallery.get(label) ?? 0;
@@ -263,7 +269,7 @@ export function evaluateQueryGallery(
   ks.forEach((k, t) => (recallAtK[k] = counted > 0 ? hits[t] / counted : NaN));
   let nmi = NaN;
   if ((opts.nmi ?? true) && ng > 0) {
-    const { assignments } = kMeans(gallery, dim, { k: inGallery.size, rng: opts.rng ?? new Rng(0), maxIterations: opts.kMeansIterations });
+    const { assignments } = await kMeans(gallery, dim, { k: inGallery.size, rng: opts.rng ?? new Rng(0), maxIterations: opts.kMeansIterations });
     nmi = normalizedMutualInformation(assignments, galleryLabels);
   }
   return { recallAtK, mapAtR: wantMap && counted > 0 ? apSum / counted : NaN, nmi, queries: counted, excludedQueries: excluded };

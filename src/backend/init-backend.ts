@@ -40,6 +40,11 @@ export interface BackendInfo {
   customKernels: string[];
   /** anything the user should know, e.g. a fallback to one thread */
   notes: string[];
+  /**
+   * whether tensors may be read synchronously (dataSync) on this backend: false on webgpu, whose
+   * synchronous reads need OffscreenCanvas (absent in Node) and stall the GPU where they work
+   */
+  syncReads: boolean;
   /** present when webgpu was considered: the adapter (vendor, architecture, description) or why none */
   webgpu?: WebgpuProbeResult;
 }
@@ -287,6 +292,7 @@ export async function initBackend(opts: InitBackendOptions): Promise<BackendInfo
         tfjsVersion: tf.version_core,
         customKernels: tf.getBackend() === 'wasm' ? registeredWasmKernels() : [],
         notes,
+        syncReads: tf.getBackend() !== 'webgpu',
         ...(webgpu === undefined ? {} : { webgpu }),
       };
       current = { info, key };

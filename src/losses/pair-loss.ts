@@ -2,6 +2,7 @@ import { tf } from '../backend/tf.js';
 import { UserError } from '../errors.js';
 import { lossesMessages as M } from '../messages/losses.js';
 import { cosineSimilarity } from './similarity.js';
+import { hostKernelResult } from './host-kernel.js';
 
 /** Pair counts read back as numbers: totals over all anchors. */
 export interface PairStats {
@@ -60,7 +61,8 @@ export type SimilarityLossKernel = (s: Float32Array, pairs: PairMask) => { value
  * by comparing similarities, which tfjs cannot differentiate through without a stop-gradient;
  * triplet mining over nq x P x N triplets would need [nq, nr, nr] tensors (4e9 floats at
  * nr = 8192), whereas sorting per anchor counts them in O(nr log nr); and the values are
- * accumulated in float64. S is read back once per call (cpu and wasm keep it in host memory).
+ * accumulated in float64. S is read back once per call (cpu and wasm keep it in host memory; on
+ * backends that read only asynchronously, host-kernel.ts records and replays).
  */
 export function computePairLoss(
   kernel: SimilarityLossKernel,
@@ -76,7 +78,7 @@ export function computePairLoss(
     // Empty sets: tfjs-wasm returns uninitialised memory for zero-size products, so skip them.
     if (pairs.nq === 0 || pairs.nr === 0) return zeroLoss(q, ref);
     const lossOfS = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-      const r = kernel((args[0] as tf.Tensor).dataSync() as Float32Array, pairs);
+      const r = hostKernelResult(kernel, args[0] as tf.Tensor, pairs);
       active = r.active;
       return {
         value: tf.scalar(r.value),

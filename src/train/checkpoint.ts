@@ -33,11 +33,13 @@ export async function saveCheckpoint(
     mkdirSync(tmp, { recursive: true });
     // Every variable under its stable key: a backbone's frozen weights and BatchNorm statistics too, so a
     // resume does not depend on the backbone file staying as it was.
-    writeFloatBundle(tmp, 'weights', checkpointVariables(model).map(({ key, variable: v }) => ({ name: key, shape: v.shape, values: v.dataSync() as Float32Array })));
+    // Asynchronous reads: webgpu has no others (cpu and wasm answer at once).
+    const read = async (t: tf.Tensor) => Float32Array.from(await t.data());
+    writeFloatBundle(tmp, 'weights', await Promise.all(checkpointVariables(model).map(async ({ key, variable: v }) => ({ name: key, shape: v.shape, values: await read(v) }))));
     const slots = await optimizer.getWeights();
     writeFloatBundle(tmp, 'optimizer', [
-      ...slots.map((s) => ({ name: s.name, shape: s.tensor.shape, values: Float32Array.from(s.tensor.dataSync()) })),
-      ...hiddenSlots(optimizer).map(([name, v]) => ({ name, shape: [], values: Float32Array.from(v.dataSync()) })),
+      ...(await Promise.all(slots.map(async (s) => ({ name: s.name, shape: s.tensor.shape, values: await read(s.tensor) })))),
+      ...(await Promise.all(hiddenSlots(optimizer).map(async ([name, v]) => ({ name, shape: [] as number[], values: await read(v) })))),
     ]);
     writeFloatBundle(tmp, 'floats', floats);
     writeJsonAtomic(join(tmp, 'state.json'), state);

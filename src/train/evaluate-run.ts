@@ -51,7 +51,7 @@ export async function evaluateRun(runDir: string, opts: EvaluateRunOptions = {})
   }
   const ks = opts.ks ?? config.eval.ks;
   if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1)) throw new UserError(evalMessages.badKs(ks.join(',')));
-  await initBackend({ backend: opts.backend ?? config.backend, threads: config.threads ?? undefined });
+  await initBackend({ backend: opts.backend ?? config.backend, threads: config.threads ?? undefined, asyncReadsOnly: true });
   const dataset = await loadRunDataset(config);
   // The run's architecture (a backbone too); every weight then comes from the checkpoint.
   const model = await createModel(config, dataset, new Rng(0));

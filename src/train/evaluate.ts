@@ -46,10 +46,12 @@ export async function evaluateDataset(model: Embedder, dataset: Pick<Dataset, 't
   if (p.kind === 'query-gallery') {
     const q = gather(p.queryIds);
     const g = gather(p.galleryIds);
-    return [row(iteration, 'test', evaluateQueryGallery(q.x, q.labels, g.x, g.labels, model.dim, ropts), Date.now() - t0)];
+    return [row(iteration, 'test', await evaluateQueryGallery(q.x, q.labels, g.x, g.labels, model.dim, ropts), Date.now() - t0)];
   }
-  return p.sets.map((s) => {
+  const rows: EvalRow[] = [];
+  for (const s of p.sets) {
     const d = gather(s.ids);
-    return row(iteration, s.name, evaluateRetrieval(d.x, d.labels, model.dim, { ...ropts, rng: new Rng(opts.seed) }), Date.now() - t0);
-  });
+    rows.push(row(iteration, s.name, await evaluateRetrieval(d.x, d.labels, model.dim, { ...ropts, rng: new Rng(opts.seed) }), Date.now() - t0));
+  }
+  return rows;
 }

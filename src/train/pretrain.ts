@@ -62,7 +62,7 @@ async function classificationData(spec: string, image: ImageOptions | undefined)
 export async function pretrain(config: PretrainConfig, log: (line: string) => void = () => {}): Promise<PretrainResult> {
   const out = resolve(config.out);
   checkPretrainOut(out, config.overwrite);
-  await initBackend({ backend: config.backend, threads: config.threads });
+  await initBackend({ backend: config.backend, threads: config.threads, asyncReadsOnly: true });
   const { split, shape, normalization } = await classificationData(config.dataset, config.image);
   const classes = [...split.classes];
   if (classes.length < 2) throw new UserError(M.pretrainTooFewClasses(config.dataset, classes.length));
@@ -94,21 +94,23 @@ export async function pretrain(config: PretrainConfig, log: (line: string) => vo
       const y = Int32Array.from(ids, (i) => targets[i]);
       const x = tf.tensor4d(pixels, [ids.length, h, w, c]);
       const labels = tf.tensor1d(y, 'int32');
-      let predicted: Int32Array | null = null;
+      let predictedT: tf.Tensor | null = null;
       const loss = optimizer.minimize(() => {
         const f = trunk.apply(x, { training: true }) as tf.Tensor;
         const pooled = (f.rank === 4 ? tf.mean(f, [1, 2]) : f) as tf.Tensor2D;
         const logits = tf.add(tf.matMul(pooled, classifier.kernel), classifier.bias);
-        predicted = tf.argMax(logits, 1).dataSync() as Int32Array;
+        // Kept and read after the update: webgpu reads only asynchronously.
+        predictedT = tf.keep(tf.argMax(logits, 1));
         return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, classes.length), logits) as tf.Scalar;
       }, true, varList)!;
-      const value = loss.dataSync()[0];
-      loss.dispose();
+      const value = (await loss.data())[0];
+      const predicted = (await predictedT!.data()) as Int32Array;
+      tf.dispose([loss, predictedT!]);
       x.dispose();
       labels.dispose();
       if (!Number.isFinite(value)) throw new UserError(`The pretraining loss became ${value} at iteration ${t}: try a lower --lr.`);
       if (t > config.iterations - window) {
-        for (let k = 0; k < y.length; k++) correct += predicted![k] === y[k] ? 1 : 0;
+        for (let k = 0; k < y.length; k++) correct += predicted[k] === y[k] ? 1 : 0;
         seen += y.length;
       }
       if (t % 50 === 0 || t === config.iterations) log(`pretrain ${t}/${config.iterations}: loss ${value.toFixed(4)}`);

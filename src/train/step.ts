@@ -2,7 +2,8 @@ import { tf } from '../backend/tf.js';
 import type { Embedder } from '../model/embedder.js';
 import { readPairStats, type PairLoss } from '../losses/pair-loss.js';
 import type { CrossBatchMemory } from '../memory/cross-batch-memory.js';
-import { xbmLoss } from '../memory/xbm-loss.js';
+import { xbmLoss, type XbmLossOutput } from '../memory/xbm-loss.js';
+import { recordHostKernels, replayHostKernels, resolveRecorded } from '../losses/host-kernel.js';
 
 export interface StepInput {
   pixels: Float32Array;
@@ -32,6 +33,7 @@ export interface StepResult {
  * One training iteration: embed the batch, enqueue its detached embeddings into the memory
  * *before* the loss (so the memory loss already sees them, with self-pairs excluded by slot),
  * loss = L(batch, batch) + w * L(batch, memory), one optimizer update. Leaves no tensors behind.
+ * Reads tensors synchronously: for cpu, wasm and tfjs-node (see trainStepAsyncReads for webgpu).
  */
 export function trainStep(
   model: Embedder,
@@ -41,57 +43,125 @@ export function trainStep(
   input: StepInput,
   opts: StepOptions,
 ): StepResult {
-  const [h, w, c] = model.inputShape;
-  const n = input.labels.length;
-  const kept: tf.Tensor[] = [];
-  const keep = <T extends tf.Tensor>(t: T): T => {
-    kept.push(tf.keep(t));
-    return t;
-  };
+  const [x, y] = batchTensors(model, input);
+  const kept = new KeptParts();
   let embeddings: Float32Array | null = null;
-  let parts!: { batchLoss: tf.Scalar; memoryLoss: tf.Scalar; batchStats: Stats; memoryStats: Stats };
-  const x = tf.tensor4d(input.pixels, [n, h, w, c]);
-  const y = tf.tensor1d(input.labels, 'int32');
   try {
     const total = optimizer.minimize(() => {
       const emb = model.apply(x);
       let selfSlots: Int32Array | null = null;
-      if (memory && opts.enqueue) {
+      if ((memory && opts.enqueue) || opts.keepEmbeddings) {
         // dataSync copies the values out: the memory holds constants, no gradient flows into it.
         const values = emb.dataSync() as Float32Array;
-        selfSlots = memory.enqueue(values, input.labels, input.sampleIds, input.iteration);
+        if (memory && opts.enqueue) selfSlots = memory.enqueue(values, input.labels, input.sampleIds, input.iteration);
         if (opts.keepEmbeddings) embeddings = values.slice();
-      } else if (opts.keepEmbeddings) {
-        embeddings = (emb.dataSync() as Float32Array).slice();
       }
-      const view = memory && opts.memoryLoss && memory.size > 0 ? memory.view() : null;
-      const r = xbmLoss(loss, emb, y, view, view ? selfSlots : null, opts.weight);
-      parts = {
-        batchLoss: keep(r.batchLoss),
-        memoryLoss: keep(r.memoryLoss),
-        batchStats: keepStats(r.batchStats, keep),
-        memoryStats: keepStats(r.memoryStats, keep),
-      };
-      return r.loss;
+      const view = memoryView(memory, opts);
+      return kept.take(xbmLoss(loss, emb, y, view, view ? selfSlots : null, opts.weight));
     }, true, model.variables as tf.Variable[]);
     const lossValue = total!.dataSync()[0];
     total!.dispose();
-    return {
-      loss: lossValue,
-      batchLoss: parts.batchLoss.dataSync()[0],
-      memoryLoss: parts.memoryLoss.dataSync()[0],
-      batchStats: readPairStats(parts.batchStats),
-      memoryStats: readPairStats(parts.memoryStats),
-      embeddings,
-    };
+    return { loss: lossValue, ...kept.readSync(), embeddings };
   } finally {
-    for (const t of kept) t.dispose();
-    x.dispose();
-    y.dispose();
+    kept.dispose();
+    tf.dispose([x, y]);
   }
 }
 
+/**
+ * The same iteration for backends that read tensors only asynchronously (webgpu). Same update,
+ * same mining, same memory contents as trainStep; the order differs only where a read must wait:
+ *   1. embed the batch without a gradient tape and await its values (enqueue, keepEmbeddings);
+ *   2. record the loss's similarity matrices from those values as constants, await them, run the
+ *      host kernels (losses/host-kernel.ts);
+ *   3. the gradient pass: embed again under the tape and replay the kernels' results.
+ * The embedder is deterministic (BatchNorm runs on inference statistics, no dropout), so step 3's
+ * embeddings equal step 1's values. Cost: one forward pass more than trainStep.
+ */
+export async function trainStepAsyncReads(
+  model: Embedder,
+  loss: PairLoss,
+  optimizer: tf.Optimizer,
+  memory: CrossBatchMemory | null,
+  input: StepInput,
+  opts: StepOptions,
+): Promise<StepResult> {
+  const [x, y] = batchTensors(model, input);
+  const kept = new KeptParts();
+  let view: ReturnType<typeof memoryView> = null;
+  try {
+    const first = tf.tidy(() => model.apply(x));
+    let values: Float32Array;
+    try {
+      values = (await first.data()) as Float32Array;
+    } finally {
+      first.dispose();
+    }
+    const selfSlots = memory && opts.enqueue ? memory.enqueue(values, input.labels, input.sampleIds, input.iteration) : null;
+    view = memoryView(memory, opts);
+    const mem = view;
+    const lossOf = (emb: tf.Tensor2D) => xbmLoss(loss, emb, y, mem, mem ? selfSlots : null, opts.weight);
+    const { recorded } = recordHostKernels(() => {
+      tf.tidy(() => {
+        tf.dispose(lossOf(tf.tensor2d(values, [input.labels.length, model.dim])));
+      });
+    });
+    const results = await resolveRecorded(recorded);
+    const total = replayHostKernels(results, () =>
+      optimizer.minimize(() => kept.take(lossOf(model.apply(x))), true, model.variables as tf.Variable[]),
+    );
+    const lossValue = (await total!.data())[0];
+    total!.dispose();
+    return { loss: lossValue, ...(await kept.read()), embeddings: opts.keepEmbeddings ? values.slice() : null };
+  } finally {
+    kept.dispose();
+    tf.dispose([x, y]);
+    if (view) tf.dispose([view.embeddings, view.labels]);
+  }
+}
+
+function batchTensors(model: Embedder, input: StepInput): [tf.Tensor4D, tf.Tensor1D] {
+  const [h, w, c] = model.inputShape;
+  const n = input.labels.length;
+  return [tf.tensor4d(input.pixels, [n, h, w, c]), tf.tensor1d(input.labels, 'int32')];
+}
+
+/** The memory as the loss sees it this step, or null when its term is off or it is empty. */
+function memoryView(memory: CrossBatchMemory | null, opts: StepOptions): { embeddings: tf.Tensor2D; labels: tf.Tensor1D } | null {
+  return memory && opts.memoryLoss && memory.size > 0 ? memory.view() : null;
+}
+
 type Stats = { positive: tf.Scalar; negative: tf.Scalar; active: tf.Scalar };
-function keepStats(s: Stats, keep: <T extends tf.Tensor>(t: T) => T): Stats {
-  return { positive: keep(s.positive), negative: keep(s.negative), active: keep(s.active) };
+
+/** The loss's parts, kept out of the optimizer's tidy so they can be read after the update. */
+class KeptParts {
+  private parts: { batchLoss: tf.Scalar; memoryLoss: tf.Scalar; batchStats: Stats; memoryStats: Stats } | null = null;
+  private readonly kept: tf.Tensor[] = [];
+
+  /** Keeps r's parts; returns the total loss for minimize. */
+  take(r: XbmLossOutput): tf.Scalar {
+    const keep = <T extends tf.Tensor>(t: T): T => {
+      this.kept.push(tf.keep(t));
+      return t;
+    };
+    const stats = (s: Stats): Stats => ({ positive: keep(s.positive), negative: keep(s.negative), active: keep(s.active) });
+    this.parts = { batchLoss: keep(r.batchLoss), memoryLoss: keep(r.memoryLoss), batchStats: stats(r.batchStats), memoryStats: stats(r.memoryStats) };
+    return r.loss;
+  }
+
+  readSync(): Omit<StepResult, 'loss' | 'embeddings'> {
+    const p = this.parts!;
+    return { batchLoss: p.batchLoss.dataSync()[0], memoryLoss: p.memoryLoss.dataSync()[0], batchStats: readPairStats(p.batchStats), memoryStats: readPairStats(p.memoryStats) };
+  }
+
+  async read(): Promise<Omit<StepResult, 'loss' | 'embeddings'>> {
+    const p = this.parts!;
+    const scalar = async (t: tf.Scalar) => (await t.data())[0];
+    const stats = async (s: Stats) => ({ positive: await scalar(s.positive), negative: await scalar(s.negative), active: await scalar(s.active) });
+    return { batchLoss: await scalar(p.batchLoss), memoryLoss: await scalar(p.memoryLoss), batchStats: await stats(p.batchStats), memoryStats: await stats(p.memoryStats) };
+  }
+
+  dispose(): void {
+    tf.dispose(this.kept);
+  }
 }

@@ -17,7 +17,7 @@ import { writeProbe } from '../io/probe-file.js';
 import { Rng } from '../random.js';
 import { learningRateAt } from './lr-schedule.js';
 import { Progress } from './progress.js';
-import { trainStep } from './step.js';
+import { trainStep, trainStepAsyncReads } from './step.js';
 import { XbmController } from './xbm-controller.js';
 import { loadFloats, loadOptimizer, loadState, loadWeights, saveCheckpoint } from './checkpoint.js';
 import { createRun, resumeRun, type OpenRun } from './run-folder.js';
@@ -75,7 +75,8 @@ export async function resumeTraining(runDir: string, opts: Omit<TrainOptions, 'o
  */
 async function session(config: TrainConfig, openFolder: () => OpenRun, opts: TrainOptions): Promise<RunRecord> {
   // Everything that can refuse the input comes before the folder is touched.
-  const backend = await initBackend({ backend: config.backend, threads: config.threads ?? undefined });
+  const backend = await initBackend({ backend: config.backend, threads: config.threads ?? undefined, asyncReadsOnly: true });
+  const step = backend.syncReads ? trainStep : trainStepAsyncReads;
   const dataset = await loadRunDataset(config);
   const rng = new Rng(config.seed);
   const modelRng = rng.fork();
@@ -161,7 +162,7 @@ async function session(config: TrainConfig, openFolder: () => OpenRun, opts: Tra
       const lr = learningRateAt(config, iteration);
       setLearningRate(optimizer, lr);
       const flags = xbm.flags();
-      const r = trainStep(model, loss, optimizer, memory, { pixels, labels, sampleIds: ids, iteration: t }, { ...flags, weight: config.xbm.weight, keepEmbeddings: config.snapshots.logBatches });
+      const r = await step(model, loss, optimizer, memory, { pixels, labels, sampleIds: ids, iteration: t }, { ...flags, weight: config.xbm.weight, keepEmbeddings: config.snapshots.logBatches });
       const t2 = performance.now();
       recorder.stepTook(t2 - t0);
       iteration = t;
@@ -192,7 +193,7 @@ async function session(config: TrainConfig, openFolder: () => OpenRun, opts: Tra
       instruments.observeStep(row);
       if (config.checkpointEvery > 0 && t % config.checkpointEvery === 0 && t < config.iterations) await checkpoint(t);
       progress.update(t, `loss ${r.loss.toFixed(4)}${flags.memoryLoss ? ` mem ${r.memoryLoss.toFixed(4)}` : ''}${instruments.lastEval ? ` R@1 ${instruments.lastEval.recall_at_1.toFixed(3)}` : ''}`);
-      // The step is synchronous: without a turn of the event loop a Ctrl-C would only be seen after the last iteration.
+      // The synchronous step never yields: without a turn of the event loop a Ctrl-C would only be seen after the last iteration.
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (opts.signal?.aborted && t < config.iterations) {
         progress.done();

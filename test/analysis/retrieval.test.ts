@@ -31,7 +31,7 @@ function minSimilarityGap(x: Float32Array, n: number, dim: number): number {
   return gap;
 }
 
-test('Recall@K and MAP@R match the naive reference on random tie-free data, across chunk sizes', () => {
+test('Recall@K and MAP@R match the naive reference on random tie-free data, across chunk sizes', async () => {
   const n = 100;
   const dim = 8;
   // Draw until no two similarities of a query lie within float32 reach of each other.
@@ -47,7 +47,7 @@ test('Recall@K and MAP@R match the naive reference on random tie-free data, acro
   assert.ok(labels.includes(0));
   const ref = naiveRetrieval(x, labels, dim, KS);
   for (const chunkElements of [n * 7, n * n, 1]) { // 7 rows (uneven), one chunk, 1 row
-    const got = evaluateRetrieval(x, labels, dim, { ks: KS, nmi: false, chunkElements });
+    const got = await evaluateRetrieval(x, labels, dim, { ks: KS, nmi: false, chunkElements });
     for (const k of KS) assert.ok(Math.abs(got.recallAtK[k] - ref.recall[k]) < TOL.exact, `R@${k} chunk ${chunkElements}`);
     assert.ok(Math.abs(got.mapAtR - ref.map) < TOL.exact, `MAP@R ${got.mapAtR} vs ${ref.map}`);
     assert.equal(got.queries, n - 1);
@@ -58,21 +58,21 @@ test('Recall@K and MAP@R match the naive reference on random tie-free data, acro
   assert.ok(ref.recall[1] > 0.02 && ref.recall[8] < 1 && ref.map > 0);
 });
 
-test('hand-placed 2-D points give hand-derived Recall@K and MAP@R; a lone class is excluded', () => {
+test('hand-placed 2-D points give hand-derived Recall@K and MAP@R; a lone class is excluded', async () => {
   const deg = (a: number) => [Math.cos((a * Math.PI) / 180), Math.sin((a * Math.PI) / 180)];
   // A(0) at 0 deg, B(0) at 12, C(1) at 5, D(1) at 90, E(7, alone) at 180 (everyone's farthest).
   const x = new Float32Array([0, 12, 5, 90, 180].flatMap(deg));
   const labels = new Int32Array([0, 0, 1, 1, 7]);
   // A: C, B, D  -> R=1, first hit at 2    B: C, A, D -> first hit at 2
   // C: A, B, D  -> first hit at 3         D: B, C, A -> first hit at 2
-  const got = evaluateRetrieval(x, labels, 2, { ks: [1, 2, 3], nmi: false });
+  const got = await evaluateRetrieval(x, labels, 2, { ks: [1, 2, 3], nmi: false });
   assert.deepEqual(got.recallAtK, { 1: 0, 2: 0.75, 3: 1 });
   assert.equal(got.mapAtR, 0); // R = 1 and no query's first neighbour is relevant
   assert.equal(got.queries, 4);
   assert.equal(got.excludedQueries, 1);
 });
 
-test('MAP@R gives partial credit by position (hand example)', () => {
+test('MAP@R gives partial credit by position (hand example)', async () => {
   const deg = (a: number) => [Math.cos((a * Math.PI) / 180), Math.sin((a * Math.PI) / 180)];
   // Class 0 at 0, 10, 35 degrees; class 1 at 22 and 200. Neighbours by angle, no ties:
   // q0 (0):   10+ 22- 35+     R=2: AP = (1/1) / 2 = 0.5
@@ -82,31 +82,31 @@ test('MAP@R gives partial credit by position (hand example)', () => {
   // q4 (200): 0- ...          R=1: AP = 0
   const x = new Float32Array([0, 10, 35, 22, 200].flatMap(deg));
   const labels = new Int32Array([0, 0, 0, 1, 1]);
-  const got = evaluateRetrieval(x, labels, 2, { ks: [1], nmi: false });
+  const got = await evaluateRetrieval(x, labels, 2, { ks: [1], nmi: false });
   assert.ok(Math.abs(got.mapAtR - (0.5 + 0.5 + 0.25) / 5) < TOL.float32, String(got.mapAtR));
   assert.ok(Math.abs(got.recallAtK[1] - 2 / 5) < TOL.exact); // q0 and q1 hit at 1
 });
 
-test('ties are broken by the lower sample index', () => {
+test('ties are broken by the lower sample index', async () => {
   // Samples 1 and 2 are the same vector, equally similar to query 0; 1 is a lone class 6, 2 shares
   // query 0's class 5. Lower index first: query 0 sees 1 (miss) before 2; query 2 sees 1 first.
   const x = new Float32Array([1, 0, 0, 1, 0, 1]);
   const labels = new Int32Array([5, 6, 5]);
-  const got = evaluateRetrieval(x, labels, 2, { ks: [1, 2], nmi: false });
+  const got = await evaluateRetrieval(x, labels, 2, { ks: [1, 2], nmi: false });
   assert.deepEqual(got.recallAtK, { 1: 0, 2: 1 }); // higher-index-first would give R@1 = 0.5
   assert.deepEqual(naiveRetrieval(x, labels, 2, [1, 2]).recall, got.recallAtK);
   assert.equal(got.excludedQueries, 1);
 });
 
-test('only lone classes: no query to count, Recall and MAP@R are NaN', () => {
+test('only lone classes: no query to count, Recall and MAP@R are NaN', async () => {
   const x = unitRows(new Rng(1), 4, 3);
-  const got = evaluateRetrieval(x, new Int32Array([0, 1, 2, 3]), 3, { nmi: false });
+  const got = await evaluateRetrieval(x, new Int32Array([0, 1, 2, 3]), 3, { nmi: false });
   assert.equal(got.queries, 0);
   assert.equal(got.excludedQueries, 4);
   assert.ok(Number.isNaN(got.recallAtK[1]) && Number.isNaN(got.mapAtR));
 });
 
-test('NMI: k-means recovers well separated clusters (NMI 1) and is seeded', () => {
+test('NMI: k-means recovers well separated clusters (NMI 1) and is seeded', async () => {
   const rng = new Rng(3);
   const k = 5;
   const dim = 6;
@@ -127,19 +127,19 @@ test('NMI: k-means recovers well separated clusters (NMI 1) and is seeded', () =
       for (let t = 0; t < dim; t++) x[row * dim + t] /= Math.sqrt(s);
     }
   }
-  const got = evaluateRetrieval(x, labels, dim, { rng: new Rng(11) });
+  const got = await evaluateRetrieval(x, labels, dim, { rng: new Rng(11) });
   assert.ok(Math.abs(got.nmi - 1) < TOL.float32, String(got.nmi));
   assert.equal(got.recallAtK[1], 1);
-  const a = kMeans(x, dim, { k, rng: new Rng(5) });
-  const b = kMeans(x, dim, { k, rng: new Rng(5) });
+  const a = await kMeans(x, dim, { k, rng: new Rng(5) });
+  const b = await kMeans(x, dim, { k, rng: new Rng(5) });
   assert.deepEqual(a.assignments, b.assignments);
   assert.ok(a.converged);
   // Random labels against the same embeddings: NMI far from 1.
   const shuffled = new Rng(9).shuffle(Int32Array.from(labels));
-  assert.ok(evaluateRetrieval(x, shuffled, dim, { rng: new Rng(11) }).nmi < 0.3);
+  assert.ok((await evaluateRetrieval(x, shuffled, dim, { rng: new Rng(11) })).nmi < 0.3);
 });
 
-test('normalizedMutualInformation matches its definition', () => {
+test('normalizedMutualInformation matches its definition', async () => {
   assert.equal(normalizedMutualInformation([0, 0, 1, 1], [1, 1, 0, 0]), 1);
   assert.ok(Math.abs(normalizedMutualInformation([0, 0, 1, 1], [0, 1, 0, 1])) < TOL.exact);
   assert.equal(normalizedMutualInformation([3, 3, 3], [0, 0, 0]), 1);
@@ -151,13 +151,13 @@ test('normalizedMutualInformation matches its definition', () => {
   }
 });
 
-test('no tensors leak and bad input gets the defined messages', () => {
+test('no tensors leak and bad input gets the defined messages', async () => {
   const x = unitRows(new Rng(4), 30, 4);
   const labels = new Int32Array(30).map((_, i) => i % 3);
   const before = tf.memory().numTensors;
-  evaluateRetrieval(x, labels, 4, { chunkElements: 100 });
+  await evaluateRetrieval(x, labels, 4, { chunkElements: 100 });
   assert.equal(tf.memory().numTensors, before);
-  assert.throws(() => evaluateRetrieval(x, labels.subarray(1), 4), { message: analysisMessages.labelLengthMismatch(30, 29) });
-  assert.throws(() => evaluateRetrieval(x, labels, 7), { message: analysisMessages.badEmbeddingShape(120, 7) });
-  assert.throws(() => evaluateRetrieval(x, labels, 4, { ks: [0] }), { message: analysisMessages.badRecallK(0) });
+  await assert.rejects(() => evaluateRetrieval(x, labels.subarray(1), 4), { message: analysisMessages.labelLengthMismatch(30, 29) });
+  await assert.rejects(() => evaluateRetrieval(x, labels, 7), { message: analysisMessages.badEmbeddingShape(120, 7) });
+  await assert.rejects(() => evaluateRetrieval(x, labels, 4, { ks: [0] }), { message: analysisMessages.badRecallK(0) });
 });

@@ -40,7 +40,7 @@ function naiveQueryGallery(q: Float32Array, ql: Int32Array, g: Float32Array, gl:
 
 const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
 
-test('query-gallery Recall@K and MAP@R match the naive reference; queries without gallery items are excluded', () => {
+test('query-gallery Recall@K and MAP@R match the naive reference; queries without gallery items are excluded', async () => {
   const dim = 6;
   const rng = new Rng(3);
   const q = unitRows(rng, 40, dim);
@@ -49,7 +49,7 @@ test('query-gallery Recall@K and MAP@R match the naive reference; queries withou
   const gl = Int32Array.from({ length: 55 }, () => rng.int(10));
   const want = naiveQueryGallery(q, ql, g, gl, dim);
   for (const chunkElements of [55, 300, 8e6]) {
-    const got = evaluateQueryGallery(q, ql, g, gl, dim, { ks: KS, nmi: false, chunkElements });
+    const got = await evaluateQueryGallery(q, ql, g, gl, dim, { ks: KS, nmi: false, chunkElements });
     assert.equal(got.queries, want.queries);
     assert.equal(got.queries + got.excludedQueries, 40);
     assert.ok(got.excludedQueries > 0);
@@ -59,11 +59,11 @@ test('query-gallery Recall@K and MAP@R match the naive reference; queries withou
   assert.equal(tf.memory().numTensors, 0, 'no tensors leak');
 });
 
-test('query-gallery: a same-item gallery image identical to the query is a hit (no self-exclusion), other queries are not searched', () => {
+test('query-gallery: a same-item gallery image identical to the query is a hit (no self-exclusion), other queries are not searched', async () => {
   // query 0 (item 1) has an exact copy in the gallery; query 1 (item 2) is closest to query 0 but queries are not the gallery
   const q = Float32Array.from([1, 0, 0.99, 0.141]);
   const g = Float32Array.from([1, 0, 0, 1, -1, 0]);
-  const r = evaluateQueryGallery(q, Int32Array.from([1, 2]), g, Int32Array.from([1, 2, 3]), 2, { ks: [1], nmi: false });
+  const r = await evaluateQueryGallery(q, Int32Array.from([1, 2]), g, Int32Array.from([1, 2, 3]), 2, { ks: [1], nmi: false });
   assert.equal(r.recallAtK[1], 0.5); // query 0 hits its copy; query 1's nearest gallery item is item 1
   close(r.mapAtR, 0.5, 'MAP@R');
 });

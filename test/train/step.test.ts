@@ -10,7 +10,7 @@ import { tf } from '../../src/backend/tf.js';
 import { createEmbedder } from '../../src/model/embedder.js';
 import { createLoss } from '../../src/losses/create-loss.js';
 import { CrossBatchMemory } from '../../src/memory/cross-batch-memory.js';
-import { trainStep, type StepOptions } from '../../src/train/step.js';
+import { trainStep, trainStepAsyncReads, type StepOptions, type StepResult } from '../../src/train/step.js';
 import { Rng } from '../../src/random.js';
 import { backendBuffers } from '../backend/compare.js';
 import { initTestWasm } from '../backend/setup.js';
@@ -25,8 +25,10 @@ after(async () => {
 const SHAPE = [12, 16, 1] as const;
 const B = 8;
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  test(`trainStep leaks no tensors or buffers on ${backend} (memory off, on, paused; embeddings kept)`, async () => {
+const STEPS = { sync: async (...a: Parameters<typeof trainStep>) => trainStep(...a), async: trainStepAsyncReads };
+
+for (const backend of ['cpu', 'wasm'] as const) for (const [reads, step] of Object.entries(STEPS)) {
+  test(`trainStep (${reads} reads) leaks no tensors or buffers on ${backend} (memory off, on, paused; embeddings kept)`, async () => {
     await tf.setBackend(backend);
     const rng = new Rng(3);
     const model = createEmbedder({ kind: 'cnn', channels: [4, 8], dim: 8 }, SHAPE, rng);
@@ -46,13 +48,13 @@ for (const backend of ['cpu', 'wasm'] as const) {
       { enqueue: true, memoryLoss: true, weight: 0.5, keepEmbeddings: true },
     ];
     // The first step creates the optimizer's moment variables: count from after it.
-    trainStep(model, loss, optimizer, memory, input(0), modes[1]);
+    await step(model, loss, optimizer, memory, input(0), modes[1]);
     const tensors = tf.memory().numTensors;
     const buffers = backendBuffers();
     let it = 1;
     for (const mode of modes) {
       for (let k = 0; k < 2; k++) {
-        const r = trainStep(model, loss, optimizer, memory, input(it++), mode);
+        const r = await step(model, loss, optimizer, memory, input(it++), mode);
         assert.ok(Number.isFinite(r.loss));
         assert.equal(r.embeddings?.length, mode.keepEmbeddings ? B * 8 : undefined);
         if (mode.memoryLoss) assert.ok(r.memoryStats.positive > 0, 'the memory loss saw pairs');
@@ -63,5 +65,50 @@ for (const backend of ['cpu', 'wasm'] as const) {
     }
     optimizer.dispose();
     tf.disposeVariables();
+  });
+}
+
+/**
+ * The webgpu step (record, await, replay) must be the same algorithm as the synchronous one: from
+ * the same weights and batches, every reported number, the memory and the weights after each
+ * update are identical on cpu and wasm, for a mining loss, with the memory on, off and paused.
+ */
+for (const backend of ['cpu', 'wasm'] as const) {
+  test(`trainStepAsyncReads equals trainStep on ${backend}, step by step (triplet with mining, multi-similarity)`, async () => {
+    await tf.setBackend(backend);
+    for (const lossConfig of [{ kind: 'triplet', margin: 0.2, mining: 'semi-hard' }, { kind: 'multi-similarity', alpha: 2, beta: 50, base: 0.5, epsilon: 0.1 }] as const) {
+      const run = async (step: (typeof STEPS)[keyof typeof STEPS]) => {
+        const loss = createLoss(lossConfig as never);
+        const rng = new Rng(5);
+        const model = createEmbedder({ kind: 'cnn', channels: [4, 8], dim: 8 }, SHAPE, rng);
+        const optimizer = tf.train.adam(1e-2);
+        const memory = new CrossBatchMemory(20, 8);
+        const data = new Rng(9);
+        const results: StepResult[] = [];
+        const weights: number[][] = [];
+        for (let t = 0; t < 6; t++) {
+          const mode: StepOptions = { enqueue: t >= 2, memoryLoss: t >= 2 && t !== 4, weight: 1, keepEmbeddings: t % 2 === 0 };
+          const input = {
+            pixels: Float32Array.from({ length: B * SHAPE[0] * SHAPE[1] }, () => data.next()),
+            labels: Int32Array.from({ length: B }, (_, i) => (i + t) % 3),
+            sampleIds: Int32Array.from({ length: B }, (_, i) => t * B + i),
+            iteration: t,
+          };
+          results.push(await step(model, loss, optimizer, memory, input, mode));
+          weights.push(model.variables.flatMap((v) => Array.from(v.dataSync())));
+        }
+        const entries = memory.entries();
+        optimizer.dispose();
+        tf.disposeVariables();
+        return { results, weights, entries };
+      };
+      const sync = await run(STEPS.sync);
+      const asyncReads = await run(STEPS.async);
+      assert.ok(sync.results.some((r) => r.memoryStats.active > 0), 'the memory term was active');
+      assert.ok(sync.results.some((r) => r.batchStats.active > 0), 'the mined batch term was active');
+      assert.deepEqual(asyncReads.results, sync.results, `${lossConfig.kind}: step results`);
+      assert.deepEqual(asyncReads.weights, sync.weights, `${lossConfig.kind}: weights after each update`);
+      assert.deepEqual(asyncReads.entries, sync.entries, `${lossConfig.kind}: memory`);
+    }
   });
 }
