@@ -18,6 +18,8 @@
 import { tf } from '../tf.js';
 import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputWasm } from './conv2d-backprop-input.js';
+import { depthwiseConv2dBackpropFilterWasm } from './depthwise-conv2d-backprop-filter.js';
+import { depthwiseConv2dBackpropInputWasm } from './depthwise-conv2d-backprop-input.js';
 import { forgetStockKernel, rememberStockKernel } from './kernel-utils.js';
 import { batchMatMulWasm, fusedMatMulWasm } from './mat-mul.js';
 import { maxPoolGradWasm } from './max-pool-grad.js';
@@ -35,6 +37,8 @@ export const WASM_KERNEL_NAMES = [
   'Cast',
   'BatchMatMul',
   '_FusedMatMul',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
 ] as const;
 export type WasmKernelName = (typeof WASM_KERNEL_NAMES)[number];
 
@@ -48,6 +52,8 @@ const kernelFuncs: Record<WasmKernelName, tf.KernelFunc> = {
   Cast: castWasm as unknown as tf.KernelFunc,
   BatchMatMul: batchMatMulWasm as unknown as tf.KernelFunc,
   _FusedMatMul: fusedMatMulWasm as unknown as tf.KernelFunc,
+  DepthwiseConv2dNativeBackpropFilter: depthwiseConv2dBackpropFilterWasm as unknown as tf.KernelFunc,
+  DepthwiseConv2dNativeBackpropInput: depthwiseConv2dBackpropInputWasm as unknown as tf.KernelFunc,
 };
 
 const installed = new Set<WasmKernelName>();

@@ -1,0 +1,96 @@
+/**
+ * DepthwiseConv2dNativeBackpropInput for wasm, which ships without it (so no MobileNet-class
+ * model can train there). With M the channel multiplier and dy's channel d = c * M + m:
+ *   dx[b, y, x, c] = sum over (i, j, m) with y = oh*sh + i - top, x = ow*sw + j - left of
+ *                    dy[b, oh, ow, d] * filter[i, j, c, m]
+ * computed in JavaScript over the wasm heap, NHWC, gathered per input pixel: for each filter tap
+ * that reaches an output pixel, one loop over the contiguous channels of dy and the filter,
+ * accumulated in a float64 row of channels, then stored.
+ */
+import { tf } from '../tf.js';
+import { heapF32, pair, type TensorInfo, type WasmBackend } from './kernel-utils.js';
+
+type Args = { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs: tf.NamedAttrMap };
+
+const NAME = 'DepthwiseConv2dNativeBackpropInput';
+
+export function depthwiseConv2dBackpropInputWasm(args: Args): TensorInfo {
+  const { backend } = args;
+  const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
+  const attrs = args.attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
+  const dataFormat = (attrs as unknown as { dataFormat?: string }).dataFormat;
+  if (dataFormat !== undefined && dataFormat !== 'NHWC') throw new Error(`${NAME} on wasm supports NHWC only, got ${dataFormat}`);
+  const [dh, dw] = pair(attrs.dilations ?? 1);
+  if (dh !== 1 || dw !== 1) throw new Error(`${NAME} on wasm supports dilations 1 only, got [${dh}, ${dw}]`);
+  if (dy.shape.length !== 4 || filter.shape.length !== 4) throw new Error(`${NAME} on wasm needs rank-4 dy and filter, got [${dy.shape}] and [${filter.shape}]`);
+  if (dy.dtype !== 'float32' || filter.dtype !== 'float32') throw new Error(`${NAME} on wasm supports float32 only`);
+  const inputShape = attrs.inputShape;
+  const info = tf.backend_util.computeConv2DInfo(
+    inputShape, filter.shape as [number, number, number, number], attrs.strides, 1, attrs.pad,
+    attrs.dimRoundingMode, true, 'channelsLast');
+  const [kh, kw, ci, mult] = filter.shape;
+  const [b, h, w, xc] = inputShape;
+  const [, ho, wo, co] = dy.shape;
+  if (xc !== ci || co !== ci * mult || ho !== info.outHeight || wo !== info.outWidth || dy.shape[0] !== b) {
+    throw new Error(`${NAME}: inputShape [${inputShape}], dy [${dy.shape}] and filter [${filter.shape}] disagree`);
+  }
+  const { strideHeight: sh, strideWidth: sw } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+
+  // The filter taps that land on input row y (or column x), with the output row (column) they
+  // come from: output row oh reads input row oh*sh + i - top.
+  const rowTaps = taps(h, ho, kh, sh, top);
+  const colTaps = taps(w, wo, kw, sw, left);
+
+  const out = backend.makeOutput([b, h, w, ci], 'float32');
+  const dys = heapF32(backend, dy);
+  const fs = heapF32(backend, filter);
+  const dx = heapF32(backend, out);
+  const acc = new Float64Array(ci);
+  for (let n = 0; n < b; n++) {
+    for (let y = 0; y < h; y++) {
+      const rt = rowTaps[y];
+      for (let xi = 0; xi < w; xi++) {
+        const ct = colTaps[xi];
+        acc.fill(0);
+        for (let r = 0; r < rt.length; r += 2) {
+          const i = rt[r];
+          const dyRow = (n * ho + rt[r + 1]) * wo;
+          for (let s = 0; s < ct.length; s += 2) {
+            const j = ct[s];
+            const dyAt = (dyRow + ct[s + 1]) * co;
+            const fAt = (i * kw + j) * co;
+            if (mult === 1) {
+              for (let c = 0; c < ci; c++) acc[c] += dys[dyAt + c] * fs[fAt + c];
+            } else {
+              for (let c = 0, d = 0; c < ci; c++) {
+                let sum = 0;
+                for (let m = 0; m < mult; m++, d++) sum += dys[dyAt + d] * fs[fAt + d];
+                acc[c] += sum;
+              }
+            }
+          }
+        }
+        dx.set(acc, ((n * h + y) * w + xi) * ci);
+      }
+    }
+  }
+  return out;
+}
+
+/** For each input position p: flat pairs (tap k, output position o) with o*stride + k - pad = p. */
+function taps(size: number, outSize: number, k: number, stride: number, pad: number): Int32Array[] {
+  const result: Int32Array[] = [];
+  for (let p = 0; p < size; p++) {
+    const list: number[] = [];
+    for (let t = 0; t < k; t++) {
+      const q = p + pad - t;
+      if (q < 0 || q % stride !== 0) continue;
+      const o = q / stride;
+      if (o < outSize) list.push(t, o);
+    }
+    result.push(Int32Array.from(list));
+  }
+  return result;
+}
