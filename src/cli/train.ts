@@ -3,6 +3,7 @@ import { DEFAULTS, TRAIN_CHOICES, TRAIN_HELP, resolveTrainConfig, type TrainFlag
 import type { TrainConfig } from '../config/train-config.js';
 import { UserError } from '../errors.js';
 import { cliMessages } from '../messages/cli.js';
+import { SMART_MINING_DEFAULTS } from '../mining/smart-config.js';
 import { formatRunSummary } from './format.js';
 import { writingIn } from './fs-errors.js';
 import { INTERRUPTED_EXIT_CODE, withInterrupt } from './interrupt.js';
@@ -24,7 +25,7 @@ export function trainOptions<T>(y: Argv<T>) {
     .option('batch-size', { type: 'number', describe: `batch size (default ${DEFAULTS.classesPerBatch * DEFAULTS.perClass} = P x K)` })
     .option('classes-per-batch', { type: 'number', describe: `P: classes in a batch (default ${DEFAULTS.classesPerBatch})` })
     .option('per-class', { type: 'number', describe: `K: images of each class in a batch (default ${DEFAULTS.perClass})` })
-    .group(['model', 'channels', 'hidden', 'dim', 'loss', 'margin', 'mining', 'reducer'], 'Model and loss:')
+    .group(['model', 'channels', 'hidden', 'dim', 'loss', 'margin', 'mining', 'global-weight', 'reducer'], 'Model and loss:')
     .option('model', { choices: TRAIN_CHOICES.model, describe: `embedder: ${TRAIN_HELP.model} (default ${DEFAULTS.model})` })
     .option('channels', { type: 'string', describe: `CNN channels (default ${DEFAULTS.channels.join(',')})` })
     .option('hidden', { type: 'string', describe: `MLP hidden widths (default ${DEFAULTS.hidden.join(',')})` })
@@ -32,6 +33,7 @@ export function trainOptions<T>(y: Argv<T>) {
     .option('loss', { choices: TRAIN_CHOICES.loss, describe: `pair loss (default ${DEFAULTS.loss})` })
     .option('margin', { type: 'number', describe: `loss margin (${TRAIN_HELP.margin})` })
     .option('mining', { choices: TRAIN_CHOICES.mining, describe: `triplet mining (${TRAIN_HELP.mining})` })
+    .option('global-weight', { type: 'number', describe: 'triplet-global: weight of the global loss on the similarity distributions (default 1)' })
     .option('reducer', { choices: TRAIN_CHOICES.reducer, describe: `how the loss terms are reduced: ${TRAIN_HELP.reducer}` })
     .group(['backbone', 'backbone-lr-mult', 'freeze-backbone', 'image-size', 'normalization'], 'Backbone and images:')
     .option('backbone', { type: 'string', describe: `pretrained trunk under a head (pool, linear to --dim, L2 norm): ${TRAIN_HELP.backbone}` })
@@ -56,6 +58,13 @@ export function trainOptions<T>(y: Argv<T>) {
     .option('xbm-weight', { type: 'number', describe: `weight w of the memory loss (default ${DEFAULTS.xbmWeight})` })
     .option('xbm-init', { choices: TRAIN_CHOICES.xbmInit, describe: `${TRAIN_HELP.xbmInit} (default ${DEFAULTS.xbmInit})` })
     .option('xbm-guard', { type: 'boolean', describe: 'pause the memory loss while the memory is too stale' })
+    .group(['batch-mining', 'index-refresh', 'index', 'smart-negatives', 'smart-neighbours', 'smart-controller'], 'Smart mining (Harwood et al. 2017):')
+    .option('batch-mining', { choices: TRAIN_CHOICES.batchMining, describe: `how batches are built: ${TRAIN_HELP.batchMining} (default none)` })
+    .option('index-refresh', { type: 'number', describe: `smart: embed the training split and rebuild the index every N iterations (default ${SMART_MINING_DEFAULTS.refresh})` })
+    .option('index', { choices: TRAIN_CHOICES.index, describe: `smart: ${TRAIN_HELP.index} (default ${SMART_MINING_DEFAULTS.index})` })
+    .option('smart-negatives', { type: 'number', describe: `smart: negatives mined per anchor (default ${SMART_MINING_DEFAULTS.negatives})` })
+    .option('smart-neighbours', { type: 'number', describe: `smart: neighbourhood size k searched per anchor, where the controller starts (default ${SMART_MINING_DEFAULTS.neighbours})` })
+    .option('smart-controller', { type: 'boolean', describe: 'smart: the adaptive controller moves k from the fraction of active pairs (default true; --no-smart-controller keeps k fixed)' })
     .group(['eval-every', 'ks', 'nmi', 'snapshot-every', 'snapshot-offsets', 'probe-size', 'log-batches', 'staleness-every', 'checkpoint-every'], 'Instrumentation:')
     .option('eval-every', { type: 'number', describe: `evaluate on the test classes every N iterations (default ${DEFAULTS.evalEvery}; 0: at the end)` })
     .option('ks', { type: 'string', describe: `Recall@K list (default ${DEFAULTS.ks.join(',')})` })

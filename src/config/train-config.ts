@@ -12,6 +12,9 @@ import { TRIPLET_MINING, type TripletMining } from '../losses/triplet.js';
 import type { BackboneConfig, EmbedderConfig } from '../model/embedder.js';
 import { BUILTIN_NAMES, isBuiltinBackbone } from '../model/builtin-backbones.js';
 import { modelMessages } from '../messages/model.js';
+import { miningMessages } from '../messages/mining.js';
+import { BATCH_MINING, SMART_MINING_DEFAULTS, type BatchMiningKind, type SmartMiningConfig } from '../mining/smart-config.js';
+import { INDEX_KINDS, checkIndexAvailable, type IndexKind } from '../mining/neighbour-index.js';
 import { UserError } from '../errors.js';
 import { dataMessages } from '../messages/data.js';
 import { configMessages as M } from '../messages/config.js';
@@ -54,6 +57,8 @@ export const TRAIN_CHOICES = {
   normalization: keys(NORMALIZATIONS),
   builtinBackbone: BUILTIN_NAMES,
   warmupPolicy: WARMUP_POLICY_USAGES,
+  batchMining: keys(BATCH_MINING),
+  index: keys(INDEX_KINDS),
 } as const;
 
 const describe = (o: Readonly<Record<string, string>>) => Object.entries(o).map(([k, v]) => `${k}: ${v}`).join('; ');
@@ -75,6 +80,8 @@ export const TRAIN_HELP = {
   mining: `default: ${lossFlagDefaults('mining')}`,
   reducer: `${REDUCERS.map((r) => `${r.kind}: ${r.describe}`).join('; ')}. Default: ${LOSSES.map((d) => `${d.kind} ${d.defaultReducer}`).join(', ')}`,
   warmupPolicy: TRAIN_CHOICES.warmupPolicy.join(', '),
+  batchMining: describe(BATCH_MINING),
+  index: describe(INDEX_KINDS),
 } as const;
 
 /** Everything needed to rerun a training run; written as config.json. */
@@ -105,6 +112,8 @@ export interface TrainConfig {
   seed: number;
   backend: BackendChoice;
   threads: number | null; // null: the machine's cores
+  /** Smart Mining (--batch-mining smart); absent: batches come from the sampler */
+  smartMining?: SmartMiningConfig;
 }
 
 /** The loss as configured: the losses module's own config type, so the two cannot drift apart. */
@@ -217,6 +226,12 @@ export interface TrainFlags {
   seed?: number;
   backend?: BackendChoice;
   threads?: number;
+  batchMining?: BatchMiningKind;
+  indexRefresh?: number;
+  index?: IndexKind;
+  smartNegatives?: number;
+  smartNeighbours?: number;
+  smartController?: boolean;
 }
 
 /** Flags -> a validated TrainConfig. Throws UserError naming the flag and the fix. Touches no disk. */
@@ -281,6 +296,8 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
   if (model.kind === 'cnn' && model.channels.length === 0) throw new UserError(M.intList('--channels', String(f.channels)));
   const backbone = resolveBackbone(f);
   const image = resolveImage(f, datasetSpec);
+
+  const smartMining = resolveSmartMining(f, batchSize, positiveInt, choice);
 
   // The loss: its own file says which flags it reads, its defaults and its checks (losses/registry.ts).
   const lossDef = lossDefinition(choice('--loss', f.loss, TRAIN_CHOICES.loss, DEFAULTS.loss));
@@ -366,7 +383,36 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
     seed: nonNegativeInt('--seed', f.seed, DEFAULTS.seed),
     backend,
     threads: f.threads === undefined ? null : positiveInt('--threads', f.threads, 1),
+    ...(smartMining ? { smartMining } : {}),
   };
+}
+
+/**
+ * --batch-mining smart and its flags (mining/smart-config.ts). Without it they would be recorded
+ * yet do nothing: refused. --index hnsw is refused here when hnswlib-node is missing.
+ */
+function resolveSmartMining(
+  f: TrainFlags,
+  batchSize: number,
+  positiveInt: (flag: string, v: number | undefined, dflt: number) => number,
+  choice: <T extends string>(flag: string, v: string | undefined, known: readonly T[], dflt: T) => T,
+): SmartMiningConfig | undefined {
+  if ((f.mining as string | undefined) === 'smart') throw new UserError(miningMessages.miningSmartIsBatchMining);
+  const kind = choice('--batch-mining', f.batchMining, TRAIN_CHOICES.batchMining, 'none');
+  const given = [['--index-refresh', f.indexRefresh], ['--index', f.index], ['--smart-negatives', f.smartNegatives], ['--smart-neighbours', f.smartNeighbours], ['--smart-controller', f.smartController]] as const;
+  if (kind !== 'smart') {
+    for (const [flag, v] of given) if (v !== undefined) throw new UserError(miningMessages.needsSmartMining(flag));
+    return undefined;
+  }
+  const d = SMART_MINING_DEFAULTS;
+  const index = choice('--index', f.index, TRAIN_CHOICES.index, d.index);
+  const negatives = positiveInt('--smart-negatives', f.smartNegatives, d.negatives);
+  if (negatives + 2 > batchSize) throw new UserError(miningMessages.tooFewNegativesRoom(negatives, batchSize));
+  const neighbours = positiveInt('--smart-neighbours', f.smartNeighbours, Math.max(d.neighbours, negatives + 2));
+  if (neighbours < negatives + 2) throw new UserError(miningMessages.neighboursTooSmall(neighbours, negatives));
+  const refresh = positiveInt('--index-refresh', f.indexRefresh, d.refresh);
+  checkIndexAvailable(index);
+  return { refresh, index, negatives, neighbours, controller: f.smartController ?? d.controller };
 }
 
 /**

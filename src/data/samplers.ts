@@ -44,7 +44,7 @@ export type SamplerState = {
  * An endless stream of `items` in shuffled passes. A draw of k <= items.length never repeats an
  * item: when a pass runs out mid-draw, the items already drawn go to the end of the next pass.
  */
-class Cycle {
+export class Cycle {
   private readonly rng: Rng;
   private order!: Int32Array;
   private pos = 0;

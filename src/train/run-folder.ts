@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { INDEX_COLUMNS, indexTablePath } from '../io/formats/index-table.js';
 import { join, resolve } from 'node:path';
 import { normaliseTrainConfig, type TrainConfig } from '../config/train-config.js';
 import { UserError } from '../errors.js';
@@ -67,6 +68,7 @@ export async function resumeRun(runDir: string): Promise<{ config: TrainConfig; 
     const metrics = await keepUpTo<MetricsRow>(paths.metrics, METRICS_COLUMNS, checkpoint.iteration);
     const evals = await keepUpTo<EvalRow>(paths.eval, EVAL_COLUMNS, checkpoint.iteration);
     await keepUpTo(paths.staleness, STALENESS_COLUMNS, checkpoint.iteration);
+    await keepUpTo(indexTablePath(config.out), INDEX_COLUMNS, checkpoint.iteration);
     return { config, open: { paths, lock, checkpoint, metrics, evals } };
   } catch (e) {
     lock.release();

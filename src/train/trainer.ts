@@ -24,10 +24,15 @@ import { createRun, resumeRun, type OpenRun } from './run-folder.js';
 import { Instruments, labelsOf } from './instruments.js';
 import { RunRecorder } from './run-recorder.js';
 import type { RunRecord } from '../io/formats/run-record.js';
+import { indexTableAppender } from '../io/formats/index-table.js';
+import { refreshDue, SmartMining } from '../mining/smart-mining.js';
+import type { SmartSamplerState } from '../mining/smart-sampler.js';
+import { miningMessages } from '../messages/mining.js';
 
 export { loadRunConfig } from './run-folder.js';
 
 const MEMORY_EMBEDDINGS = 'memory/embeddings';
+const INDEX_EMBEDDINGS = 'smart/index-embeddings';
 
 export interface TrainOptions {
   /** continue the run in config.out from its last checkpoint (the same as resumeTraining(config.out)) */
@@ -47,6 +52,8 @@ interface TrainerState {
   firstMemoryLoss: number | null;
   /** the next batch, already drawn so it could be decoded during the last step (image datasets) */
   pending?: Batch | null;
+  /** smart mining: the iteration the index was built at (its embeddings are saved as floats, 'smart/index-embeddings') */
+  smartIndexBuiltAt?: number | null;
 }
 
 /** A batch's sample ids and the sampler's epoch once they were drawn. */
@@ -81,12 +88,16 @@ async function session(config: TrainConfig, openFolder: () => OpenRun, opts: Tra
   const rng = new Rng(config.seed);
   const modelRng = rng.fork();
   let sampler = createSampler(config.sampler, dataset.train.labels, rng.fork());
+  const smartRng = rng.fork();
   const probe = config.snapshots.every > 0 ? selectProbe(dataset.train, Math.min(config.snapshots.probeSize, dataset.train.size), config.seed) : null;
   // A backbone is loaded and checked here, before the folder exists (a built-in one is built on first use).
   const model = await createModel(config, dataset, modelRng, opts.quiet ? undefined : (line) => process.stderr.write(`${line}\n`));
   // One optimizer, or one per learning-rate group (--backbone-lr-mult): param-groups.ts says why.
   const optimizer = createOptimizer(config.optimizer, model);
   const loss = createLoss(config.loss);
+  // Smart mining's sampler wraps the ordinary one (which serves the batches until the first index).
+  let smart = config.smartMining ? new SmartMining(config.smartMining, dataset.train, model.dim, config.seed, sampler, { rng: smartRng }) : null;
+  if (smart) sampler = smart.sampler;
   let memory = config.xbm.size > 0 ? new CrossBatchMemory(config.xbm.size, config.model.dim) : null;
   const xbm = new XbmController(config);
   const release = () => {
@@ -110,12 +121,18 @@ async function session(config: TrainConfig, openFolder: () => OpenRun, opts: Tra
   let recorder: RunRecorder | null = null;
   let instruments: Instruments | null = null;
 
-  const finish = (status: RunRecord['status'], message?: string) =>
+  const finish = (status: RunRecord['status'], message?: string) => {
+    if (smart) recorder!.record.smartMining = smart.summary();
     recorder!.finish(status, { iteration, memoryBytes: memory?.bytes ?? 0, xbm, instruments: instruments!, message });
+  };
   const checkpoint = async (t: number) => {
     const m = memory?.state() ?? null;
-    const state: TrainerState = { iteration: t, sampler: sampler.state(), memory: m && { ...m, embeddings: [] }, firstMemoryLoss, pending };
-    const floats = m ? [{ name: MEMORY_EMBEDDINGS, shape: [m.size, m.dim], values: Float32Array.from(m.embeddings) }] : [];
+    const index = smart?.indexState() ?? null;
+    const state: TrainerState = { iteration: t, sampler: sampler.state(), memory: m && { ...m, embeddings: [] }, firstMemoryLoss, pending, ...(smart ? { smartIndexBuiltAt: index?.builtAt ?? null } : {}) };
+    const floats = [
+      ...(m ? [{ name: MEMORY_EMBEDDINGS, shape: [m.size, m.dim], values: Float32Array.from(m.embeddings) }] : []),
+      ...(index ? [{ name: INDEX_EMBEDDINGS, shape: [index.embeddings.length / model.dim, model.dim], values: index.embeddings }] : []),
+    ];
     await saveCheckpoint(paths.checkpoints, t, model, optimizer, state, floats);
   };
 
@@ -124,7 +141,16 @@ async function session(config: TrainConfig, openFolder: () => OpenRun, opts: Tra
       loadWeights(cp.path, model);
       await loadOptimizer(cp.path, optimizer);
       const st = loadState<TrainerState>(cp.path);
-      sampler = restoreSampler(st.sampler as never, dataset.train.labels);
+      if (smart) {
+        // The index is rebuilt from the embeddings it held at the checkpoint: the same graph, so the same batches.
+        const s = st.sampler as SmartSamplerState;
+        smart = new SmartMining(config.smartMining!, dataset.train, model.dim, config.seed, restoreSampler(s?.base, dataset.train.labels), { state: s });
+        const saved = loadFloats(cp.path).get(INDEX_EMBEDDINGS);
+        if (saved && typeof st.smartIndexBuiltAt === 'number') smart.restoreIndex(Float32Array.from(saved.values), st.smartIndexBuiltAt);
+        sampler = smart.sampler;
+      } else {
+        sampler = restoreSampler(st.sampler as never, dataset.train.labels);
+      }
       pending = st.pending ?? null;
       if (memory && st.memory) memory = CrossBatchMemory.restore({ ...st.memory, embeddings: Array.from(loadFloats(cp.path).get(MEMORY_EMBEDDINGS)!.values) });
       firstMemoryLoss = st.firstMemoryLoss;
@@ -142,6 +168,7 @@ async function session(config: TrainConfig, openFolder: () => OpenRun, opts: Tra
     if (iteration >= config.iterations && instruments.lastEval?.iteration !== iteration) await instruments.evaluate(iteration);
 
     const metrics = new CsvAppender(paths.metrics, METRICS_COLUMNS);
+    const indexTable = smart ? indexTableAppender(paths.root) : null;
     let warnedExplosion = false;
     if (iteration === 0) await instruments.atBoundary(0);
     while (iteration < config.iterations) {
@@ -188,7 +215,21 @@ async function session(config: TrainConfig, openFolder: () => OpenRun, opts: Tra
       }
       const eventsBefore = xbm.events.length;
       row.drift_s = await instruments.atBoundary(t);
-      row.event = xbm.events.slice(eventsBefore).map((e) => e.kind).join(';');
+      const events: string[] = xbm.events.slice(eventsBefore).map((e) => e.kind);
+      if (smart) {
+        const adjustment = smart.observeStep(t, r.batchStats);
+        if (adjustment) {
+          events.push(adjustment.kind);
+          progress.log(`  ${adjustment.reason}`);
+        }
+        if (refreshDue(smart.config, t, config.iterations)) {
+          const refresh = await smart.refresh(t, model);
+          await indexTable!.append([refresh]);
+          events.push('index-refresh');
+          progress.log(miningMessages.refreshed(t, refresh.entries, refresh.recall, refresh.recall_k, refresh.ms_embed + refresh.ms_build));
+        }
+      }
+      row.event = events.join(';');
       await metrics.append([row]);
       instruments.observeStep(row);
       if (config.checkpointEvery > 0 && t % config.checkpointEvery === 0 && t < config.iterations) await checkpoint(t);

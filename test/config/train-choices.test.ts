@@ -12,7 +12,7 @@ test("the train command's choices are the registries' lists, not copies", () => 
   const options = (trainOptions(yargs([])) as unknown as { getOptions(): { choices: Record<string, readonly string[]> } }).getOptions();
   const flags: Record<string, keyof typeof TRAIN_CHOICES> = {
     sampler: 'sampler', model: 'model', loss: 'loss', mining: 'mining', optimizer: 'optimizer',
-    schedule: 'schedule', backend: 'backend', 'xbm-init': 'xbmInit',
+    schedule: 'schedule', backend: 'backend', 'xbm-init': 'xbmInit', 'batch-mining': 'batchMining', index: 'index',
   };
   for (const [flag, key] of Object.entries(flags)) assert.deepEqual(options.choices[flag], TRAIN_CHOICES[key], flag);
   assert.equal(TRAIN_CHOICES.loss, LOSS_KINDS);

@@ -81,8 +81,8 @@ test('flags that the chosen schedule, optimizer or loss would ignore are refused
   refuses({ lrStep: 100 }, M.flagNeeds('--lr-step', '--schedule step', '--schedule constant'));
   refuses({ schedule: 'cosine', lrGamma: 0.5 }, M.flagNeeds('--lr-gamma', '--schedule step', '--schedule cosine'));
   refuses({ momentum: 0.5 }, M.flagNeeds('--momentum', '--optimizer sgd', '--optimizer adam'));
-  refuses({ loss: 'multi-similarity', margin: 0.2 }, M.flagNotForLoss('margin', 'multi-similarity', ['contrastive', 'triplet']));
-  refuses({ mining: 'hard' }, M.flagNotForLoss('mining', 'contrastive', ['triplet']));
+  refuses({ loss: 'multi-similarity', margin: 0.2 }, M.flagNotForLoss('margin', 'multi-similarity', ['contrastive', 'triplet', 'triplet-global']));
+  refuses({ mining: 'hard' }, M.flagNotForLoss('mining', 'contrastive', ['triplet', 'triplet-global']));
   refuses({ xbmWeight: 0.5 }, M.flagNeeds('--xbm-weight', '--xbm-size M (a memory)', '--xbm-size 0'));
   refuses({ xbmInit: 'random' }, M.flagNeeds('--xbm-init', '--xbm-size M (a memory)', '--xbm-size 0'));
   refuses({ xbmGuard: true }, M.flagNeeds('--xbm-guard', '--xbm-size M (a memory)', '--xbm-size 0'));

@@ -61,6 +61,24 @@ export interface RunRecord {
   final: EvalRow | null;
   collapse: { collapsed: boolean; signals: unknown[] } | null;
   probe: { size: number } | null;
+  /** Smart mining (--batch-mining smart): its configuration, refreshes and the controller's adjustments; absent otherwise. */
+  smartMining?: SmartMiningSummary;
+}
+
+/** run.json `smartMining`: index.csv has the per-refresh rows, metrics.csv `event` the adjustments' iterations. */
+export interface SmartMiningSummary {
+  refresh: number;
+  index: string;
+  negatives: number;
+  controller: boolean;
+  /** the neighbourhood size k configured, and where the controller left it */
+  startNeighbours: number;
+  finalNeighbours: number;
+  refreshes: number;
+  /** embedding the split and building the index, summed over refreshes */
+  refreshSeconds: number;
+  meanRecall: number;
+  adjustments: { iteration: number; kind: string; from: number; to: number; reason: string }[];
 }
 
 export const RUN_RECORD_FORMAT: JsonFormat = { what: 'run record (run.json)', writer: '`xbm-drift train`', schemaVersion: 1 };
