@@ -69,7 +69,9 @@ export class SmartMining {
 
   /** After a resume: the index as it was at the checkpoint (its embeddings were saved there). */
   restoreIndex(embeddings: Float32Array, builtAt: number): void {
+    const counts = { ...this.sampler.counts }; // mined from this index before the checkpoint
     this.install(embeddings, builtAt);
+    this.sampler.counts = counts;
   }
 
   private install(embeddings: Float32Array, t: number) {
