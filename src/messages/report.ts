@@ -23,6 +23,8 @@ export const reportMessages = {
   missingDriftMany: (runs: string[]) =>
     `No drift analysis for ${runs.length} runs (${runs.join(', ')}): run \`xbm-drift drift <run>\` on each to produce analysis/drift.csv.`,
   noDrift: 'No run has analysis/drift.csv; run `xbm-drift drift <run>` first.',
+  noTimedEval: 'No run has both eval.csv rows and timed iterations (metrics.csv), so there is no retrieval-against-time curve.',
+  noIndex: 'No run used smart mining (index.csv), so there is no index to show.',
   noEval: 'No run has eval.csv rows, so there is no retrieval curve.',
   noMetrics: 'No run has metrics.csv rows.',
   noMiningCounts: 'metrics.csv has no pair counts (batch_pos_pairs ...).',

@@ -10,6 +10,8 @@ import { lossesFigure } from './figures/losses.js';
 import { miningFigure } from './figures/mining.js';
 import { resourcesFigure } from './figures/resources.js';
 import { retrievalFigure } from './figures/retrieval.js';
+import { retrievalTimeFigure } from './figures/retrieval-time.js';
+import { smartIndexFigure } from './figures/smart-index.js';
 import { stalenessFigure } from './figures/staleness.js';
 import { sweepBatchFigure, sweepMemoryFigure } from './figures/sweeps.js';
 import { assignKeys, loadRun } from './load-run.js';
@@ -30,9 +32,11 @@ export interface BuildReportOptions {
 export const FIGURE_BUILDERS: readonly ((input: FigureInput, ctx: FigureContext) => FigureOutcome)[] = [
   driftFigure,
   retrievalFigure,
+  retrievalTimeFigure,
   lossesFigure,
   miningFigure,
   stalenessFigure,
+  smartIndexFigure,
   sweepBatchFigure,
   sweepMemoryFigure,
   resourcesFigure,

@@ -7,6 +7,7 @@ import { configuredStart, type StartDecision } from '../io/formats/start-decisio
 import { readWarmupFile } from '../io/formats/warmup-file.js';
 import { num, obj, stableStringify, str } from '../io/json-values.js';
 import { runPaths } from '../io/run-paths.js';
+import { readIndexTable } from '../io/formats/index-table.js';
 import { testRows, type DriftRow, type EvalRow, type MetricsRow, type StalenessRow } from '../io/tables.js';
 import type { RunTables } from './types.js';
 
@@ -71,11 +72,12 @@ export async function loadRun(dir: string): Promise<RunTables> {
   const run = readRunRecord(p.run);
   const config = readRunConfig(p.config);
   const warmup = readWarmupFile(p.warmup);
-  const [metrics, evalRows, drift, staleness] = await Promise.all([
+  const [metrics, evalRows, drift, staleness, index] = await Promise.all([
     readTable<MetricsRow>(p.metrics),
     readTable<EvalRow>(p.eval),
     readTable<DriftRow>(p.driftCsv),
     readTable<StalenessRow>(p.staleness),
+    readIndexTable(dir),
   ]);
   const name = run?.name ?? str(config?.name) ?? basename(resolve(dir));
   const msPerIteration = finite(run?.timings.msPerIteration) ?? medianOf(metrics?.map((m) => m.ms_per_iteration));
@@ -113,6 +115,7 @@ export async function loadRun(dir: string): Promise<RunTables> {
     eval: evalRows,
     drift,
     staleness,
+    index,
   };
 }
 

@@ -2,6 +2,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { StartDecision } from '../io/formats/start-decision.js';
 import type { SweepPointRow } from '../io/formats/sweep-table.js';
 import type { DriftRow, EvalRow, MetricsRow, StalenessRow } from '../io/tables.js';
+import type { IndexRefreshRow } from '../io/formats/index-table.js';
 
 export type Row = Record<string, unknown>;
 
@@ -43,6 +44,8 @@ export interface RunTables {
   eval: EvalRow[] | null;
   drift: DriftRow[] | null;
   staleness: StalenessRow[] | null;
+  /** index.csv: smart mining's refreshes (null without smart mining) */
+  index: IndexRefreshRow[] | null;
 }
 
 export interface SweepTables {

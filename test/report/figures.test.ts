@@ -198,7 +198,8 @@ test('thin keeps the ends and spaces evenly; movingAverage skips NaN', () => {
 test('buildFigures returns each figure or a skip with its reason, never both', async (t) => {
   const { input, ctx } = await pairInput(t);
   const { figures, skipped } = buildFigures(input, ctx);
-  assert.deepEqual(figures.map((f) => f.id), ['drift', 'retrieval', 'losses', 'mining', 'staleness', 'resources']);
-  assert.deepEqual(skipped.map((s) => s.id), ['sweep-batch', 'sweep-memory']);
-  assert.ok(skipped.every((s) => s.reason === reportMessages.noSweep), 'skipped.every((s) => s.reason === reportMessages.noSweep)');
+  assert.deepEqual(figures.map((f) => f.id), ['drift', 'retrieval', 'retrieval-time', 'losses', 'mining', 'staleness', 'resources']);
+  assert.deepEqual(skipped.map((s) => s.id), ['smart-index', 'sweep-batch', 'sweep-memory']);
+  assert.equal(skipped[0].reason, reportMessages.noIndex);
+  assert.ok(skipped.slice(1).every((s) => s.reason === reportMessages.noSweep), 'skipped.every((s) => s.reason === reportMessages.noSweep)');
 });
