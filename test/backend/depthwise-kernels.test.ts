@@ -2,8 +2,8 @@
  * The depthwise-convolution gradient kernels this project adds to wasm
  * (DepthwiseConv2dNativeBackpropFilter / BackpropInput), against the cpu backend's kernels on
  * random inputs over a grid of shapes: odd sizes, strides 1 and 2 (and 2 x 1), same/valid/explicit/
- * number padding, kernel 1/3/5, channel multiplier 1 and 2, batch 1 and 3; each call must free
- * every intermediate. Then a small MobileNet v1-style LayersModel (conv s2 + BN + ReLU6, depthwise
+ * number padding (and padding wider than the kernel), kernel 1/3/5, channel multiplier 1/2/3,
+ * batch 1 and 3; each call must free every intermediate. Then a small MobileNet v1-style LayersModel (conv s2 + BN + ReLU6, depthwise
  * 3x3 s1/s2 + BN + ReLU6 + 1x1 conv + BN + ReLU6 blocks, global average pool, dense) on
  * 32 x 32 x 3 in training mode: the loss and every trainable weight's gradient on wasm against cpu.
  */
@@ -59,6 +59,9 @@ function cases(seed: number): Case[] {
   out.push({ b: 3, h: 7, w: 5, c: 5, mult: 2, k: 1, stride: 2, pad: 'same' });
   out.push({ b: 2, h: 7, w: 9, c: 6, mult: 1, k: 3, stride: [2, 1], pad: 'same' });
   out.push({ b: 1, h: 6, w: 6, c: 2, mult: 1, k: 3, stride: 3, pad: 'same' });
+  // Padding wider than the kernel: BackpropInput's JavaScript path (top/left, then bottom/right).
+  out.push({ b: 2, h: 6, w: 7, c: 3, mult: 1, k: 3, stride: 1, pad: [[0, 0], [3, 1], [0, 4], [0, 0]] });
+  out.push({ b: 3, h: 5, w: 7, c: 2, mult: 2, k: 3, stride: 2, pad: [[0, 0], [1, 4], [4, 0], [0, 0]] });
   // MobileNet-like: many channels, the channel loop dominates.
   out.push({ b: 2, h: 8, w: 8, c: 64, mult: 1, k: 3, stride: 2, pad: 'same' });
   out.push({ b: 2, h: 7, w: 7, c: 32, mult: 1, k: 3, stride: 1, pad: 'same' });
@@ -85,7 +88,7 @@ async function checkKernel(name: string, inputs: Arrays, attrs: Record<string, u
   return err;
 }
 
-/** A MobileNet v1-style model (the structure of scripts/gpu-check.ts buildMobileNet) at small width. */
+/** A MobileNet v1-style model (buildMobileNet's structure, scripts/) at small width. */
 function smallMobileNet(size: number): tfjs.Sequential {
   const l = tfjs.layers;
   const model = tfjs.sequential();

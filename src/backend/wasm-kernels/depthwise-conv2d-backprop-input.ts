@@ -3,12 +3,16 @@
  * model can train there). With M the channel multiplier and dy's channel d = c * M + m:
  *   dx[b, y, x, c] = sum over (i, j, m) with y = oh*sh + i - top, x = ow*sw + j - left of
  *                    dy[b, oh, ow, d] * filter[i, j, c, m]
- * computed in JavaScript over the wasm heap, NHWC, gathered per input pixel: for each filter tap
- * that reaches an output pixel, one loop over the contiguous channels of dy and the filter,
- * accumulated in a float64 row of channels, then stored.
+ * That is a stride-1 depthwise convolution (wasm's, on XNNPACK: about 20x a JavaScript loop) of dy,
+ * zero-stuffed between rows and columns when the stride is > 1, with the filter reversed in both
+ * spatial dimensions as a [kh, kw, C * M, 1] filter, padded by k - 1 - pad; for M > 1 the M
+ * channels of each input channel are then summed. Padding wider than the kernel (which that
+ * recipe cannot express) takes a JavaScript loop over the wasm heap, NHWC, gathered per input
+ * pixel: for each filter tap that reaches an output pixel, one loop over the contiguous channels
+ * of dy and the filter, accumulated in a float64 row of channels.
  */
 import { tf } from '../tf.js';
-import { heapF32, pair, type TensorInfo, type WasmBackend } from './kernel-utils.js';
+import { free, heapF32, pair, reshapeInfo, runStock, type TensorInfo, type WasmBackend } from './kernel-utils.js';
 
 type Args = { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs: tf.NamedAttrMap };
 
@@ -37,7 +41,62 @@ export function depthwiseConv2dBackpropInputWasm(args: Args): TensorInfo {
   const { strideHeight: sh, strideWidth: sw } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
+  const hd = (ho - 1) * sh + 1;
+  const wd = (wo - 1) * sw + 1;
+  const g: Geometry = { b, h, w, ci, mult, kh, kw, ho, wo, sh, sw, top, left };
+  const pads = [kh - 1 - top, h + top - hd, kw - 1 - left, w + left - wd]; // top, bottom, left, right
+  if (pads.every((p) => p >= 0)) return viaDepthwiseConv(backend, dy, filter, g, pads);
+  return gatherLoop(backend, dy, filter, g);
+}
 
+interface Geometry {
+  b: number; h: number; w: number; ci: number; mult: number; kh: number; kw: number;
+  ho: number; wo: number; sh: number; sw: number; top: number; left: number;
+}
+
+function viaDepthwiseConv(backend: WasmBackend, dy: TensorInfo, filter: TensorInfo, g: Geometry, pads: number[]): TensorInfo {
+  const { b, h, w, ci, mult, kh, kw, ho, wo, sh, sw } = g;
+  const co = ci * mult;
+  const reversed = runStock('Reverse', backend, { x: filter }, { dims: [0, 1] });
+  const flipped = reshapeInfo(backend, reversed, [kh, kw, co, 1]);
+  free(backend, reversed);
+  const src = sh === 1 && sw === 1 ? dy : zeroStuff(backend, dy, [b, (ho - 1) * sh + 1, (wo - 1) * sw + 1, co], sh, sw);
+  const [top, bottom, left, right] = pads;
+  const full = runStock('DepthwiseConv2dNative', backend, { x: src, filter: flipped }, {
+    strides: [1, 1], dilations: [1, 1], pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
+    dataFormat: 'NHWC', dimRoundingMode: undefined } as unknown as tf.NamedAttrMap);
+  free(backend, flipped);
+  if (src !== dy) free(backend, src);
+  if (mult === 1) return full;
+  const grouped = reshapeInfo(backend, full, [b, h, w, ci, mult]);
+  free(backend, full);
+  const dx = runStock('Sum', backend, { x: grouped }, { axis: [4], keepDims: false });
+  free(backend, grouped);
+  return dx;
+}
+
+/** dy spread onto a grid with stride - 1 zero rows/columns between its rows/columns. */
+function zeroStuff(backend: WasmBackend, dy: TensorInfo, shape: number[], sh: number, sw: number): TensorInfo {
+  const out = backend.makeOutput(shape, 'float32');
+  const [b, ho, wo, c] = dy.shape;
+  const [, hd, wd] = shape;
+  const src = heapF32(backend, dy);
+  const dst = heapF32(backend, out);
+  dst.fill(0);
+  for (let n = 0; n < b; n++) {
+    for (let y = 0; y < ho; y++) {
+      for (let x = 0; x < wo; x++) {
+        const from = ((n * ho + y) * wo + x) * c;
+        dst.set(src.subarray(from, from + c), ((n * hd + y * sh) * wd + x * sw) * c);
+      }
+    }
+  }
+  return out;
+}
+
+function gatherLoop(backend: WasmBackend, dy: TensorInfo, filter: TensorInfo, g: Geometry): TensorInfo {
+  const { b, h, w, ci, mult, kh, kw, ho, wo, sh, sw, top, left } = g;
+  const co = ci * mult;
   // The filter taps that land on input row y (or column x), with the output row (column) they
   // come from: output row oh reads input row oh*sh + i - top.
   const rowTaps = taps(h, ho, kh, sh, top);
