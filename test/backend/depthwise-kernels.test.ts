@@ -59,6 +59,7 @@ function cases(seed: number): Case[] {
   out.push({ b: 3, h: 7, w: 5, c: 5, mult: 2, k: 1, stride: 2, pad: 'same' });
   out.push({ b: 2, h: 7, w: 9, c: 6, mult: 1, k: 3, stride: [2, 1], pad: 'same' });
   out.push({ b: 1, h: 6, w: 6, c: 2, mult: 1, k: 3, stride: 3, pad: 'same' });
+  out.push({ b: 2, h: 3, w: 2, c: 3, mult: 2, k: 3, stride: 1, pad: 'same' }); // no column where all 3 taps fit
   // Padding wider than the kernel: BackpropInput's JavaScript path (top/left, then bottom/right).
   out.push({ b: 2, h: 6, w: 7, c: 3, mult: 1, k: 3, stride: 1, pad: [[0, 0], [3, 1], [0, 4], [0, 0]] });
   out.push({ b: 3, h: 5, w: 7, c: 2, mult: 2, k: 3, stride: 2, pad: [[0, 0], [1, 4], [4, 0], [0, 0]] });
