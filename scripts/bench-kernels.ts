@@ -1,9 +1,11 @@
 /**
  * Each kernel src/backend/wasm-kernels replaces, stock against ours, on the shapes of one training
- * step of the reference embedder (batch --batch, default 64): median ms of --reps calls, on the
+ * step of the reference embedder (batch --batch, default 64), and the depthwise gradients at two
+ * MobileNet v1 layers (batch --mobilenet-batch, default 32): median ms of --reps calls, on the
  * wall clock or (--clock cpu) the process's CPU time. "-" where wasm has no stock kernel.
+ * --only keeps the kernels whose name contains one of its comma-separated parts.
  *
- *   node --import tsx scripts/bench-kernels.ts [--threads 1] [--batch 64] [--reps 7] [--clock wall|cpu]
+ *   node --import tsx scripts/bench-kernels.ts [--threads 1] [--batch 64] [--mobilenet-batch 32] [--reps 7] [--clock wall|cpu] [--only Depthwise]
  */
 import { loadavg } from 'node:os';
 import { initBackend, shutdownBackend } from '../src/backend/init-backend.js';
@@ -108,9 +110,31 @@ async function main(): Promise<void> {
     attrs: { numSegments: 1024 },
   });
 
+  // MobileNet v1 (224 x 224): depthwise 3x3 over 112x112x64 at stride 1 and over 56x56x128 at stride 2.
+  const mb = Number(flag('mobilenet-batch', '32'));
+  for (const [h, c, stride] of [[112, 64, 1], [56, 128, 2]]) {
+    const ho = Math.ceil(h / stride);
+    const label = `[${mb},${h},${h},${c}] 3x3/${stride} same`;
+    const attrs = { strides: stride, pad: 'same', dilations: 1 };
+    cases.push({
+      kernel: 'DepthwiseConv2dNativeBackpropFilter', label,
+      inputs: () => ({ x: tf.randomNormal([mb, h, h, c]), dy: tf.randomNormal([mb, ho, ho, c]) }),
+      attrs: { ...attrs, filterShape: [3, 3, c, 1] } as unknown as tf.NamedAttrMap,
+    });
+    cases.push({
+      kernel: 'DepthwiseConv2dNativeBackpropInput', label,
+      inputs: () => ({ dy: tf.randomNormal([mb, ho, ho, c]), filter: tf.randomNormal([3, 3, c, 1]) }),
+      attrs: { ...attrs, inputShape: [mb, h, h, c] } as unknown as tf.NamedAttrMap,
+    });
+  }
+  const only = flag('only', '').split(',').filter((part) => part !== '');
+  const selected = only.length === 0 ? cases : cases.filter((c) => only.some((part) => c.kernel.includes(part)));
+
   console.log(`wasm, ${info.threads} thread(s), ${cpuClock ? 'CPU' : 'wall'} ms, median of ${reps}; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`${'kernel'.padEnd(22)} ${'shape'.padEnd(28)} ${'stock'.padStart(8)} ${'ours'.padStart(8)} ${'speed-up'.padStart(9)}`);
-  for (const c of cases) {
+  const kw = Math.max(22, ...selected.map((c) => c.kernel.length));
+  const lw = Math.max(28, ...selected.map((c) => c.label.length));
+  console.log(`${'kernel'.padEnd(kw)} ${'shape'.padEnd(lw)} ${'stock'.padStart(8)} ${'ours'.padStart(8)} ${'speed-up'.padStart(9)}`);
+  for (const c of selected) {
     const inputs = c.inputs();
     unregisterWasmKernels([c.kernel]);
     const stock = tf.getKernel(c.kernel, 'wasm') === undefined ? null : time(c, inputs, reps);
@@ -118,7 +142,7 @@ async function main(): Promise<void> {
     const ours = time(c, inputs, reps);
     const stockText = stock === null ? '-' : stock.toFixed(1);
     const speedUp = stock === null ? '' : `${(stock / ours).toFixed(1)}x`;
-    console.log(`${c.kernel.padEnd(22)} ${c.label.padEnd(28)} ${stockText.padStart(8)} ${ours.toFixed(1).padStart(8)} ${speedUp.padStart(9)}`);
+    console.log(`${c.kernel.padEnd(kw)} ${c.label.padEnd(lw)} ${stockText.padStart(8)} ${ours.toFixed(1).padStart(8)} ${speedUp.padStart(9)}`);
     tf.dispose(Object.values(inputs));
   }
   await shutdownBackend();
