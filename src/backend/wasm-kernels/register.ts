@@ -13,6 +13,13 @@
  * - BatchMatMul, _FusedMatMul with transposed operands: the stock kernels leave XNNPACK for a
  *   scalar loop, and matMul's gradient uses transposed products (XBM's memory product 54 -> 16 ms,
  *   its gradient 66 -> 6 ms). Batched _FusedMatMul with a bias is fixed too (stock misplaces it).
+ * - DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput: missing, so no
+ *   MobileNet-class model (depthwise convolutions) can train there. CPU ms per call at MobileNet v1
+ *   layers at batch 32, 3x3 'same' (measured under load, load average 4.4 on 2 cores):
+ *   [32,112,112,64] stride 1: filter 472, input 72; [32,56,56,128] stride 2: filter 80, input 41.
+ *   Filter: a JavaScript loop (rows of output pixels per channel, three taps at once). Input: a
+ *   stride-1 depthwise conv on XNNPACK of zero-stuffed dy with the reversed filter (a JavaScript
+ *   loop, 1175 ms at the first shape, only for padding wider than the kernel).
  * Stock configs are kept so a replacement can fall back to them and so they can be restored.
  */
 import { tf } from '../tf.js';
