@@ -21,7 +21,7 @@ test('ratios are printed idle, withheld busy, and marked "measured busy" with --
 });
 
 test('the GPU benchmark\'s MobileNet-class model: MobileNet v1 layout, 224 x 224 x 3 -> 64', async () => {
-  const { buildMobileNet } = await import('../../scripts/gpu-check.js');
+  const { buildMobileNet } = await import('../../scripts/step-timing.js');
   const model = buildMobileNet(64);
   try {
     assert.deepEqual(model.inputs[0].shape, [null, 224, 224, 3]);

@@ -1,6 +1,7 @@
 /**
  * The webgpu backend (Dawn) against cpu: a training step's gradients of the default (reference)
- * embedder at full size, relative 1e-4, and an Adam step that leaks no tensors. Reads are
+ * embedder at full size, relative 1e-4; the trainer's own step with XBM (trainStepAsyncReads, the
+ * one the trainer uses on webgpu) against trainStep on cpu; and an Adam step that leaks no tensors. Reads are
  * asynchronous (asyncReadsOnly): tfjs-backend-webgpu's dataSync needs OffscreenCanvas. These run only
  * where Dawn finds an adapter (a GPU with a Vulkan, Metal or D3D12 driver); elsewhere the file
  * reports ONE skipped test whose reason says why (never a silent pass). XBM_REQUIRE_WEBGPU=1
@@ -13,6 +14,9 @@ import { describeAdapter, probeWebgpuAdapter } from '../../src/backend/webgpu.js
 import { createEmbedder, REFERENCE_EMBEDDER, REFERENCE_INPUT } from '../../src/model/embedder.js';
 import { tf } from '../../src/backend/tf.js';
 import { Rng } from '../../src/random.js';
+import { createLoss } from '../../src/losses/create-loss.js';
+import { CrossBatchMemory } from '../../src/memory/cross-batch-memory.js';
+import { trainStep, trainStepAsyncReads } from '../../src/train/step.js';
 import { TOL } from '../helpers/tolerances.js';
 import { randomArray, scaledError } from './compare.js';
 
@@ -70,6 +74,40 @@ test('webgpu backend against cpu (reference embedder, full size)', async (t) => 
     ref.grads.forEach((g, i) => {
       const err = scaledError(got.grads[i], g);
       assert.ok(err <= TOL.kernelRelative, `gradient of ${ref.names[i]}: relative error ${err.toExponential(2)}`);
+    });
+  });
+
+  await t.test('the trainer\'s step (record, await, replay) with XBM on webgpu follows trainStep on cpu: 3 steps, relative 1e-3', async () => {
+    const run = async (backend: string) => {
+      await tf.setBackend(backend);
+      const model = createEmbedder({ ...REFERENCE_EMBEDDER, channels: [...REFERENCE_EMBEDDER.channels] }, REFERENCE_INPUT, new Rng(21));
+      const optimizer = tf.train.adam(1e-3);
+      const memory = new CrossBatchMemory(64, REFERENCE_EMBEDDER.dim);
+      const loss = createLoss({ kind: 'contrastive', margin: 0.5 });
+      const data = new Rng(22);
+      const losses: number[] = [];
+      for (let it = 1; it <= 3; it++) {
+        const input = {
+          pixels: randomArray(data, [16, H, W, C]).values,
+          labels: Int32Array.from({ length: 16 }, (_, i) => Math.floor(i / 4)),
+          sampleIds: Int32Array.from({ length: 16 }, (_, i) => it * 16 + i),
+          iteration: it,
+        };
+        const opts = { enqueue: true, memoryLoss: true, weight: 1, keepEmbeddings: false };
+        const r = backend === 'cpu' ? trainStep(model, loss, optimizer, memory, input, opts) : await trainStepAsyncReads(model, loss, optimizer, memory, input, opts);
+        losses.push(r.loss, r.memoryLoss);
+      }
+      const weights = await Promise.all(model.variables.map(async (v) => Float32Array.from(await v.data())));
+      optimizer.dispose();
+      tf.dispose(model.variables);
+      return { losses, weights };
+    };
+    const ref = await run('cpu');
+    const got = await run('webgpu');
+    ref.losses.forEach((v, i) => assert.ok(Math.abs(got.losses[i] - v) <= 1e-3 * Math.max(1, Math.abs(v)), `loss ${i}: ${got.losses[i]} vs ${v}`));
+    ref.weights.forEach((w, i) => {
+      const err = scaledError(got.weights[i], w);
+      assert.ok(err <= 1e-3, `weights ${i} after 3 steps: relative error ${err.toExponential(2)}`);
     });
   });
 

@@ -1,0 +1,94 @@
+/**
+ * The model-level step timing shared by scripts/bench-train.ts (CPU backends) and
+ * scripts/gpu-check.ts (webgpu), so both tables measure the same thing: a MobileNet-class
+ * LayersModel built here (no download) and one Adam step of a contrastive loss on a synthetic
+ * P x 4 batch, timed to the end of the device's work (await loss.data(): webgpu reads only
+ * asynchronously). BatchNorm runs in training mode, as when fine-tuning a backbone end to end.
+ */
+import * as tfjs from '@tensorflow/tfjs';
+import { loadavg } from 'node:os';
+import { formatLoad, quantile } from './bench-utils.js';
+import { tf } from '../src/backend/tf.js';
+import { l2Normalize } from '../src/model/embedder.js';
+import { Rng } from '../src/random.js';
+
+/** MobileNet v1 (width 1.0) without its classifier, with a `dim`-d dense embedding head. */
+export function buildMobileNet(dim: number, size = 224): tfjs.Sequential {
+  const l = tfjs.layers;
+  const model = tfjs.sequential();
+  model.add(l.conv2d({ inputShape: [size, size, 3], filters: 32, kernelSize: 3, strides: 2, padding: 'same', useBias: false }));
+  model.add(l.batchNormalization());
+  model.add(l.reLU({ maxValue: 6 }));
+  const blocks: [number, number][] = [[64, 1], [128, 2], [128, 1], [256, 2], [256, 1], [512, 2], [512, 1], [512, 1], [512, 1], [512, 1], [512, 1], [1024, 2], [1024, 1]];
+  for (const [filters, strides] of blocks) {
+    model.add(l.depthwiseConv2d({ kernelSize: 3, strides, padding: 'same', useBias: false }));
+    model.add(l.batchNormalization());
+    model.add(l.reLU({ maxValue: 6 }));
+    model.add(l.conv2d({ filters, kernelSize: 1, padding: 'same', useBias: false }));
+    model.add(l.batchNormalization());
+    model.add(l.reLU({ maxValue: 6 }));
+  }
+  model.add(l.globalAveragePooling2d({}));
+  model.add(l.dense({ units: dim }));
+  return model;
+}
+
+/** Contrastive loss on cosine similarities: positives pulled to 1, negatives pushed below 0.5. */
+function pairLoss(embeddings: tf.Tensor2D, same: tf.Tensor2D): tf.Scalar {
+  const e = l2Normalize(embeddings);
+  const s = tf.matMul(e, e, false, true);
+  const pos = tf.mul(same, tf.sub(1, s));
+  const neg = tf.mul(tf.sub(1, same), tf.relu(tf.sub(s, 0.5)));
+  return tf.div(tf.sum(tf.add(pos, neg)), embeddings.shape[0]) as tf.Scalar;
+}
+
+export interface StepTiming { model: string; input: string; batch: number; median: number; p10: number; p90: number; steps: number; load: string; error?: string }
+
+/**
+ * ms per Adam step of `forward` over a synthetic P x 4 batch; `warmup` untimed steps first (kernel
+ * compilation, shader compilation, wasm memory growth). A failure (a missing kernel, a NaN loss)
+ * is returned as `error`, not thrown, so a table can say what a backend cannot do.
+ */
+export async function timeModelSteps(name: string, input: [number, number, number], batch: number, steps: number,
+  forward: (x: tf.Tensor4D) => tf.Tensor2D, variables: tf.Variable[], warmup = 2): Promise<StepTiming> {
+  const before = formatLoad(loadavg());
+  process.stderr.write(`measuring ${name}, batch ${batch}: load average before ${before}\n`);
+  const rng = new Rng(batch);
+  const [h, w, c] = input;
+  const x = tf.tensor4d(Float32Array.from({ length: batch * h * w * c }, () => rng.normal()), [batch, h, w, c]);
+  const labels = Int32Array.from({ length: batch }, (_, i) => Math.floor(i / 4));
+  const same = tf.tensor2d(Float32Array.from({ length: batch * batch }, (_, k) => (labels[Math.floor(k / batch)] === labels[k % batch] ? 1 : 0)), [batch, batch]);
+  const optimizer = tf.train.adam(1e-4);
+  const times: number[] = [];
+  let error: string | undefined;
+  try {
+    for (let s = 0; s < steps + warmup; s++) {
+      const t0 = performance.now();
+      const loss = optimizer.minimize(() => pairLoss(forward(x), same), true, variables)!;
+      const value = (await loss.data())[0];
+      loss.dispose();
+      if (!Number.isFinite(value)) throw new Error(`loss is ${value} at step ${s + 1}`);
+      if (s >= warmup) times.push(performance.now() - t0);
+    }
+  } catch (e) {
+    error = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+  }
+  optimizer.dispose();
+  tf.dispose([x, same]);
+  const after = formatLoad(loadavg());
+  process.stderr.write(`  ${name}, batch ${batch}: load average after ${after}${error ? `; FAILED: ${error}` : ''}\n`);
+  const q = (p: number) => (times.length ? quantile(times, p) : NaN);
+  return { model: name, input: input.join(' x '), batch, median: q(0.5), p10: q(0.1), p90: q(0.9), steps: times.length, load: `${before} -> ${after}`, error };
+}
+
+/** The MobileNet case of both benchmarks: MobileNet v1 at size x size x 3, batch 32. */
+export async function timeMobileNet(size: number, steps: number, warmup = 2): Promise<StepTiming> {
+  const model = buildMobileNet(64, size);
+  try {
+    const forward = (x: tf.Tensor4D) => model.apply(x, { training: true }) as tf.Tensor2D;
+    const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    return await timeModelSteps(`MobileNet v1 (${(model.countParams() / 1e6).toFixed(1)} M params)`, [size, size, 3], 32, steps, forward, trainable, warmup);
+  } finally {
+    model.dispose();
+  }
+}
