@@ -27,7 +27,19 @@ export interface NeighbourIndex {
 /** HNSW parameters: hnswlib's usual M and efConstruction; ef at query time is max(k, efSearch). */
 const HNSW = { m: 16, efConstruction: 200, efSearch: 64, seed: 100 } as const;
 
-type HnswModule = typeof import('hnswlib-node');
+/**
+ * The part of hnswlib-node used here, declared locally: the package is optional, so neither the
+ * typecheck nor loading this module may need it installed.
+ */
+interface HnswGraph {
+  initIndex(maxElements: number, m?: number, efConstruction?: number, randomSeed?: number): void;
+  addPoint(point: number[], label: number): void;
+  setEf(ef: number): void;
+  searchKnn(query: number[], k: number): { distances: number[]; neighbors: number[] };
+}
+interface HnswModule {
+  HierarchicalNSW: new (space: 'ip' | 'l2' | 'cosine', dim: number) => HnswGraph;
+}
 let hnswModule: HnswModule | null | undefined;
 
 /** hnswlib-node, or null when the optional dependency is not installed (or did not build). */
@@ -77,7 +89,7 @@ export class ExactIndex implements NeighbourIndex {
 class HnswIndex implements NeighbourIndex {
   readonly kind = 'hnsw' as const;
   readonly size: number;
-  private readonly graph: InstanceType<HnswModule['HierarchicalNSW']>;
+  private readonly graph: HnswGraph;
   constructor(embeddings: Float32Array, dim: number) {
     const lib = loadHnsw();
     if (!lib) throw new UserError(M.hnswMissing);
