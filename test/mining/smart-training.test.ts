@@ -54,32 +54,41 @@ test('train --batch-mining smart writes a refresh row every --index-refresh iter
   assert.ok(Array.isArray(summary.adjustments));
 });
 
-test('a smart-mining run interrupted and resumed draws the same batches as one that never stopped (the index is rebuilt from the checkpoint)', async (t) => {
+test('a smart-mining run interrupted and resumed draws the same batches and makes the same adjustments as one that never stopped (the index is rebuilt from the checkpoint)', async (t) => {
   const dir = tempDir(t);
   const flags: TrainFlags = {
     out: '', dataset: 'mnist2', imagesPerClass: 8, backend: 'cpu', model: 'mlp', hidden: '32', dim: 8, classesPerBatch: 4, perClass: 4,
-    snapshotEvery: 0, evalEvery: 8, checkpointEvery: 4, iterations: 24, batchMining: 'smart', index: 'exact', indexRefresh: 5, smartNeighbours: 8, loss: 'triplet-global', seed: 3,
+    snapshotEvery: 0, evalEvery: 20, checkpointEvery: 4, iterations: 60, batchMining: 'smart', index: 'exact', indexRefresh: 5, smartNeighbours: 16, seed: 3,
+    // In-batch hard mining keeps the fraction of active pairs below the controller's band: it adjusts.
+    loss: 'triplet-global', mining: 'hard', margin: 0.05,
   };
   const straight = join(dir, 'straight');
   await train(resolveTrainConfig({ ...flags, out: straight }), { quiet: true });
   const stopped = join(dir, 'stopped');
-  // Stops after iteration 12, between two refreshes (the index of iteration 10 is in its checkpoint).
+  // Stops after iteration 33, between two refreshes (the index of iteration 30 is in its checkpoint)
+  // and inside a controller window.
   let checks = 0;
-  const signal = { get aborted() { return ++checks >= 12; } } as AbortSignal;
+  const signal = { get aborted() { return ++checks >= 33; } } as AbortSignal;
   const first = await train(resolveTrainConfig({ ...flags, out: stopped }), { quiet: true, signal });
   assert.equal(first.status, 'interrupted');
-  assert.equal(first.iterationsDone, 12);
+  assert.equal(first.iterationsDone, 33);
   await resumeTraining(stopped, { quiet: true });
   const cols = (m: MetricsRow) => [m.iteration, m.loss, m.batch_active_pairs, m.event];
   const a = await readCsv<MetricsRow>(join(straight, 'metrics.csv'));
   const b = await readCsv<MetricsRow>(join(stopped, 'metrics.csv'));
-  assert.equal(b.length, 24);
+  assert.equal(b.length, 60);
   assert.deepEqual(b.map(cols), a.map(cols));
   const ia = (await readIndexTable(straight))!.map((x) => [x.iteration, x.anchors, x.neighbours, x.drift_mean]);
   assert.deepEqual((await readIndexTable(stopped))!.map((x) => [x.iteration, x.anchors, x.neighbours, x.drift_mean]), ia);
   const ev = async (p: string) => (await readCsv<EvalRow>(join(p, 'eval.csv'))).map((e) => [e.iteration, e.recall_at_1]);
   assert.deepEqual(await ev(stopped), await ev(straight));
-  assert.equal(json(join(stopped, 'run.json')).smartMining.refreshes, 4);
+  const sa = json(join(straight, 'run.json')).smartMining;
+  const sb = json(join(stopped, 'run.json')).smartMining;
+  assert.equal(sb.refreshes, 11);
+  assert.ok(sa.adjustments.length > 0, 'the controller adjusted k');
+  assert.deepEqual(sb.adjustments, sa.adjustments);
+  assert.deepEqual(a.filter((m) => String(m.event).includes('smart-')).map((m) => m.iteration), sa.adjustments.map((x: { iteration: number }) => x.iteration));
+  assert.equal(sb.finalNeighbours, sa.finalNeighbours);
 });
 
 test('smart-mining flags are checked before anything is written, one line naming the fix', async (t) => {
