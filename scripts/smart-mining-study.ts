@@ -11,7 +11,7 @@
  *
  *   node --import tsx scripts/smart-mining-study.ts [--out runs/smart-mining-study]
  *       [--seeds 3] [--regimes default,pretrained] [--arms baseline,xbm,smart]
- *       [--iterations N (both regimes)] [--iterations-default 300] [--iterations-pretrained 150]
+ *       [--iterations N (both regimes)] [--iterations-default 250] [--iterations-pretrained 120]
  *       [--xbm-size 1000] [--index hnsw] [--backend auto]
  *
  * Sized for about 35 minutes on 2 cores (README "Smart mining"); the smoke test is
@@ -43,10 +43,10 @@ const iterationsOf = (regime: string, dflt: string) => Number(has('iterations') 
 
 /** The two regimes: what differs between them. Everything else is the trainer's default (batch 64 = 16 x 4). */
 const REGIMES: { name: string; iterations: number; flags: Omit<TrainFlags, 'out'> }[] = [
-  { name: 'default', iterations: iterationsOf('default', '300'), flags: {} },
+  { name: 'default', iterations: iterationsOf('default', '250'), flags: {} },
   {
     name: 'pretrained',
-    iterations: iterationsOf('pretrained', '150'),
+    iterations: iterationsOf('pretrained', '120'),
     // The quick demo's data size (500 classes x 4 images): the index embeds the whole split at each refresh.
     flags: { dataset: DEMO_REGIME.dataset, backbone: DEMO_REGIME.backbone, lr: DEMO_REGIME.lr, imagesPerClass: 4 },
   },
