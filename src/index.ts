@@ -27,6 +27,14 @@ export { cosineSimilarity } from './losses/similarity.js';
 export type { PairLoss, LossOutput, PairStats } from './losses/pair-loss.js';
 export { CrossBatchMemory } from './memory/cross-batch-memory.js';
 export { xbmLoss } from './memory/xbm-loss.js';
+// smart mining (Harwood et al. 2017): the index, the miner, the controller, the refreshes
+export { buildIndex, indexRecall, ExactIndex, INDEX_KINDS, type IndexKind, type NeighbourIndex } from './mining/neighbour-index.js';
+export { mineAnchor, mineBatch, type IndexedSplit, type MinedTuple } from './mining/smart-miner.js';
+export { SmartController, CONTROLLER_DEFAULTS, type Adjustment } from './mining/smart-controller.js';
+export { SmartMining, refreshDue } from './mining/smart-mining.js';
+export { SMART_MINING_DEFAULTS, type SmartMiningConfig } from './mining/smart-config.js';
+export { readIndexTable, type IndexRefreshRow } from './io/formats/index-table.js';
+export { globalLoss, tripletGlobal, type TripletGlobalConfig } from './losses/triplet-global.js';
 
 // run folders and files
 export { runPaths, type RunPaths } from './io/run-paths.js';
