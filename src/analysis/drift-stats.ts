@@ -116,3 +116,67 @@ function selectKth(a: Float64Array, lo: number, hi: number, k: number): void {
     else return; // a[j+1..i-1] all equal the pivot
   }
 }
+
+/** Within- and between-class scatter of one probe snapshot (the scatter warm-up policy reads them). */
+export interface ProbeScatter {
+  /**
+   * W: pooled within-class variance, sum over classes of sum_i ||f_i - c_y||^2 divided by
+   * sum over classes of (n_y - 1), c_y the class mean. Dividing by n_y - 1 rather than n_y makes it
+   * an unbiased estimate of E||f(x) - centre||^2 for a fresh sample, whatever the probe's class sizes.
+   */
+  within: number;
+  /** B: mean over the same samples of ||c_y - c||^2, c the mean of those samples. */
+  between: number;
+  /** Samples counted: those of classes with at least two probe samples (a lone sample has no scatter). */
+  n: number;
+}
+
+/**
+ * W and B of an n x dim embedding matrix with one label per row, accumulated in float64. Classes
+ * with one sample are skipped; with none left (or a non-finite embedding) both are NaN.
+ */
+export function probeScatter(embeddings: Float32Array, labels: Int32Array, dim: number): ProbeScatter {
+  const n = labels.length;
+  if (!Number.isInteger(dim) || dim <= 0 || embeddings.length !== n * dim) {
+    throw new RangeError(`probeScatter: ${embeddings.length} floats are not ${n} rows of width ${dim}`);
+  }
+  const slot = new Map<number, number>();
+  for (let i = 0; i < n; i++) if (!slot.has(labels[i])) slot.set(labels[i], slot.size);
+  const k = slot.size;
+  const counts = new Float64Array(k);
+  const sums = new Float64Array(k * dim);
+  for (let i = 0; i < n; i++) {
+    const c = slot.get(labels[i])!;
+    counts[c]++;
+    for (let j = 0, o = i * dim, s = c * dim; j < dim; j++) sums[s + j] += embeddings[o + j];
+  }
+  // Class means (in place) and the overall mean of the samples of classes with >= 2 samples.
+  const overall = new Float64Array(dim);
+  let kept = 0;
+  let dof = 0;
+  for (let c = 0; c < k; c++) {
+    if (counts[c] < 2) continue;
+    kept += counts[c];
+    dof += counts[c] - 1;
+    for (let j = 0, s = c * dim; j < dim; j++) {
+      overall[j] += sums[s + j];
+      sums[s + j] /= counts[c];
+    }
+  }
+  if (kept === 0) return { within: NaN, between: NaN, n: 0 };
+  for (let j = 0; j < dim; j++) overall[j] /= kept;
+  let within = 0;
+  for (let i = 0; i < n; i++) {
+    const c = slot.get(labels[i])!;
+    if (counts[c] < 2) continue;
+    for (let j = 0, o = i * dim, s = c * dim; j < dim; j++) within += (embeddings[o + j] - sums[s + j]) ** 2;
+  }
+  let between = 0;
+  for (let c = 0; c < k; c++) {
+    if (counts[c] < 2) continue;
+    let d = 0;
+    for (let j = 0, s = c * dim; j < dim; j++) d += (sums[s + j] - overall[j]) ** 2;
+    between += counts[c] * d;
+  }
+  return { within: within / dof, between: between / kept, n: kept };
+}

@@ -3,14 +3,30 @@ import type { SnapshotReader } from '../io/snapshot-reader.js';
 import type { Snapshot } from '../io/snapshot-file.js';
 import type { DriftRow } from '../io/tables.js';
 import { driftMessages } from '../messages/drift.js';
-import { perSampleDrift, summariseInPlace } from './drift-stats.js';
+import { pairDrift, perSampleDrift, probeScatter, summariseInPlace, type DriftStats, type ProbeScatter } from './drift-stats.js';
 
-export { pairDrift, perSampleDrift, type DriftStats } from './drift-stats.js';
+export { pairDrift, perSampleDrift, probeScatter, type DriftStats, type ProbeScatter } from './drift-stats.js';
 
 /**
  * D(t; dt) = mean over the probe set of ||f_t(x) - f_(t-dt)(x)||^2, with median, p90 and max, for
  * every snapshot iteration t that has a snapshot at t - dt (xbm-primer.md "Feature drift").
  */
+
+/**
+ * One drift.csv row from its parts: the drift statistics of the pair (t - gap, t) and the probe's
+ * scatter at t. The one definition of a row: computeDrift (the drift and warmup commands, the demo)
+ * and the trainer's online check (driftRowAt) both build rows here, so they give the same numbers.
+ */
+export function driftRow(iteration: number, gap: number, stats: DriftStats, scatter: ProbeScatter): DriftRow {
+  return { iteration, gap, ...stats, scatter_within: scatter.within, scatter_between: scatter.between };
+}
+
+/** The drift row of two probe snapshots: `later` at t, `earlier` at t - gap, rows in probe order. */
+export function driftRowAt(
+  iteration: number, gap: number, later: Float32Array, earlier: Float32Array, labels: Int32Array, dim: number,
+): DriftRow {
+  return driftRow(iteration, gap, pairDrift(later, earlier, dim), probeScatter(later, labels, dim));
+}
 
 /** analysis/drift-by-class.csv: the same statistics over the probe samples of one class. */
 export interface DriftByClassRow extends DriftRow {
@@ -88,6 +104,8 @@ export function computeDrift(reader: SnapshotReader, gaps: readonly number[], op
   const perSample = new Float64Array(n);
   const scratch = new Float64Array(n);
   const rows: DriftRow[] = [];
+  // The scatter depends on t only: computed once per snapshot iteration, whatever the gaps.
+  const scatterAt = new Map<number, ProbeScatter>();
   const byClass: DriftByClassRow[] = [];
   const stats: DriftRunStats = { pairs: 0, snapshotsRead: 0, peakSnapshotsHeld: 0, bytesCompared: 0 };
   // Each cached snapshot views its own file buffer; a dropped one hands its buffer to the next
@@ -123,11 +141,13 @@ export function computeDrift(reader: SnapshotReader, gaps: readonly number[], op
     const cur = fetch(2 * k, null);
     const prev = fetch(2 * k + 1, t);
     perSampleDrift(cur.embeddings, prev.embeddings, cur.dim, perSample);
+    let scatter = scatterAt.get(t);
+    if (scatter === undefined) scatterAt.set(t, (scatter = probeScatter(cur.embeddings, probe.labels, cur.dim)));
     for (const it of [t, t - g]) if (cache.get(it)?.next === Infinity) drop(it); // no later use
     stats.pairs++;
     stats.bytesCompared += 2 * cur.embeddings.byteLength;
     scratch.set(perSample);
-    rows.push({ iteration: t, gap: g, ...summariseInPlace(scratch, n) });
+    rows.push(driftRow(t, g, summariseInPlace(scratch, n), scatter));
     if (classes) {
       for (const [label, idx] of classes) {
         for (let i = 0; i < idx.length; i++) scratch[i] = perSample[idx[i]];

@@ -13,7 +13,7 @@ import { readRunConfig } from '../io/formats/run-config.js';
 import { readRunRecord } from '../io/formats/run-record.js';
 import { writeWarmupFile, type WarmupFile } from '../io/formats/warmup-file.js';
 import { runPaths } from '../io/run-paths.js';
-import { DRIFT_COLUMNS, type DriftRow } from '../io/tables.js';
+import { DRIFT_COLUMNS, DRIFT_OPTIONAL_COLUMNS, withOptionalDriftColumns, type DriftRow } from '../io/tables.js';
 import { analysisMessages as msg } from '../messages/analysis.js';
 import { reportMessages } from '../messages/report.js';
 import { outputOf, type CliOutput } from './output.js';
@@ -42,11 +42,11 @@ export const warmupCommand: CommandModule<object, WarmupArgs> = {
       .positional('run', { type: 'string', demandOption: true, describe: 'run folder' })
       .option('policy', {
         type: 'string',
-        describe: "staleness | plateau | fixed:N, with parameters, e.g. 'staleness:threshold=0.02,window=3' " +
+        describe: "staleness | plateau | scatter | fixed:N, with parameters, e.g. 'staleness:threshold=0.02,window=3' " +
           "(default: config.json's auto policy, else staleness)",
       })
       .option('threshold', { type: 'number', describe: 'staleness: drift threshold on D(t; S) (default (margin/4)^2)' })
-      .option('window', { type: 'number', describe: 'staleness/plateau: consecutive snapshots required' })
+      .option('window', { type: 'number', describe: 'staleness/plateau/scatter: consecutive snapshots required' })
       .option('memory-size', { type: 'number', describe: "M, memory capacity (default config.xbm.size; without a memory, the training split size as in the paper)" })
       .option('batch-size', { type: 'number', describe: 'B, embeddings per iteration (default config.batchSize)' })
       .option('margin', { type: 'number', describe: 'loss margin for the default threshold (default config.loss.margin)' })
@@ -126,18 +126,19 @@ function applyFlags(cfg: WarmupPolicyConfig, args: WarmupArgs): WarmupPolicyConf
     out = { ...out, threshold: args.threshold };
   }
   if (args.window !== undefined) {
-    if (out.kind === 'fixed') throw new UserError(msg.flagNotForPolicy('--window', out.kind, 'the staleness and plateau window'));
+    if (out.kind === 'fixed') throw new UserError(msg.flagNotForPolicy('--window', out.kind, 'the staleness, plateau and scatter window'));
     out = { ...out, window: args.window };
   }
   return validateWarmupPolicy(out);
 }
 
+/** drift.csv rows; a file from before the optional columns existed reads them as NaN. */
 async function readDriftRows(path: string): Promise<DriftRow[]> {
   const rows = await readCsv<DriftRow>(path);
   if (rows.length > 0) {
-    for (const c of DRIFT_COLUMNS) if (!(c in rows[0])) throw new UserError(msg.badDriftCsv(path, c));
+    for (const c of DRIFT_COLUMNS) if (!DRIFT_OPTIONAL_COLUMNS.includes(c) && !(c in rows[0])) throw new UserError(msg.badDriftCsv(path, c));
   }
-  return rows.filter((r) => Number.isFinite(r.iteration) && Number.isFinite(r.gap));
+  return withOptionalDriftColumns(rows.filter((r) => Number.isFinite(r.iteration) && Number.isFinite(r.gap)));
 }
 
 /** A nested field of an untyped JSON value, or undefined. */

@@ -61,8 +61,23 @@ export interface DriftRow {
   p90: number;
   max: number;
   n: number; // probe samples
+  // The probe's scatter at t (the later snapshot), for the scatter warm-up policy: pooled
+  // within-class variance W and between-class scatter B (analysis/drift-stats.ts probeScatter).
+  // Absent from drift.csv files written before these columns existed: read as NaN.
+  scatter_within?: number;
+  scatter_between?: number;
 }
-export const DRIFT_COLUMNS: (keyof DriftRow)[] = ['iteration', 'gap', 'mean', 'median', 'p90', 'max', 'n'];
+export const DRIFT_COLUMNS: (keyof DriftRow)[] = [
+  'iteration', 'gap', 'mean', 'median', 'p90', 'max', 'n', 'scatter_within', 'scatter_between',
+];
+/** Columns a drift.csv may lack (written before they existed); readers fill them with NaN. */
+export const DRIFT_OPTIONAL_COLUMNS: readonly (keyof DriftRow)[] = ['scatter_within', 'scatter_between'];
+
+/** Drift rows as read from a file, with the optional columns it lacks set to NaN. */
+export function withOptionalDriftColumns<T extends DriftRow>(rows: T[]): T[] {
+  for (const r of rows) for (const c of DRIFT_OPTIONAL_COLUMNS) if (typeof r[c] !== 'number') (r as Record<string, unknown>)[c] = NaN;
+  return rows;
+}
 
 /** staleness.csv: true staleness of the memory, measured every N iterations on request. */
 export interface StalenessRow {

@@ -16,13 +16,16 @@ type Shortfall = {
   consecutive: number;
   window: number;
   best: { iteration: number; value: number } | null;
+  separation?: number | null;
+  unmeasured?: number;
 };
 
 const pct = (x: number) => `${fmt(x * 100)}%`;
 const times = (ratio: number | null) => (ratio === null || !Number.isFinite(ratio) ? '' : `, ${fmt(ratio)}x the target`);
 const list = (xs: readonly number[]) => xs.join(', ');
 /** 'a, b or c' */
-const orList = (xs: readonly string[]) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} or ${xs.at(-1)}`);
+const joinList = (xs: readonly string[], word: string) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} ${word} ${xs.at(-1)}`);
+const orList = (xs: readonly string[]) => joinList(xs, 'or');
 
 export const analysisMessages = {
   // retrieval and k-means
@@ -54,6 +57,9 @@ export const analysisMessages = {
     `The ${policy} policy needs drift at a gap of at least ${gap} at ${need} snapshots or more, but drift.csv has it at ${have}` +
     (snapshots !== undefined ? ` (the run has ${snapshots} snapshots)` : '') +
     `: train longer or snapshot more often, then run \`xbm-drift drift ${run} --gaps ${gap}\`.`,
+  driftLacksColumns: (policy: string, columns: readonly string[], gap: number, run: string) =>
+    `The ${policy} policy reads ${joinList(columns.map((c) => `'${c}'`), 'and')} from drift.csv, which has no values of them at a gap of at least ${gap} ` +
+    `(a drift.csv written before those columns existed lacks them): recompute it from the run's snapshots with \`xbm-drift drift ${run} --gaps ${gap}\`.`,
 
   // warm-up evidence and reasons
   marginDerivation: (threshold: number, margin: number, kind: string, given: boolean) => {
@@ -66,6 +72,10 @@ export const analysisMessages = {
   plateauTargetDerivation: (r: number, w: number) =>
     `relative change (max - min) / mean of the drift over ${w} snapshots at most ${fmt(r)}, given or default`,
   fixedNoThreshold: 'none: the fixed policy does not look at drift',
+  scatterDerivation: (ratio: number, isDefault: boolean) =>
+    `D(t; S) <= ${fmt(ratio)} x W(t), the probe's within-class scatter (pooled variance about the class means), while the between-class scatter B(t) exceeds W(t): ` +
+    `a stale memory entry then sits no farther from its fresh position than a fresh sample from its class centre, so the loss sees it as an ordinary member of its class; ` +
+    `B > W says the embedding has class structure at all` + (isDefault ? ` (ratio ${fmt(ratio)}: the principle itself, not fitted to any run)` : ` (ratio ${fmt(ratio)}, given)`),
   gapText: (gap: number, span: number, used: readonly number[]) => {
     const name = gap === span ? `D(t; S=${span})` : `D(t; ${gap})`;
     const read = used.filter((g) => g !== gap);
@@ -79,6 +89,17 @@ export const analysisMessages = {
       ? ': no snapshot was evaluated.'
       : `: the last value ${fmt(s.lastValue)} at iteration ${s.lastIteration} is ${fmt(s.ratio!)}x the threshold` +
         (s.best ? ` (lowest ${fmt(s.best.value)} at iteration ${s.best.iteration}).` : '.')),
+  scatterFired: (start: number, gapText: string, ratio: number, window: number, first: number, dOverW: number, bOverW: number) =>
+    `The drift over the memory span ${gapText} stayed at or below ${ratio === 1 ? '' : `${fmt(ratio)}x `}the probe's within-class scatter W, with the classes separated (B > W), ` +
+    `for ${window} consecutive snapshot${window === 1 ? '' : 's'} from iteration ${first}, so XBM can start at iteration ${start} (there D/W = ${fmt(dOverW)}, B/W = ${fmt(bOverW)}).`,
+  scatterNotReached: (gapText: string, ratio: number, window: number, s: Shortfall) =>
+    `The drift over the memory span ${gapText} never stayed at or below ${ratio === 1 ? '' : `${fmt(ratio)}x `}the probe's within-class scatter W with the classes separated (B > W) ` +
+    `for ${window} consecutive snapshot${window === 1 ? '' : 's'}` +
+    (s.lastValue === null
+      ? ': no snapshot was evaluated.'
+      : `: at the last snapshot, iteration ${s.lastIteration}, D/W = ${fmt(s.lastValue)} and B/W = ${fmt(s.separation ?? NaN)}` +
+        (s.best ? ` (lowest D/W ${fmt(s.best.value)} at iteration ${s.best.iteration})` : '') +
+        (s.unmeasured ? `; ${s.unmeasured} snapshot${s.unmeasured === 1 ? '' : 's'} had no scatter_within/scatter_between (recompute drift.csv with \`xbm-drift drift <run>\`).` : '.')),
   plateauFired: (start: number, gapText: string, r: number, w: number, level: number, driftThreshold: number) =>
     `The drift curve ${gapText} changed by at most ${pct(r)} over ${w} snapshots ending at iteration ${start}, so XBM can start there; ` +
     `its level ${fmt(level)} is ${level <= driftThreshold ? 'within' : `${fmt(level / driftThreshold)}x`} the margin-derived threshold ${fmt(driftThreshold)}.`,
@@ -130,6 +151,9 @@ export const analysisMessages = {
   outNotReached: (policy: string, s: Shortfall & { target: number; excess: number | null }) =>
     s.lastValue === null
       ? `start: not reached; no full window of ${s.window} snapshots evaluated yet`
+      : policy === 'scatter'
+        ? `start: not reached; at iteration ${s.lastIteration} D/W = ${fmt(s.lastValue)} (must be <= ${fmt(s.target)}) and B/W = ${fmt(s.separation ?? NaN)} (must exceed 1), ` +
+          `${s.consecutive} of ${s.window} consecutive snapshots meet both`
       : policy === 'plateau'
         ? `start: not reached; the last window, ending at iteration ${s.lastIteration}, changed by ${pct(s.lastValue)}, ${fmt(s.ratio!)}x the target ${pct(s.target)}`
         : `start: not reached; the last drift ${fmt(s.lastValue)} at iteration ${s.lastIteration} is ${fmt(s.ratio!)}x the target ${fmt(s.target)}` +

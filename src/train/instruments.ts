@@ -8,7 +8,7 @@ import type { RunPaths } from '../io/run-paths.js';
 import { CsvAppender } from '../io/csv.js';
 import { EVAL_COLUMNS, STALENESS_COLUMNS, type EvalRow, type MetricsRow, type StalenessRow } from '../io/tables.js';
 import { readSnapshot, writeSnapshot } from '../io/snapshot-file.js';
-import { pairDrift } from '../analysis/drift.js';
+import { driftRowAt, pairDrift } from '../analysis/drift.js';
 import { CollapseMonitor } from '../analysis/collapse.js';
 import { Rng } from '../random.js';
 import { evaluateDataset } from './evaluate.js';
@@ -87,9 +87,10 @@ export class Instruments {
       this.snapshots.write(t, this.r.probe, this.probeLabels!, emb);
       const gap = this.driftGap;
       if (gap !== null && t - gap >= 0 && this.schedule.has(t - gap)) {
-        const d = pairDrift(this.snapshots.embeddings(t - gap), emb, this.r.model.dim);
-        driftS = d.mean;
-        if (xbm.observeDrift({ iteration: t, gap, ...d })) await this.xbmStarted(t);
+        // The row the drift command would write for this pair (scatter included), so online and offline agree.
+        const row = driftRowAt(t, gap, emb, this.snapshots.embeddings(t - gap), this.probeLabels!, this.r.model.dim);
+        driftS = row.mean;
+        if (xbm.observeDrift(row)) await this.xbmStarted(t);
         for (const e of xbm.events.filter((e) => e.iteration === t && e.kind !== 'xbm-start')) this.r.progress.log(`  ${e.message}`);
       }
       this.snapshotMs += Date.now() - t0;
@@ -120,7 +121,7 @@ export class Instruments {
     const gap = this.driftGap;
     for (let t = 0; t <= upTo; t++) {
       if (gap !== null && this.schedule.has(t) && this.schedule.has(t - gap) && this.snapshots.has(t) && this.snapshots.has(t - gap)) {
-        if (xbm.observeDrift({ iteration: t, gap, ...pairDrift(this.snapshots.embeddings(t - gap), this.snapshots.embeddings(t), this.r.model.dim) })) this.collapse.setStart(t);
+        if (xbm.observeDrift(driftRowAt(t, gap, this.snapshots.embeddings(t), this.snapshots.embeddings(t - gap), this.probeLabels!, this.r.model.dim))) this.collapse.setStart(t);
       }
       if (xbm.startsAt(t)) this.collapse.setStart(t);
     }

@@ -20,7 +20,8 @@ export function decideWarmup(rows: DriftRow[], cfg: WarmupPolicyConfig, ctx: War
 
 /**
  * Throws a UserError naming the missing data when the rows cannot evaluate the policy: no
- * measured gap >= the required gap, or fewer such snapshots than the policy's window. A policy
+ * measured gap >= the required gap, fewer such snapshots than the policy's window, or none with
+ * the optional columns the policy reads (a drift.csv written before they existed). A policy
  * that reads no drift (fixed) needs none. `run` is the run folder named in the suggested command.
  */
 export function assertEvaluable(rows: readonly DriftRow[], online: OnlineWarmup, run = '<run>'): void {
@@ -32,5 +33,10 @@ export function assertEvaluable(rows: readonly DriftRow[], online: OnlineWarmup,
   if (have === 0) throw new UserError(msg.noDriftAtGap(kind, gap, online.span, measuredGaps(rows), run));
   if (have < window) {
     throw new UserError(msg.tooFewSnapshots(kind, gap, have, window, run, online.ctx.snapshotIterations?.length));
+  }
+  const columns = online.reads;
+  // Any row at a gap the policy reads will do: these columns depend on the iteration only.
+  if (columns.length > 0 && !rows.some((r) => r.gap >= gap && columns.every((c) => Number.isFinite(r[c])))) {
+    throw new UserError(msg.driftLacksColumns(kind, columns, gap, run));
   }
 }

@@ -28,7 +28,18 @@ export function driftSeries(rows: readonly DriftRow[], gap: number): DriftPoint[
   }
   return [...byIteration.values()]
     .sort((a, b) => a.iteration - b.iteration)
-    .map((r) => ({ iteration: r.iteration, gap: r.gap, drift: r.mean }));
+    .map(driftPoint);
+}
+
+/**
+ * The point a policy reads from a drift row. The scatter fields only when measured: a policy that
+ * needs them treats their absence as NaN, and the evidence of the others stays as it was.
+ */
+export function driftPoint(r: DriftRow): DriftPoint {
+  const point: DriftPoint = { iteration: r.iteration, gap: r.gap, drift: r.mean };
+  if (Number.isFinite(r.scatter_within)) point.scatterWithin = r.scatter_within;
+  if (Number.isFinite(r.scatter_between)) point.scatterBetween = r.scatter_between;
+  return point;
 }
 
 /** Distinct measured gaps, ascending. */

@@ -1,7 +1,7 @@
 import { UserError } from '../../errors.js';
 import type { DriftRow } from '../../io/tables.js';
 import { analysisMessages as msg } from '../../messages/analysis.js';
-import { GAP_LOOKUP } from './drift-at-gap.js';
+import { driftPoint, GAP_LOOKUP } from './drift-at-gap.js';
 import { validateWarmupPolicy } from './parse-policy.js';
 import { warmupPolicy, type PolicyRun } from './policies/index.js';
 import { defaultDriftThreshold, memorySpan } from './threshold.js';
@@ -49,6 +49,11 @@ export class OnlineWarmup {
     return this.run.tracker !== null;
   }
 
+  /** Optional drift.csv columns the policy reads besides the drift (none for most). */
+  get reads(): readonly (keyof DriftRow)[] {
+    return this.run.reads ?? [];
+  }
+
   /** Consecutive snapshots the policy needs; null when it reads no drift. */
   get window(): number | null {
     return this.run.window;
@@ -75,7 +80,7 @@ export class OnlineWarmup {
     const record = startAt === undefined || row.iteration < startAt;
     if (record && row.gap >= this.run.gap && row.iteration > this.lastIteration) {
       this.lastIteration = row.iteration;
-      const point = { iteration: row.iteration, gap: row.gap, drift: row.mean };
+      const point = driftPoint(row);
       this.points.push(point);
       const window = this.run.tracker?.step(point) ?? null;
       if (window) this.fired = this.build(window.at(-1)!, window);

@@ -26,6 +26,13 @@ export interface DriftPoint {
   iteration: number;
   gap: number;
   drift: number;
+  /**
+   * The probe's within- and between-class scatter W(t), B(t) (drift.csv scatter_within,
+   * scatter_between), present when the row had the columns; NaN when it could not give them.
+   * Only the scatter policy reads them.
+   */
+  scatterWithin?: number;
+  scatterBetween?: number;
 }
 
 /** How far a policy that has not fired still is from firing. */
@@ -43,6 +50,9 @@ export interface WarmupShortfall {
   window: number;
   /** Lowest value seen so far. */
   best: { iteration: number; value: number } | null;
+  /** scatter only: B/W at the last snapshot (must exceed 1), and how many snapshots lacked W or B. */
+  separation?: number | null;
+  unmeasured?: number;
 }
 
 export interface WarmupEvidence {

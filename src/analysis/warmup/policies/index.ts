@@ -3,6 +3,7 @@ import { analysisMessages as msg } from '../../../messages/analysis.js';
 import { fixed } from './fixed.js';
 import { plateau } from './plateau.js';
 import type { WarmupPolicy } from './policy.js';
+import { scatter } from './scatter.js';
 import { staleness } from './staleness.js';
 
 /**
@@ -10,7 +11,7 @@ import { staleness } from './staleness.js';
  * policy.ts) and one line here. Read by parseWarmupPolicy/validateWarmupPolicy, OnlineWarmup (the
  * trainer, through XbmController), decideWarmup (the warmup command and the demo) and the config.
  */
-export const WARMUP_POLICIES = [staleness, plateau, fixed] as const;
+export const WARMUP_POLICIES = [staleness, plateau, scatter, fixed] as const;
 
 type ConfigOf<P> = P extends WarmupPolicy<infer C> ? C : never;
 /** A parsed, validated policy: the union of the registered policies' configs. */
@@ -18,7 +19,7 @@ export type WarmupPolicyConfig = ConfigOf<(typeof WARMUP_POLICIES)[number]>;
 export type WarmupPolicyKind = WarmupPolicyConfig['kind'];
 
 export const WARMUP_POLICY_KINDS: readonly WarmupPolicyKind[] = WARMUP_POLICIES.map((p) => p.kind);
-/** How each is written, for messages and --help: staleness, plateau, fixed:<iteration>. */
+/** How each is written, for messages and --help: staleness, plateau, scatter, fixed:<iteration>. */
 export const WARMUP_POLICY_USAGES: readonly string[] = WARMUP_POLICIES.map((p) => p.usage);
 /** The policy `--xbm-start auto` means. */
 export const DEFAULT_WARMUP_POLICY = 'staleness';

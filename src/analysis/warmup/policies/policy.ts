@@ -1,5 +1,6 @@
 import { UserError } from '../../../errors.js';
 import { analysisMessages as msg } from '../../../messages/analysis.js';
+import type { DriftRow } from '../../../io/tables.js';
 import type { DriftPoint, WarmupEvidence, WarmupShortfall } from '../types.js';
 
 /** Mean squared distance of unit vectors lies in [0, 4]. */
@@ -43,6 +44,11 @@ export interface PolicyRun {
   driftBudget: number;
   /** Decides from drift, snapshot by snapshot; null for a policy that reads no drift. */
   tracker: PolicyTracker | null;
+  /**
+   * Optional drift.csv columns the policy reads besides the drift (scatter: scatter_within,
+   * scatter_between). A table with no values of them at the policy's gap cannot evaluate it.
+   */
+  reads?: readonly (keyof DriftRow)[];
   /** A start known in advance (no drift needed); drift is recorded only before it. */
   startAt?: number;
   /** The parameters as resolved (warmup.json, the CLI's "policy:" line). */

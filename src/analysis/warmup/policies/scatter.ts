@@ -1,0 +1,110 @@
+import { UserError } from '../../../errors.js';
+import { analysisMessages as msg } from '../../../messages/analysis.js';
+import type { DriftPoint, WarmupShortfall } from '../types.js';
+import { integerAtLeast, parseKeyValues, type PolicyTracker, type WarmupPolicy } from './policy.js';
+
+/**
+ * Start once the drift over the memory span is no larger than the embedding's own within-class
+ * scatter, D(t; S) <= ratio * W(t), while the classes are separated, B(t) > W(t), for `window`
+ * consecutive snapshots. The threshold is measured from the embedding, not a fraction of the margin.
+ */
+export interface ScatterConfig {
+  kind: 'scatter';
+  ratio: number;
+  window: number;
+}
+
+/**
+ * Both conditions at one snapshot. Written as comparisons, not ratios, so W = 0 (every class a
+ * point) needs D = 0, and a NaN anywhere (W, B not measured, or a diverged embedding) fails.
+ */
+export function scatterHolds(p: DriftPoint, ratio: number): boolean {
+  const w = p.scatterWithin ?? NaN;
+  const b = p.scatterBetween ?? NaN;
+  return Number.isFinite(p.drift) && Number.isFinite(w) && Number.isFinite(b) && p.drift <= ratio * w && b > w;
+}
+
+/**
+ * Fires at the last snapshot of the first `window` consecutive evaluated snapshots at which
+ * scatterHolds; any other snapshot restarts the count.
+ */
+export class ScatterTracker implements PolicyTracker {
+  private run: number[] = [];
+  private last: DriftPoint | null = null;
+  private best: { iteration: number; value: number } | null = null;
+  private unmeasured = 0;
+
+  constructor(readonly ratio: number, readonly window: number) {}
+
+  step(point: DriftPoint): number[] | null {
+    this.last = point;
+    const w = point.scatterWithin ?? NaN;
+    if (!(Number.isFinite(w) && Number.isFinite(point.scatterBetween ?? NaN))) this.unmeasured++;
+    const dOverW = point.drift / w;
+    if (Number.isFinite(dOverW) && (this.best === null || dOverW < this.best.value)) this.best = { iteration: point.iteration, value: dOverW };
+    if (scatterHolds(point, this.ratio)) this.run.push(point.iteration);
+    else this.run = [];
+    return this.run.length >= this.window ? this.run.slice(-this.window) : null;
+  }
+
+  /** lastValue is D/W at the last snapshot (NaN when W was not measured), separation B/W. */
+  shortfall(): WarmupShortfall {
+    const p = this.last;
+    const w = p?.scatterWithin ?? NaN;
+    const v = p === null ? null : p.drift / w;
+    return {
+      lastIteration: p?.iteration ?? null,
+      lastValue: v,
+      target: this.ratio,
+      excess: v === null ? null : v - this.ratio,
+      ratio: v === null ? null : v / this.ratio,
+      consecutive: this.run.length,
+      window: this.window,
+      best: this.best && { ...this.best },
+      separation: p === null ? null : (p.scatterBetween ?? NaN) / w,
+      unmeasured: this.unmeasured,
+    };
+  }
+}
+
+/**
+ * ratio 1 is the principle itself (a stale entry no farther from its fresh position than a fresh
+ * sample from its class centre), not a value fitted to any run; window 3 as staleness.
+ */
+const DEFAULTS = { ratio: 1, window: 3 } as const;
+
+export const scatter: WarmupPolicy<ScatterConfig> = {
+  kind: 'scatter',
+  usage: 'scatter',
+  defaults: DEFAULTS,
+  parse(rest) {
+    const values = parseKeyValues('scatter', rest, ['ratio', 'window']);
+    return scatter.validate({ kind: 'scatter', ratio: values.ratio ?? DEFAULTS.ratio, window: values.window ?? DEFAULTS.window });
+  },
+  validate(cfg) {
+    if (!(cfg.ratio > 0 && Number.isFinite(cfg.ratio))) {
+      throw new UserError(msg.policyOutOfRange('scatter', 'ratio', cfg.ratio, 'a positive finite number'));
+    }
+    integerAtLeast('scatter', 'window', cfg.window, 1);
+    return cfg;
+  },
+  run(cfg, { span, driftRef }) {
+    const tracker = new ScatterTracker(cfg.ratio, cfg.window);
+    return {
+      gap: span,
+      threshold: cfg.ratio,
+      thresholdDerivation: msg.scatterDerivation(cfg.ratio, cfg.ratio === DEFAULTS.ratio),
+      window: cfg.window,
+      // The guard's constant budget after the start: the margin-derived one, as for plateau.
+      driftBudget: driftRef.threshold,
+      tracker,
+      reads: ['scatter_within', 'scatter_between'],
+      parameters: { ratio: cfg.ratio, window: cfg.window, gap: span },
+      reason: ({ start, evidence, points, gapText }) => {
+        if (start === null) return msg.scatterNotReached(gapText, cfg.ratio, cfg.window, evidence.shortfall!);
+        const at = points.find((p) => p.iteration === start)!;
+        return msg.scatterFired(start, gapText, cfg.ratio, cfg.window, evidence.firedAt[0], at.drift / at.scatterWithin!, at.scatterBetween! / at.scatterWithin!);
+      },
+    };
+  },
+};
