@@ -4,6 +4,7 @@ import type { TrainConfig } from '../config/train-config.js';
 import { UserError } from '../errors.js';
 import { cliMessages } from '../messages/cli.js';
 import { SMART_MINING_DEFAULTS } from '../mining/smart-config.js';
+import { MOMENTUM_DEFAULT } from '../memory/adapt/momentum.js';
 import { formatRunSummary } from './format.js';
 import { writingIn } from './fs-errors.js';
 import { INTERRUPTED_EXIT_CODE, withInterrupt } from './interrupt.js';
@@ -52,12 +53,14 @@ export function trainOptions<T>(y: Argv<T>) {
     .option('seed', { type: 'number', describe: `seed of model init, sampler and probe (default ${DEFAULTS.seed})` })
     .option('backend', { choices: TRAIN_CHOICES.backend, describe: `tfjs backend (auto tries ${TRAIN_CHOICES.backend.filter((b) => b !== 'auto').join(', ')} in order)` })
     .option('threads', { type: 'number', describe: 'wasm threads (default: the machine\'s cores)' })
-    .group(['xbm-size', 'xbm-start', 'xbm-weight', 'xbm-init', 'xbm-guard'], 'Cross-batch memory:')
+    .group(['xbm-size', 'xbm-start', 'xbm-weight', 'xbm-init', 'xbm-guard', 'xbm-adapt', 'xbm-momentum'], 'Cross-batch memory:')
     .option('xbm-size', { type: 'number', describe: 'memory size M (0: no XBM)' })
     .option('xbm-start', { type: 'string', describe: `N | off | auto[:policy], policy one of ${TRAIN_HELP.warmupPolicy} (default auto = auto:staleness when a memory is given)` })
     .option('xbm-weight', { type: 'number', describe: `weight w of the memory loss (default ${DEFAULTS.xbmWeight})` })
     .option('xbm-init', { choices: TRAIN_CHOICES.xbmInit, describe: `${TRAIN_HELP.xbmInit} (default ${DEFAULTS.xbmInit})` })
     .option('xbm-guard', { type: 'boolean', describe: 'pause the memory loss while the memory is too stale' })
+    .option('xbm-adapt', { choices: TRAIN_CHOICES.xbmAdapt, describe: `memory compensation for drift: ${TRAIN_HELP.xbmAdapt} (default none)` })
+    .option('xbm-momentum', { type: 'number', describe: `with --xbm-adapt momentum: m in [0, 1), 0 = plain XBM (default ${MOMENTUM_DEFAULT}, MoCo's)` })
     .group(['batch-mining', 'index-refresh', 'index', 'smart-negatives', 'smart-neighbours', 'smart-controller'], 'Smart mining (Harwood et al. 2017):')
     .option('batch-mining', { choices: TRAIN_CHOICES.batchMining, describe: `how batches are built: ${TRAIN_HELP.batchMining} (default none)` })
     .option('index-refresh', { type: 'number', describe: `smart: embed the training split and rebuild the index every N iterations (default ${SMART_MINING_DEFAULTS.refresh})` })

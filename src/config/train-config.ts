@@ -16,6 +16,8 @@ import { miningMessages } from '../messages/mining.js';
 import { BATCH_MINING, SMART_MINING_DEFAULTS, type BatchMiningKind, type SmartMiningConfig } from '../mining/smart-config.js';
 import { INDEX_KINDS, checkIndexAvailable, type IndexKind } from '../mining/neighbour-index.js';
 import { UserError } from '../errors.js';
+import { ADAPT_KINDS, ADAPT_STRATEGIES, type XbmAdaptConfig } from '../memory/adapt/index.js';
+import { MOMENTUM_DEFAULT } from '../memory/adapt/momentum.js';
 import { dataMessages } from '../messages/data.js';
 import { configMessages as M } from '../messages/config.js';
 
@@ -54,6 +56,7 @@ export const TRAIN_CHOICES = {
   schedule: keys(SCHEDULES),
   backend: BACKEND_CHOICES,
   xbmInit: keys(XBM_INITS),
+  xbmAdapt: ADAPT_KINDS,
   normalization: keys(NORMALIZATIONS),
   builtinBackbone: BUILTIN_NAMES,
   warmupPolicy: WARMUP_POLICY_USAGES,
@@ -74,6 +77,7 @@ export const TRAIN_HELP = {
   optimizer: describe(OPTIMIZERS),
   schedule: describe(SCHEDULES),
   xbmInit: describe(XBM_INITS),
+  xbmAdapt: ADAPT_STRATEGIES.map((a) => `${a.kind}: ${a.describe}`).join('; '),
   normalization: describe(NORMALIZATIONS),
   backbone: `a TensorFlow.js model.json (LayersModel: fine-tuned; GraphModel: frozen) or its folder, or ${BUILTIN_NAMES.join(', ')}`,
   margin: `${lossFlagDefaults('margin')}; not read by ${LOSSES.filter((d) => !d.flags.includes('margin')).map((d) => d.kind).join(', ')}`,
@@ -105,6 +109,8 @@ export interface TrainConfig {
     start: XbmStart;
     init: XbmInit; // 'random': fill from random training images at the start (the paper's recipe)
     guard: boolean;
+    /** memory compensation (--xbm-adapt, memory/adapt); config.json from before it has none: read through normaliseTrainConfig */
+    adapt: XbmAdaptConfig;
   };
   eval: { every: number; ks: number[]; nmi: boolean };
   snapshots: { every: number; offsets: number[]; probeSize: number; logBatches: boolean; stalenessEvery: number };
@@ -214,6 +220,8 @@ export interface TrainFlags {
   xbmStart?: string;
   xbmInit?: XbmInit;
   xbmGuard?: boolean;
+  xbmAdapt?: string;
+  xbmMomentum?: number;
   evalEvery?: number;
   ks?: string;
   nmi?: boolean;
@@ -332,11 +340,12 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
   if (fixedStart !== undefined && fixedStart >= iterations) throw new UserError(M.startAfterEnd(String(f.xbmStart), fixedStart, iterations));
   if (xbmSize === 0) {
     // Memory settings without a memory would be recorded in config.json yet do nothing.
-    for (const [flag, given] of [['--xbm-weight', f.xbmWeight], ['--xbm-init', f.xbmInit], ['--xbm-guard', f.xbmGuard]] as const) {
+    for (const [flag, given] of [['--xbm-weight', f.xbmWeight], ['--xbm-init', f.xbmInit], ['--xbm-guard', f.xbmGuard], ['--xbm-adapt', f.xbmAdapt], ['--xbm-momentum', f.xbmMomentum]] as const) {
       if (given !== undefined) throw new UserError(M.flagNeeds(flag, '--xbm-size M (a memory)', '--xbm-size 0'));
     }
   }
   const xbmInit = choice('--xbm-init', f.xbmInit, TRAIN_CHOICES.xbmInit, DEFAULTS.xbmInit);
+  const adapt = resolveAdapt(f, choice);
   const xbmWeight = f.xbmWeight ?? DEFAULTS.xbmWeight;
   if (!(xbmWeight >= 0) || !Number.isFinite(xbmWeight)) throw new UserError(M.nonNegativeNumber('--xbm-weight', xbmWeight));
 
@@ -370,7 +379,7 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
     optimizer: { kind: optimizerKind, lr: positive('--lr', f.lr, DEFAULTS.lr), momentum: f.momentum ?? DEFAULTS.momentum },
     schedule,
     iterations,
-    xbm: { size: xbmSize, weight: xbmWeight, start, init: xbmInit, guard: f.xbmGuard ?? false },
+    xbm: { size: xbmSize, weight: xbmWeight, start, init: xbmInit, guard: f.xbmGuard ?? false, adapt },
     eval: { every: nonNegativeInt('--eval-every', f.evalEvery, DEFAULTS.evalEvery), ks: intList('--ks', f.ks, DEFAULTS.ks), nmi: f.nmi ?? true },
     snapshots: {
       every: snapshotEvery,
@@ -385,6 +394,18 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
     threads: f.threads === undefined ? null : positiveInt('--threads', f.threads, 1),
     ...(smartMining ? { smartMining } : {}),
   };
+}
+
+/** --xbm-adapt and --xbm-momentum (memory/adapt); the memory itself was checked by the caller. */
+function resolveAdapt(f: TrainFlags, choice: <T extends string>(flag: string, v: string | undefined, known: readonly T[], dflt: T) => T): XbmAdaptConfig {
+  const kind = choice('--xbm-adapt', f.xbmAdapt, TRAIN_CHOICES.xbmAdapt, 'none');
+  if (kind !== 'momentum') {
+    if (f.xbmMomentum !== undefined) throw new UserError(M.flagNeeds('--xbm-momentum', '--xbm-adapt momentum', `--xbm-adapt ${kind}`));
+    return { kind } as XbmAdaptConfig;
+  }
+  const momentum = f.xbmMomentum ?? MOMENTUM_DEFAULT;
+  if (typeof momentum !== 'number' || !(momentum >= 0 && momentum < 1)) throw new UserError(M.momentumRange(momentum));
+  return { kind, momentum };
 }
 
 /**
@@ -476,10 +497,13 @@ export function parseXbmStart(text: string | undefined, memorySize: number): Xbm
 /**
  * A TrainConfig read back from config.json, in today's shape. Older versions wrote the auto
  * policy as text (`{kind: 'auto', policy: 'plateau:window=3'}`): it is parsed here; a typed one is
- * validated. Everything else is passed through as written.
+ * validated. A config without xbm.adapt (before --xbm-adapt) is plain XBM, 'none'. Everything
+ * else is passed through as written.
  */
 export function normaliseTrainConfig(raw: unknown): TrainConfig {
-  const config = raw as TrainConfig;
+  let config = raw as TrainConfig;
+  // Runs from before --xbm-adapt used plain XBM.
+  if (config?.xbm && config.xbm.adapt === undefined) config = { ...config, xbm: { ...config.xbm, adapt: { kind: 'none' } } };
   const start = (config?.xbm as { start?: unknown } | undefined)?.start as { kind?: unknown; policy?: unknown } | undefined;
   if (start?.kind !== 'auto') return config;
   const policy = typeof start.policy === 'string'

@@ -24,9 +24,9 @@ export class KernelLoss<C extends LossConfig = LossConfig> implements PairLoss {
     this.reducer = reducerDefinition(config.reducer ?? definition.defaultReducer);
   }
 
-  compute(q: tf.Tensor2D, qLabels: tf.Tensor1D, ref: tf.Tensor2D, refLabels: tf.Tensor1D, selfIndex?: Int32Array): LossOutput {
+  compute(q: tf.Tensor2D, qLabels: tf.Tensor1D, ref: tf.Tensor2D, refLabels: tf.Tensor1D, selfIndex?: Int32Array, columnActivity?: Int32Array): LossOutput {
     const kernel = (s: Float32Array, pairs: PairMask) => reduceTerms(this.definition.kernel(s, pairs, this.config), this.reducer);
-    return computePairLoss(kernel, q, qLabels, ref, refLabels, selfIndex);
+    return computePairLoss(kernel, q, qLabels, ref, refLabels, selfIndex, columnActivity);
   }
 }
 

@@ -26,9 +26,10 @@ export interface PairLoss {
   /**
    * q: [nq,d], qLabels int32 [nq], ref: [nr,d], refLabels int32 [nr]; selfIndex[i] = column of
    * ref that is query i itself (-1: none). Rows must be L2-normalised. Differentiable w.r.t. q
-   * and ref.
+   * and ref. columnActivity (length nr), when given, is filled with the active pairs of each
+   * reference column (see countActiveColumns).
    */
-  compute(q: tf.Tensor2D, qLabels: tf.Tensor1D, ref: tf.Tensor2D, refLabels: tf.Tensor1D, selfIndex?: Int32Array): LossOutput;
+  compute(q: tf.Tensor2D, qLabels: tf.Tensor1D, ref: tf.Tensor2D, refLabels: tf.Tensor1D, selfIndex?: Int32Array, columnActivity?: Int32Array): LossOutput;
 }
 
 /**
@@ -71,8 +72,11 @@ export function computePairLoss(
   ref: tf.Tensor2D,
   refLabels: tf.Tensor1D,
   selfIndex?: Int32Array,
+  columnActivity?: Int32Array,
 ): LossOutput {
   const pairs = pairMask(q, qLabels, ref, refLabels, selfIndex);
+  if (columnActivity && columnActivity.length !== pairs.nr) throw new UserError(M.columnActivityLength(columnActivity.length, pairs.nr));
+  columnActivity?.fill(0);
   let active = 0;
   const loss = tf.tidy(() => {
     // Empty sets: tfjs-wasm returns uninitialised memory for zero-size products, so skip them.
@@ -80,6 +84,7 @@ export function computePairLoss(
     const lossOfS = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const r = hostKernelResult(kernel, args[0] as tf.Tensor, pairs);
       active = r.active;
+      if (columnActivity) countActiveColumns(r.grad, pairs.nq, pairs.nr, columnActivity);
       return {
         value: tf.scalar(r.value),
         gradFunc: (dy: tf.Tensor) => tf.mul(dy, tf.tensor2d(r.grad, [pairs.nq, pairs.nr])),
@@ -91,6 +96,19 @@ export function computePairLoss(
     loss,
     stats: { positive: tf.scalar(pairs.positive), negative: tf.scalar(pairs.negative), active: tf.scalar(active) },
   };
+}
+
+/**
+ * Active pairs per reference column: the non-zero entries of dLoss/dS ("active" is defined as the
+ * pairs that receive a non-zero gradient), counted from the gradient the kernel already returned,
+ * so the kernels stay as they are; one pass over nq x nr, done only when a caller asks.
+ */
+export function countActiveColumns(grad: Float32Array, nq: number, nr: number, out: Int32Array): void {
+  out.fill(0);
+  for (let i = 0; i < nq; i++) {
+    const row = i * nr;
+    for (let j = 0; j < nr; j++) if (grad[row + j] !== 0) out[j]++;
+  }
 }
 
 /** Reads a LossOutput's stats back as numbers (does not dispose them). */

@@ -1,6 +1,7 @@
 import { tf } from '../backend/tf.js';
 import { UserError } from '../errors.js';
 import { memoryMessages as M } from '../messages/memory.js';
+import type { AdaptInput, ReturnedSample } from './adapt/adapter.js';
 
 /** One stored embedding, as entries() reports it. */
 export interface MemoryEntry {
@@ -66,27 +67,88 @@ export class CrossBatchMemory {
 
   /**
    * Writes n rows (embeddings n*dim, row-major), evicting the oldest. When n > capacity only the
-   * last `capacity` rows are kept. Returns the slot each row went to (-1: not kept), which is
+   * last `capacity` rows are kept. With refreshById a row whose sample id is stored overwrites that
+   * row in its slot instead (--xbm-adapt refresh-by-id); the state format is the same either way. Returns the slot each row went to (-1: not kept), which is
    * the column of that row in view(), for xbmLoss's self-exclusion.
    */
-  enqueue(embeddings: Float32Array, labels: Int32Array, sampleIds: Int32Array, iteration: number): Int32Array {
+  enqueue(embeddings: Float32Array, labels: Int32Array, sampleIds: Int32Array, iteration: number, opts: { refreshById?: boolean } = {}): Int32Array {
     const n = labels.length;
     const { dim, capacity } = this;
     if (embeddings.length !== n * dim) throw new UserError(M.dimMismatch(embeddings.length, n, dim));
     if (sampleIds.length !== n) throw new UserError(M.lengthMismatch('sampleIds', sampleIds.length, n));
     if (!Number.isInteger(iteration)) throw new UserError(M.badIteration(iteration));
     const slots = new Int32Array(n).fill(-1);
+    // refresh-by-id: the slot holding each id now (the newest copy if an older memory holds several).
+    const held = opts.refreshById ? this.slotById() : null;
     for (let r = Math.max(0, n - capacity); r < n; r++) {
-      const slot = this.head;
+      const old = held?.get(sampleIds[r]);
+      // A refresh rewrites its row where it is: the head, the fill and the other rows' order stay.
+      const slot = old ?? this.head;
+      if (held && old === undefined && this.filled === capacity && held.get(this.sampleIds[slot]) === slot) held.delete(this.sampleIds[slot]);
       this.embeddings.set(embeddings.subarray(r * dim, (r + 1) * dim), slot * dim);
       this.labels[slot] = labels[r];
       this.sampleIds[slot] = sampleIds[r];
       this.iterations[slot] = iteration;
       slots[r] = slot;
+      if (old !== undefined) continue;
+      held?.set(sampleIds[r], slot);
       this.head = (slot + 1) % capacity;
+      this.filled = Math.min(capacity, this.filled + 1);
     }
-    this.filled = Math.min(capacity, this.filled + n);
     return slots;
+  }
+
+  /** sample id -> the slot of its newest copy (the highest iteration; ties: the later slot in FIFO order). */
+  private slotById(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const e of this.fifoSlots()) {
+      const prev = out.get(this.sampleIds[e]);
+      if (prev === undefined || this.iterations[e] >= this.iterations[prev]) out.set(this.sampleIds[e], e);
+    }
+    return out;
+  }
+
+  /** Filled slots, oldest written first. */
+  private fifoSlots(): number[] {
+    const oldest = this.filled < this.capacity ? 0 : this.head;
+    return Array.from({ length: this.filled }, (_, k) => (oldest + k) % this.capacity);
+  }
+
+  /**
+   * Each row of a batch (fresh embeddings, row-major) whose sample id is stored, paired with every
+   * stored copy: ||fresh - stored||^2 is that sample's true drift over the copy's age. Read before
+   * the batch is adapted for or enqueued, at no extra forward pass.
+   */
+  returned(fresh: Float32Array, sampleIds: Int32Array, iteration: number): ReturnedSample[] {
+    const { dim } = this;
+    const rowsOf = new Map<number, number[]>();
+    sampleIds.forEach((id, row) => {
+      const rows = rowsOf.get(id);
+      if (rows) rows.push(row);
+      else rowsOf.set(id, [row]);
+    });
+    const out: ReturnedSample[] = [];
+    for (let slot = 0; slot < this.filled; slot++) {
+      for (const row of rowsOf.get(this.sampleIds[slot]) ?? []) {
+        let s = 0;
+        for (let k = 0; k < dim; k++) {
+          const d = fresh[row * dim + k] - this.embeddings[slot * dim + k];
+          s += d * d;
+        }
+        out.push({ row, slot, age: iteration - this.iterations[slot], sqDrift: s });
+      }
+    }
+    return out.sort((a, b) => a.row - b.row || a.slot - b.slot);
+  }
+
+  /** Lets a compensation strategy correct the filled rows in place (memory/adapt). */
+  adaptRows(adapt: (input: AdaptInput) => void, batch: Float32Array, returned: readonly ReturnedSample[]): void {
+    adapt({ rows: this.embeddings.subarray(0, this.filled * this.dim), size: this.filled, dim: this.dim, batch, returned });
+  }
+
+  /** Age of each filled slot, in slot order (the columns of view()). */
+  slotAges(iteration: number): Int32Array {
+    return Int32Array.from(this.iterations.subarray(0, this.filled), (written) => iteration - written);
   }
 
   /** Age (iteration - written iteration) of the stored rows; NaN when empty. */

@@ -31,6 +31,8 @@ export function xbmLoss(
   memory: { embeddings: tf.Tensor2D; labels: tf.Tensor1D } | null,
   selfSlots: Int32Array | null,
   weight: number,
+  /** when given (length = memory rows), filled with each memory column's active pairs (in-loss staleness) */
+  memoryColumnActivity?: Int32Array,
 ): XbmLossOutput {
   if (!Number.isFinite(weight) || weight < 0) throw new UserError(M.badWeight(weight));
   const nq = batch.shape[0];
@@ -51,7 +53,7 @@ export function xbmLoss(
       memoryStats: { positive: tf.scalar(0), negative: tf.scalar(0), active: tf.scalar(0) },
     };
   }
-  const m = loss.compute(batch, batchLabels, memory.embeddings, memory.labels, selfSlots ?? undefined);
+  const m = loss.compute(batch, batchLabels, memory.embeddings, memory.labels, selfSlots ?? undefined, memoryColumnActivity);
   return {
     loss: tf.tidy(() => tf.add(b.loss, tf.mul(m.loss, weight))),
     batchLoss: b.loss,

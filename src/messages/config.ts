@@ -38,5 +38,6 @@ export const configMessages = {
   tensorTooLarge: (flag: string, value: number, what: string, shape: readonly number[], max: number) =>
     `${flag} ${value} is too large: ${what} would be ${shape.join(' x ')} float32 values (${bytes(shape.reduce((a, b) => a * b, 4))}), ` +
     `over the 1 GiB one tensor may take (a quarter of the 4 GiB a wasm32 heap can address); use ${flag} ${max} or less.`,
+  momentumRange: (m: unknown) => `--xbm-momentum must be a number from 0 (plain XBM) up to, but not including, 1 (got ${m}); MoCo uses 0.999.`,
   autoNeedsSnapshots: '--xbm-start auto measures drift from probe snapshots: set --snapshot-every to a positive number (default 50).',
 } as const;

@@ -43,6 +43,7 @@ export const ioMessages = {
   // run-folder JSON formats (src/io/formats/): run.json, analysis/warmup.json, sweep.json
   badJson: (path: string, detail: string, writer: string) =>
     `${path} is not valid JSON (${detail}): the file is damaged (an interrupted write or an edit); write it again with ${writer}, or move it away.`,
+  badTable: (path: string, detail: string) => `${path} is damaged (${detail}): delete it, or rerun the run that wrote it.`,
   unreadableFile: (path: string, detail: string) => `${path} cannot be read (${detail}): check that it is a file you may read.`,
   notJsonObject: (path: string, what: string, writer: string) =>
     `${path} does not hold a JSON object, so it is not an xbm-drift ${what}: write it again with ${writer}, or move it away.`,

@@ -23,4 +23,5 @@ export const lossesMessages = {
   negative: (loss: string, param: string, value: number) =>
     `${loss} ${param} ${value} must be 0 or more.`,
   marginRange: (m: number) => `--margin must be between 0 and 2 for unit-length embeddings (got ${m}).`,
+  columnActivityLength: (length: number, columns: number) => `columnActivity has ${length} entries for ${columns} reference columns: allocate one per column.`,
 } as const;

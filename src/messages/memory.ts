@@ -14,4 +14,5 @@ export const memoryMessages = {
     `selfSlots has ${length} entries but the batch has ${rows} rows: pass the slots enqueue() returned.`,
   memoryWidth: (memoryDim: number, batchDim: number) =>
     `The memory holds embeddings of width ${memoryDim} but the batch has width ${batchDim}.`,
+  unknownAdapt: (kind: string, known: readonly string[]) => `Unknown memory compensation "${kind}": use one of ${known.join(', ')}.`,
 } as const;

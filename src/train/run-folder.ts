@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { INDEX_COLUMNS, indexTablePath } from '../io/formats/index-table.js';
+import { MEMORY_STALENESS_COLUMNS, memoryStalenessPath } from '../io/formats/memory-staleness.js';
 import { join, resolve } from 'node:path';
 import { normaliseTrainConfig, type TrainConfig } from '../config/train-config.js';
 import { UserError } from '../errors.js';
@@ -69,6 +70,7 @@ export async function resumeRun(runDir: string): Promise<{ config: TrainConfig; 
     const evals = await keepUpTo<EvalRow>(paths.eval, EVAL_COLUMNS, checkpoint.iteration);
     await keepUpTo(paths.staleness, STALENESS_COLUMNS, checkpoint.iteration);
     await keepUpTo(indexTablePath(config.out), INDEX_COLUMNS, checkpoint.iteration);
+    await keepUpTo(memoryStalenessPath(config.out), MEMORY_STALENESS_COLUMNS, checkpoint.iteration);
     return { config, open: { paths, lock, checkpoint, metrics, evals } };
   } catch (e) {
     lock.release();

@@ -4,6 +4,9 @@ import { readPairStats, type PairLoss } from '../losses/pair-loss.js';
 import type { CrossBatchMemory } from '../memory/cross-batch-memory.js';
 import { xbmLoss, type XbmLossOutput } from '../memory/xbm-loss.js';
 import { recordHostKernels, replayHostKernels, resolveRecorded } from '../losses/host-kernel.js';
+import type { MemoryAdapter, ReturnedSample } from '../memory/adapt/adapter.js';
+import { inLossStaleness, type AgeBinStats } from '../memory/in-loss-staleness.js';
+import type { KeyEncoder } from './key-encoder.js';
 
 export interface StepInput {
   pixels: Float32Array;
@@ -19,6 +22,12 @@ export interface StepOptions {
   weight: number;
   /** also return the batch's embeddings (for --log-batches) */
   keepEmbeddings: boolean;
+  /** memory compensation (--xbm-adapt; memory/adapt/adapter.ts says where each part acts); absent: plain XBM */
+  adapter?: MemoryAdapter | null;
+  /** with adapter.keyMomentum: the encoder whose features are enqueued */
+  keyEncoder?: KeyEncoder | null;
+  /** measure the staleness inside the loss by entry age (memoryAges) */
+  inLossStaleness?: boolean;
 }
 export interface StepResult {
   loss: number;
@@ -27,6 +36,8 @@ export interface StepResult {
   batchStats: { positive: number; negative: number; active: number };
   memoryStats: { positive: number; negative: number; active: number };
   embeddings: Float32Array | null;
+  /** the in-loss staleness by entry age (opts.inLossStaleness, on steps that enqueue), else null */
+  memoryAges: AgeBinStats[] | null;
 }
 
 /**
@@ -46,22 +57,25 @@ export function trainStep(
   const [x, y] = batchTensors(model, input);
   const kept = new KeptParts();
   let embeddings: Float32Array | null = null;
+  const write = memory && opts.enqueue ? memory : null;
+  let written: MemoryWrite | null = null;
   try {
+    const keys = write && opts.keyEncoder ? readKeys(opts.keyEncoder.apply(x)) : null;
     const total = optimizer.minimize(() => {
       const emb = model.apply(x);
-      let selfSlots: Int32Array | null = null;
-      if ((memory && opts.enqueue) || opts.keepEmbeddings) {
+      if (write || opts.keepEmbeddings) {
         // dataSync copies the values out: the memory holds constants, no gradient flows into it.
         const values = emb.dataSync() as Float32Array;
-        if (memory && opts.enqueue) selfSlots = memory.enqueue(values, input.labels, input.sampleIds, input.iteration);
+        if (write) written = writeMemory(write, input, values, keys, opts);
         if (opts.keepEmbeddings) embeddings = values.slice();
       }
       const view = memoryView(memory, opts);
-      return kept.take(xbmLoss(loss, emb, y, view, view ? selfSlots : null, opts.weight));
+      return kept.take(xbmLoss(loss, emb, y, view, view ? written?.selfSlots ?? null : null, opts.weight, view ? written?.columnActivity(view) : undefined));
     }, true, model.variables as tf.Variable[]);
     const lossValue = total!.dataSync()[0];
     total!.dispose();
-    return { loss: lossValue, ...kept.readSync(), embeddings };
+    opts.keyEncoder?.update();
+    return { loss: lossValue, ...kept.readSync(), embeddings, memoryAges: memoryAges(write, written, input, opts) };
   } finally {
     kept.dispose();
     tf.dispose([x, y]);
@@ -97,10 +111,21 @@ export async function trainStepAsyncReads(
     } finally {
       first.dispose();
     }
-    const selfSlots = memory && opts.enqueue ? memory.enqueue(values, input.labels, input.sampleIds, input.iteration) : null;
+    const write = memory && opts.enqueue ? memory : null;
+    let keys: Float32Array | null = null;
+    if (write && opts.keyEncoder) {
+      const k = opts.keyEncoder.apply(x);
+      try {
+        keys = (await k.data()) as Float32Array;
+      } finally {
+        k.dispose();
+      }
+    }
+    const written = write ? writeMemory(write, input, values, keys, opts) : null;
     view = memoryView(memory, opts);
     const mem = view;
-    const lossOf = (emb: tf.Tensor2D) => xbmLoss(loss, emb, y, mem, mem ? selfSlots : null, opts.weight);
+    const activity = mem ? written?.columnActivity(mem) : undefined;
+    const lossOf = (emb: tf.Tensor2D) => xbmLoss(loss, emb, y, mem, mem ? written?.selfSlots ?? null : null, opts.weight, activity);
     const { recorded } = recordHostKernels(() => {
       tf.tidy(() => {
         tf.dispose(lossOf(tf.tensor2d(values, [input.labels.length, model.dim])));
@@ -112,11 +137,58 @@ export async function trainStepAsyncReads(
     );
     const lossValue = (await total!.data())[0];
     total!.dispose();
-    return { loss: lossValue, ...(await kept.read()), embeddings: opts.keepEmbeddings ? values.slice() : null };
+    opts.keyEncoder?.update();
+    return { loss: lossValue, ...(await kept.read()), embeddings: opts.keepEmbeddings ? values.slice() : null, memoryAges: memoryAges(write, written, input, opts) };
   } finally {
     kept.dispose();
     tf.dispose([x, y]);
     if (view) tf.dispose([view.embeddings, view.labels]);
+  }
+}
+
+/** What writing the batch into the memory left for the loss and the in-loss staleness. */
+interface MemoryWrite {
+  selfSlots: Int32Array;
+  returned: ReturnedSample[];
+  /** the per-column activity buffer the memory loss fills (created on first use, one per step) */
+  columnActivity(view: { embeddings: tf.Tensor2D }): Int32Array | undefined;
+  activity: Int32Array | null;
+}
+
+/**
+ * Writes the batch into the memory (memory/adapt/adapter.ts): the batch's samples still stored
+ * (read before anything is overwritten), the strategy's correction of the stored rows, then the
+ * enqueue of the fresh features, or the key encoder's. The same host code for both step variants.
+ */
+function writeMemory(memory: CrossBatchMemory, input: StepInput, fresh: Float32Array, keys: Float32Array | null, opts: StepOptions): MemoryWrite {
+  const adapter = opts.adapter ?? null;
+  const returned = opts.inLossStaleness || adapter?.adapt ? memory.returned(fresh, input.sampleIds, input.iteration) : [];
+  if (adapter?.adapt) memory.adaptRows((a) => adapter.adapt!(a), fresh, returned);
+  const selfSlots = memory.enqueue(keys ?? fresh, input.labels, input.sampleIds, input.iteration, { refreshById: adapter?.refreshById ?? false });
+  const w: MemoryWrite = {
+    selfSlots,
+    returned,
+    activity: null,
+    columnActivity: (view) => {
+      if (!opts.inLossStaleness) return undefined;
+      w.activity ??= new Int32Array(view.embeddings.shape[0]);
+      return w.activity;
+    },
+  };
+  return w;
+}
+
+/** The step's in-loss staleness rows, when asked for and the batch was enqueued. */
+function memoryAges(memory: CrossBatchMemory | null, written: MemoryWrite | null, input: StepInput, opts: StepOptions): AgeBinStats[] | null {
+  if (!opts.inLossStaleness || !memory || !written) return null;
+  return inLossStaleness(written.returned, memory.slotAges(input.iteration), written.selfSlots, input.labels.length, written.activity);
+}
+
+function readKeys(keys: tf.Tensor2D): Float32Array {
+  try {
+    return keys.dataSync() as Float32Array;
+  } finally {
+    keys.dispose();
   }
 }
 
@@ -149,12 +221,12 @@ class KeptParts {
     return r.loss;
   }
 
-  readSync(): Omit<StepResult, 'loss' | 'embeddings'> {
+  readSync(): Omit<StepResult, 'loss' | 'embeddings' | 'memoryAges'> {
     const p = this.parts!;
     return { batchLoss: p.batchLoss.dataSync()[0], memoryLoss: p.memoryLoss.dataSync()[0], batchStats: readPairStats(p.batchStats), memoryStats: readPairStats(p.memoryStats) };
   }
 
-  async read(): Promise<Omit<StepResult, 'loss' | 'embeddings'>> {
+  async read(): Promise<Omit<StepResult, 'loss' | 'embeddings' | 'memoryAges'>> {
     const p = this.parts!;
     const scalar = async (t: tf.Scalar) => (await t.data())[0];
     const stats = async (s: Stats) => ({ positive: await scalar(s.positive), negative: await scalar(s.negative), active: await scalar(s.active) });

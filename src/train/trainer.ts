@@ -28,11 +28,15 @@ import { indexTableAppender } from '../io/formats/index-table.js';
 import { refreshDue, SmartMining } from '../mining/smart-mining.js';
 import type { SmartSamplerState } from '../mining/smart-sampler.js';
 import { miningMessages } from '../messages/mining.js';
+import { createAdapter } from '../memory/adapt/index.js';
+import { memoryStalenessAppender } from '../io/formats/memory-staleness.js';
+import { KeyEncoder } from './key-encoder.js';
 
 export { loadRunConfig } from './run-folder.js';
 
 const MEMORY_EMBEDDINGS = 'memory/embeddings';
 const INDEX_EMBEDDINGS = 'smart/index-embeddings';
+const ADAPT_STATE = 'adapt/state';
 
 export interface TrainOptions {
   /** continue the run in config.out from its last checkpoint (the same as resumeTraining(config.out)) */
@@ -99,6 +103,10 @@ async function session(config: TrainConfig, openFolder: () => OpenRun, opts: Tra
   let smart = config.smartMining ? new SmartMining(config.smartMining, dataset.train, model.dim, config.seed, sampler, { rng: smartRng }) : null;
   if (smart) sampler = smart.sampler;
   let memory = config.xbm.size > 0 ? new CrossBatchMemory(config.xbm.size, config.model.dim) : null;
+  // Memory compensation (--xbm-adapt): memory/adapt; the momentum strategy's key encoder is train/key-encoder.ts.
+  const trainClasses = new Set(dataset.train.labels).size;
+  const adapter = memory ? createAdapter(config.xbm.adapt, { dim: config.model.dim, trainClasses, classesPerBatch: config.sampler.kind === 'pk' ? config.sampler.classesPerBatch : Math.min(config.batchSize, trainClasses) }) : null;
+  const keyEncoder = adapter?.keyMomentum !== undefined ? new KeyEncoder(model, adapter.keyMomentum) : null;
   const xbm = new XbmController(config);
   const release = () => {
     tf.disposeVariables();
@@ -129,8 +137,11 @@ async function session(config: TrainConfig, openFolder: () => OpenRun, opts: Tra
     const m = memory?.state() ?? null;
     const index = smart?.indexState() ?? null;
     const state: TrainerState = { iteration: t, sampler: sampler.state(), memory: m && { ...m, embeddings: [] }, firstMemoryLoss, pending, ...(smart ? { smartIndexBuiltAt: index?.builtAt ?? null } : {}) };
+    const adaptState = adapter?.state?.() ?? null;
     const floats = [
       ...(m ? [{ name: MEMORY_EMBEDDINGS, shape: [m.size, m.dim], values: Float32Array.from(m.embeddings) }] : []),
+      ...(adaptState ? [{ name: ADAPT_STATE, shape: [adaptState.length], values: adaptState }] : []),
+      ...(keyEncoder ? await keyEncoder.state() : []),
       ...(index ? [{ name: INDEX_EMBEDDINGS, shape: [index.embeddings.length / model.dim, model.dim], values: index.embeddings }] : []),
     ];
     await saveCheckpoint(paths.checkpoints, t, model, optimizer, state, floats);
@@ -153,6 +164,12 @@ async function session(config: TrainConfig, openFolder: () => OpenRun, opts: Tra
       }
       pending = st.pending ?? null;
       if (memory && st.memory) memory = CrossBatchMemory.restore({ ...st.memory, embeddings: Array.from(loadFloats(cp.path).get(MEMORY_EMBEDDINGS)!.values) });
+      if (adapter || keyEncoder) {
+        const floats = loadFloats(cp.path);
+        const saved = floats.get(ADAPT_STATE);
+        if (saved) adapter?.restore?.(saved.values);
+        keyEncoder?.restore(floats);
+      }
       firstMemoryLoss = st.firstMemoryLoss;
       recorder = RunRecorder.reopen(paths, backend, iteration);
     } else {
@@ -169,6 +186,7 @@ async function session(config: TrainConfig, openFolder: () => OpenRun, opts: Tra
 
     const metrics = new CsvAppender(paths.metrics, METRICS_COLUMNS);
     const indexTable = smart ? indexTableAppender(paths.root) : null;
+    const memoryStaleness = memory ? memoryStalenessAppender(paths.root) : null;
     let warnedExplosion = false;
     if (iteration === 0) await instruments.atBoundary(0);
     while (iteration < config.iterations) {
@@ -189,11 +207,12 @@ async function session(config: TrainConfig, openFolder: () => OpenRun, opts: Tra
       const lr = learningRateAt(config, iteration);
       setLearningRate(optimizer, lr);
       const flags = xbm.flags();
-      const r = await step(model, loss, optimizer, memory, { pixels, labels, sampleIds: ids, iteration: t }, { ...flags, weight: config.xbm.weight, keepEmbeddings: config.snapshots.logBatches });
+      const r = await step(model, loss, optimizer, memory, { pixels, labels, sampleIds: ids, iteration: t }, { ...flags, weight: config.xbm.weight, keepEmbeddings: config.snapshots.logBatches, adapter, keyEncoder, inLossStaleness: memory !== null });
       const t2 = performance.now();
       recorder.stepTook(t2 - t0);
       iteration = t;
       if (r.embeddings) instruments.writeBatch(t, ids, r.embeddings);
+      if (r.memoryAges) await memoryStaleness!.append(r.memoryAges.map((b) => ({ iteration: t, ...b })));
       if (flags.memoryLoss && firstMemoryLoss === null) firstMemoryLoss = r.memoryLoss;
       const ages = memory ? memory.ages(t) : { min: NaN, mean: NaN, max: NaN };
       const row: MetricsRow = {
