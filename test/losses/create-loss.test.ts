@@ -6,11 +6,12 @@ import {
 import { lossesMessages as M } from '../../src/messages/losses.js';
 import { userError } from './harness.js';
 
-test('defaults: XBM contrastive margin 0.5, triplet 0.1 with all triplets, MS 2 / 50 / 0.5 / 0.1', () => {
+test('defaults: XBM contrastive margin 0.5, triplet 0.1 with all triplets, MS 2 / 50 / 0.5 / 0.1, triplet-global as triplet plus weight 1 and margin 0.4', () => {
   assert.deepEqual(LOSS_DEFAULTS.contrastive, { kind: 'contrastive', margin: 0.5 });
   assert.deepEqual(LOSS_DEFAULTS.triplet, { kind: 'triplet', margin: 0.1, mining: 'all' });
   assert.deepEqual(LOSS_DEFAULTS['multi-similarity'], { kind: 'multi-similarity', alpha: 2, beta: 50, base: 0.5, epsilon: 0.1 });
-  assert.deepEqual(LOSS_KINDS, ['contrastive', 'triplet', 'multi-similarity']);
+  assert.deepEqual(LOSS_DEFAULTS['triplet-global'], { kind: 'triplet-global', margin: 0.1, mining: 'all', globalWeight: 1, globalMargin: 0.4 });
+  assert.deepEqual(LOSS_KINDS, ['contrastive', 'triplet', 'multi-similarity', 'triplet-global']);
 });
 
 test('createLoss builds the registered loss with its configuration and name', () => {

@@ -121,9 +121,9 @@ test('with no reducer named, every loss gives the values and gradients recorded 
   }
 });
 
-test('default reducers: sum-per-query for contrastive and multi-similarity, mean-active for triplet (its PML normalisation)', () => {
+test('default reducers: sum-per-query for contrastive and multi-similarity, mean-active for triplet and triplet-global (its PML normalisation)', () => {
   assert.deepEqual(LOSSES.map((d) => [d.kind, d.defaultReducer]), [
-    ['contrastive', 'sum-per-query'], ['triplet', 'mean-active'], ['multi-similarity', 'sum-per-query'],
+    ['contrastive', 'sum-per-query'], ['triplet', 'mean-active'], ['multi-similarity', 'sum-per-query'], ['triplet-global', 'mean-active'],
   ]);
   assert.deepEqual(REDUCER_KINDS, ['sum-per-query', 'mean-active', 'mean']);
   assert.equal(reducerOf({ ...LOSS_DEFAULTS.triplet, reducer: 'mean' }), 'mean');
