@@ -89,9 +89,12 @@ export async function runWarmup(args: WarmupArgs, print: (line: string) => void)
   if (memorySize === undefined) throw new UserError(msg.missingContext('--memory-size', 'xbm.size'));
   if (batchSize === undefined) throw new UserError(msg.missingContext('--batch-size', 'batchSize'));
 
-  const rows = existsSync(paths.driftCsv) ? await readDriftRows(paths.driftCsv) : [];
+  const { rows, lacking } = existsSync(paths.driftCsv) ? await readDriftRows(paths.driftCsv) : { rows: [], lacking: [] };
   const ctx: WarmupContext = { memorySize, batchSize, margin, lossKind };
-  assertEvaluable(rows, new OnlineWarmup(cfg, ctx), run);
+  const online = new OnlineWarmup(cfg, ctx);
+  const missing = online.reads.filter((c) => lacking.includes(c));
+  if (missing.length > 0) throw new UserError(msg.driftLacksColumns(cfg.kind, missing, online.requiredGap(), run));
+  assertEvaluable(rows, online, run);
   const decision = decideWarmup(rows, cfg, ctx);
 
   const adviceThreshold = decision.policy === 'staleness' ? decision.evidence.threshold! : decision.evidence.driftThreshold;
@@ -132,13 +135,18 @@ function applyFlags(cfg: WarmupPolicyConfig, args: WarmupArgs): WarmupPolicyConf
   return validateWarmupPolicy(out);
 }
 
-/** drift.csv rows; a file from before the optional columns existed reads them as NaN. */
-async function readDriftRows(path: string): Promise<DriftRow[]> {
+/**
+ * drift.csv rows, and the optional columns its header lacks (a file from before they existed):
+ * those read as NaN, so the policies that do not need them are unaffected.
+ */
+async function readDriftRows(path: string): Promise<{ rows: DriftRow[]; lacking: (keyof DriftRow)[] }> {
   const rows = await readCsv<DriftRow>(path);
-  if (rows.length > 0) {
-    for (const c of DRIFT_COLUMNS) if (!DRIFT_OPTIONAL_COLUMNS.includes(c) && !(c in rows[0])) throw new UserError(msg.badDriftCsv(path, c));
+  const header = rows.length > 0 ? rows[0] : null;
+  if (header) {
+    for (const c of DRIFT_COLUMNS) if (!DRIFT_OPTIONAL_COLUMNS.includes(c) && !(c in header)) throw new UserError(msg.badDriftCsv(path, c));
   }
-  return withOptionalDriftColumns(rows.filter((r) => Number.isFinite(r.iteration) && Number.isFinite(r.gap)));
+  const lacking = DRIFT_OPTIONAL_COLUMNS.filter((c) => header !== null && !(c in header));
+  return { rows: withOptionalDriftColumns(rows.filter((r) => Number.isFinite(r.iteration) && Number.isFinite(r.gap))), lacking };
 }
 
 /** A nested field of an untyped JSON value, or undefined. */

@@ -60,6 +60,10 @@ export const analysisMessages = {
   driftLacksColumns: (policy: string, columns: readonly string[], gap: number, run: string) =>
     `The ${policy} policy reads ${joinList(columns.map((c) => `'${c}'`), 'and')} from drift.csv, which has no values of them at a gap of at least ${gap} ` +
     `(a drift.csv written before those columns existed lacks them): recompute it from the run's snapshots with \`xbm-drift drift ${run} --gaps ${gap}\`.`,
+  driftColumnsUnmeasured: (policy: string, columns: readonly string[], gap: number) =>
+    `The ${policy} policy reads ${joinList(columns.map((c) => `'${c}'`), 'and')} from drift.csv, but they are NaN at every snapshot at a gap of at least ${gap}: ` +
+    `the probe has no class with two samples or more (it is stratified, one per class first), or the embeddings are not finite; ` +
+    `train with a --probe-size of at least twice the number of training classes.`,
 
   // warm-up evidence and reasons
   marginDerivation: (threshold: number, margin: number, kind: string, given: boolean) => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { computeDrift, driftRowAt, probeScatter } from '../../src/analysis/drift.js';
 import { decideWarmup } from '../../src/analysis/warmup/decide.js';
@@ -8,12 +8,14 @@ import { OnlineWarmup } from '../../src/analysis/warmup/online.js';
 import { parseWarmupPolicy } from '../../src/analysis/warmup/parse-policy.js';
 import { ScatterTracker } from '../../src/analysis/warmup/policies/scatter.js';
 import type { DriftPoint } from '../../src/analysis/warmup/types.js';
-import { runWarmup } from '../../src/cli/warmup.js';
+import { runWarmup, type WarmupFile } from '../../src/cli/warmup.js';
+import { readCsv } from '../../src/io/csv.js';
 import { SnapshotReader } from '../../src/io/snapshot-reader.js';
 import { runPaths } from '../../src/io/run-paths.js';
 import type { DriftRow } from '../../src/io/tables.js';
 import { analysisMessages as msg } from '../../src/messages/analysis.js';
 import { Rng } from '../../src/random.js';
+import { runCli, TINY_TRAIN } from '../helpers/cli.js';
 import { TOL } from '../helpers/tolerances.js';
 import { tempDir } from '../helpers/tmp.js';
 import { makeRun, seededFloats } from './drift-fixtures.js';
@@ -171,7 +173,56 @@ test('an old drift.csv without the scatter columns: old policies unchanged, scat
   assert.equal(msg.driftLacksColumns('scatter', ['scatter_within', 'scatter_between'], 10, dir),
     `The scatter policy reads 'scatter_within' and 'scatter_between' from drift.csv, which has no values of them at a gap of at least 10 ` +
     `(a drift.csv written before those columns existed lacks them): recompute it from the run's snapshots with \`xbm-drift drift ${dir} --gaps 10\`.`);
+  // Columns present but NaN everywhere (a probe of one sample per class): a different cause, a different fix.
+  writeFileSync(runPaths(dir).driftCsv, ['iteration,gap,mean,median,p90,max,n,scatter_within,scatter_between',
+    ...[10, 20, 30].map((it) => `${it},10,0.01,0.01,0.01,0.01,8,NaN,NaN`)].join('\n') + '\n');
+  await assert.rejects(runWarmup({ run: dir, policy: 'scatter' }, quiet), { message: msg.driftColumnsUnmeasured('scatter', ['scatter_within', 'scatter_between'], 10) });
+  assert.equal((await runWarmup({ run: dir }, quiet)).decision.start, 30);
   // The library path says the same for rows without the fields.
   assert.throws(() => decideWarmup([10, 20, 30].map((it) => ({ iteration: it, gap: 10, mean: 0.01, median: 0, p90: 0, max: 0, n: 8 })), parseWarmupPolicy('scatter'), CTX),
     { message: msg.driftLacksColumns('scatter', ['scatter_within', 'scatter_between'], 10, '<run>') });
+});
+
+test('end to end: a run trained here, its drift, then `xbm-drift warmup <run> --policy scatter`; the online policy agrees', async (t) => {
+  const run = join(tempDir(t), 'run');
+  // probe 100 over 50 training classes: two per class, so W is measured. S = ceil(20 / 8) = 3.
+  const flags = TINY_TRAIN.map((a, i) => (TINY_TRAIN[i - 1] === '--probe-size' ? '100' : a));
+  // ratio 100 passes any drift (D <= 4 < 100 W here), so this fires once the classes separate (B > W),
+  // which lr 0.01 brings within 12 iterations (at 7 on our machines); XBM then starts there.
+  const spec = 'scatter:ratio=100,window=1';
+  const trained = await runCli(['train', ...flags, '--iterations', '12', '--lr', '0.01', '--xbm-size', '20', '--xbm-start', `auto:${spec}`, '--out', run]);
+  assert.equal(trained.code, 0, trained.stderr);
+  const drift = await runCli(['drift', run, '--gaps', '3']);
+  assert.equal(drift.code, 0, drift.stderr);
+  const rows = await readCsv<DriftRow>(runPaths(run).driftCsv);
+  assert.ok(rows.length >= 3 && rows.every((r) => r.scatter_within! > 0 && r.scatter_between! > 0), JSON.stringify(rows));
+
+  const out = await runCli(['warmup', run, '--policy', 'scatter']);
+  assert.equal(out.code, 0, out.stderr);
+  const file = JSON.parse(readFileSync(runPaths(run).warmup, 'utf8')) as WarmupFile;
+  const d = file.decision;
+  assert.equal(d.policy, 'scatter');
+  assert.deepEqual(d.parameters, { ratio: 1, window: 3, gap: 3 });
+  assert.deepEqual(d.evidence.drift.map((p) => [p.iteration, p.drift, p.scatterWithin, p.scatterBetween]),
+    rows.filter((r) => d.start === null || r.iteration <= d.start).map((r) => [r.iteration, r.mean, r.scatter_within, r.scatter_between]));
+  const lines = out.stdout.trim().split('\n');
+  assert.equal(lines.at(-2), `reason: ${d.reason}`);
+  if (d.start === null) {
+    const last = rows.at(-1)!;
+    assert.match(lines[0], /^start: not reached; at iteration 12 D\/W = [\d.e-]+ \(must be <= 1\) and B\/W = [\d.e-]+ \(must exceed 1\), \d of 3 consecutive snapshots meet both$/);
+    assert.equal(d.evidence.shortfall!.lastValue, last.mean / last.scatter_within!);
+    assert.equal(d.evidence.shortfall!.separation, last.scatter_between! / last.scatter_within!);
+  } else assert.equal(lines[0], `start: iteration ${d.start}`);
+
+  // The trainer evaluated the same policy online on the same rows: the same start (or none).
+  const record = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8'));
+  const offline = JSON.parse(readFileSync(runPaths(run).warmup, 'utf8')) as WarmupFile;
+  const same = await runCli(['warmup', run, '--policy', spec]);
+  assert.equal(same.code, 0, same.stderr);
+  const replayed = (JSON.parse(readFileSync(runPaths(run).warmup, 'utf8')) as WarmupFile).decision;
+  assert.notEqual(replayed.start, null, 'the classes separate within 12 iterations');
+  assert.equal(record.xbm.start, replayed.start);
+  assert.deepEqual(record.xbm.decision.evidence.drift, replayed.evidence.drift);
+  assert.equal(record.xbm.decision.reason, replayed.reason);
+  assert.ok(offline.decision.evidence.drift.length >= 3);
 });

@@ -36,7 +36,10 @@ export function assertEvaluable(rows: readonly DriftRow[], online: OnlineWarmup,
   }
   const columns = online.reads;
   // Any row at a gap the policy reads will do: these columns depend on the iteration only.
-  if (columns.length > 0 && !rows.some((r) => r.gap >= gap && columns.every((c) => Number.isFinite(r[c])))) {
-    throw new UserError(msg.driftLacksColumns(kind, columns, gap, run));
+  const read = rows.filter((r) => r.gap >= gap);
+  if (columns.length > 0 && !read.some((r) => columns.every((c) => Number.isFinite(r[c])))) {
+    // Absent: a table from before the columns existed. Present but NaN: the probe cannot give them.
+    const absent = read.every((r) => columns.every((c) => r[c] === undefined));
+    throw new UserError(absent ? msg.driftLacksColumns(kind, columns, gap, run) : msg.driftColumnsUnmeasured(kind, columns, gap));
   }
 }
