@@ -7,6 +7,7 @@ import { collectSweepRows } from '../io/formats/sweep-table.js';
 import type { FigureContext } from './figures/common.js';
 import { driftFigure } from './figures/drift.js';
 import { lossesFigure } from './figures/losses.js';
+import { memoryStalenessFigure } from './figures/memory-staleness.js';
 import { miningFigure } from './figures/mining.js';
 import { resourcesFigure } from './figures/resources.js';
 import { retrievalFigure } from './figures/retrieval.js';
@@ -36,6 +37,7 @@ export const FIGURE_BUILDERS: readonly ((input: FigureInput, ctx: FigureContext)
   lossesFigure,
   miningFigure,
   stalenessFigure,
+  memoryStalenessFigure,
   smartIndexFigure,
   sweepBatchFigure,
   sweepMemoryFigure,

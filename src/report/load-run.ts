@@ -8,6 +8,7 @@ import { readWarmupFile } from '../io/formats/warmup-file.js';
 import { num, obj, stableStringify, str } from '../io/json-values.js';
 import { runPaths } from '../io/run-paths.js';
 import { readIndexTable } from '../io/formats/index-table.js';
+import { readMemoryStaleness } from '../io/formats/memory-staleness.js';
 import { testRows, type DriftRow, type EvalRow, type MetricsRow, type StalenessRow } from '../io/tables.js';
 import type { RunTables } from './types.js';
 
@@ -72,12 +73,13 @@ export async function loadRun(dir: string): Promise<RunTables> {
   const run = readRunRecord(p.run);
   const config = readRunConfig(p.config);
   const warmup = readWarmupFile(p.warmup);
-  const [metrics, evalRows, drift, staleness, index] = await Promise.all([
+  const [metrics, evalRows, drift, staleness, index, memoryStaleness] = await Promise.all([
     readTable<MetricsRow>(p.metrics),
     readTable<EvalRow>(p.eval),
     readTable<DriftRow>(p.driftCsv),
     readTable<StalenessRow>(p.staleness),
     readIndexTable(dir),
+    readMemoryStaleness(dir),
   ]);
   const name = run?.name ?? str(config?.name) ?? basename(resolve(dir));
   const msPerIteration = finite(run?.timings.msPerIteration) ?? medianOf(metrics?.map((m) => m.ms_per_iteration));
@@ -116,6 +118,7 @@ export async function loadRun(dir: string): Promise<RunTables> {
     drift,
     staleness,
     index,
+    memoryStaleness,
   };
 }
 

@@ -3,6 +3,7 @@ import type { StartDecision } from '../io/formats/start-decision.js';
 import type { SweepPointRow } from '../io/formats/sweep-table.js';
 import type { DriftRow, EvalRow, MetricsRow, StalenessRow } from '../io/tables.js';
 import type { IndexRefreshRow } from '../io/formats/index-table.js';
+import type { MemoryStalenessRow } from '../io/formats/memory-staleness.js';
 
 export type Row = Record<string, unknown>;
 
@@ -46,6 +47,8 @@ export interface RunTables {
   staleness: StalenessRow[] | null;
   /** index.csv: smart mining's refreshes (null without smart mining) */
   index: IndexRefreshRow[] | null;
+  /** memory-staleness.csv: the in-loss staleness by entry age (null or absent without a memory) */
+  memoryStaleness?: MemoryStalenessRow[] | null;
 }
 
 export interface SweepTables {

@@ -12,6 +12,8 @@ import { createLoss } from '../../src/losses/create-loss.js';
 import { CrossBatchMemory } from '../../src/memory/cross-batch-memory.js';
 import { trainStep, trainStepAsyncReads, type StepOptions, type StepResult } from '../../src/train/step.js';
 import { Rng } from '../../src/random.js';
+import { createAdapter, type XbmAdaptConfig } from '../../src/memory/adapt/index.js';
+import { KeyEncoder } from '../../src/train/key-encoder.js';
 import { backendBuffers } from '../backend/compare.js';
 import { initTestWasm } from '../backend/setup.js';
 
@@ -112,3 +114,68 @@ for (const backend of ['cpu', 'wasm'] as const) {
     }
   });
 }
+
+/**
+ * Memory compensation (--xbm-adapt) inside the real step: for every strategy the webgpu variant
+ * (record, await, replay) equals the synchronous one step by step (results with the in-loss
+ * staleness, weights, memory), no tensor is left behind, and momentum with m = 0 is plain XBM.
+ * Sample ids repeat every 3 steps, so samples return while their old rows are stored.
+ */
+const ADAPT_CASES: XbmAdaptConfig[] = [{ kind: 'none' }, { kind: 'moments' }, { kind: 'sdc' }, { kind: 'momentum', momentum: 0.9 }, { kind: 'refresh-by-id' }];
+
+async function adaptRun(step: (typeof STEPS)[keyof typeof STEPS], adapt: XbmAdaptConfig, steps = 7) {
+  const loss = createLoss({ kind: 'contrastive', margin: 0.5 });
+  const rng = new Rng(5);
+  const model = createEmbedder({ kind: 'cnn', channels: [4, 8], dim: 8 }, SHAPE, rng);
+  const optimizer = tf.train.adam(1e-2);
+  const memory = new CrossBatchMemory(20, 8);
+  const adapter = createAdapter(adapt, { dim: 8, trainClasses: 3, classesPerBatch: 3 });
+  const keyEncoder = adapter.keyMomentum !== undefined ? new KeyEncoder(model, adapter.keyMomentum) : null;
+  const data = new Rng(9);
+  const results: StepResult[] = [];
+  const weights: number[][] = [];
+  const tensors: number[] = [];
+  for (let t = 0; t < steps; t++) {
+    const mode: StepOptions = { enqueue: t >= 1, memoryLoss: t >= 1 && t !== 4, weight: 1, keepEmbeddings: false, adapter, keyEncoder, inLossStaleness: true };
+    const input = {
+      pixels: Float32Array.from({ length: B * SHAPE[0] * SHAPE[1] }, () => data.next()),
+      labels: Int32Array.from({ length: B }, (_, i) => i % 3),
+      sampleIds: Int32Array.from({ length: B }, (_, i) => ((t % 3) * B + i) % 24),
+      iteration: t + 1,
+    };
+    results.push(await step(model, loss, optimizer, memory, input, mode));
+    weights.push(model.variables.flatMap((v) => Array.from(v.dataSync())));
+    tensors.push(tf.memory().numTensors);
+  }
+  const entries = memory.entries();
+  keyEncoder?.dispose();
+  optimizer.dispose();
+  tf.disposeVariables();
+  return { results, weights, entries, tensors };
+}
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  test(`every --xbm-adapt strategy: trainStepAsyncReads equals trainStep on ${backend}, and neither leaks tensors`, async () => {
+    await tf.setBackend(backend);
+    for (const adapt of ADAPT_CASES) {
+      const sync = await adaptRun(STEPS.sync, adapt);
+      const asyncReads = await adaptRun(STEPS.async, adapt);
+      assert.ok(sync.results.some((r) => r.memoryAges?.some((b) => b.returned > 0)), `${adapt.kind}: samples came back`);
+      assert.deepEqual(asyncReads.results, sync.results, `${adapt.kind}: step results`);
+      assert.deepEqual(asyncReads.weights, sync.weights, `${adapt.kind}: weights`);
+      assert.deepEqual(asyncReads.entries, sync.entries, `${adapt.kind}: memory`);
+      // From the third step on (the optimizer's slots and the key encoder exist), the count stays put.
+      for (const run of [sync, asyncReads]) assert.deepEqual(run.tensors.slice(2), run.tensors.slice(2).map(() => run.tensors[2]), `${adapt.kind}: tensors per step`);
+    }
+  });
+}
+
+test('--xbm-adapt momentum with m = 0 is plain XBM: the same memory and the same steps', async () => {
+  await tf.setBackend('cpu');
+  const plain = await adaptRun(STEPS.sync, { kind: 'none' });
+  const m0 = await adaptRun(STEPS.sync, { kind: 'momentum', momentum: 0 });
+  assert.deepEqual(m0.entries, plain.entries);
+  assert.deepEqual(m0.results, plain.results);
+  const m9 = await adaptRun(STEPS.sync, { kind: 'momentum', momentum: 0.9 });
+  assert.notDeepEqual(m9.entries, plain.entries, 'a momentum above 0 stores other keys');
+});
