@@ -139,7 +139,7 @@ function applyFlags(cfg: WarmupPolicyConfig, args: WarmupArgs): WarmupPolicyConf
  * drift.csv rows, and the optional columns its header lacks (a file from before they existed):
  * those read as NaN, so the policies that do not need them are unaffected.
  */
-async function readDriftRows(path: string): Promise<{ rows: DriftRow[]; lacking: (keyof DriftRow)[] }> {
+export async function readDriftRows(path: string): Promise<{ rows: DriftRow[]; lacking: (keyof DriftRow)[] }> {
   const rows = await readCsv<DriftRow>(path);
   const header = rows.length > 0 ? rows[0] : null;
   if (header) {
