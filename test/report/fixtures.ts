@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { writeCsv } from '../../src/io/csv.js';
 import { writeRunRecord, type RunRecord } from '../../src/io/formats/run-record.js';
 import { writeWarmupFile } from '../../src/io/formats/warmup-file.js';
+import { INDEX_COLUMNS, indexTablePath, type IndexRefreshRow } from '../../src/io/formats/index-table.js';
 import { writeSweepFile } from '../../src/io/formats/sweep-file.js';
 import type { XbmStartDecision } from '../../src/io/formats/start-decision.js';
 import { runPaths } from '../../src/io/run-paths.js';
@@ -39,7 +40,7 @@ export interface FixtureRunOptions {
   driftEvery?: number;
   gaps?: number[];
   stalenessEvery?: number;
-  files?: Partial<Record<'run' | 'config' | 'metrics' | 'eval' | 'drift' | 'staleness' | 'warmup', boolean>>;
+  files?: Partial<Record<'run' | 'config' | 'metrics' | 'eval' | 'drift' | 'staleness' | 'warmup' | 'index', boolean>>;
   status?: 'completed' | 'interrupted' | 'failed';
   collapsed?: boolean;
   /** Multiplies R@1, so runs differ. */
@@ -58,7 +59,7 @@ export async function makeRun(dir: string, o: FixtureRunOptions): Promise<string
   const start = o.xbmStart === undefined ? Math.round(T / 2) : o.xbmStart;
   const M = o.xbmSize ?? 1000;
   const dim = o.dim ?? 64;
-  const files = { run: true, config: true, metrics: true, eval: true, drift: true, staleness: true, warmup: false, ...o.files };
+  const files = { run: true, config: true, metrics: true, eval: true, drift: true, staleness: true, warmup: false, index: false, ...o.files };
   const quality = o.quality ?? 1;
   const p = runPaths(dir);
   mkdirSync(dir, { recursive: true });
@@ -166,6 +167,16 @@ export async function makeRun(dir: string, o: FixtureRunOptions): Promise<string
       staleness.push({ iteration: i, entries: Math.min(M, (i - start + 1) * B), age_mean: (span - 1) / 2, age_max: span - 1, drift_mean: dm, drift_median: r4(dm * 0.9), drift_p90: r4(dm * 2), drift_max: r4(dm * 4) });
     }
   if (files.staleness && staleness.length > 0) await writeCsv(p.staleness, STALENESS_COLUMNS, staleness);
+  // Smart mining's refreshes (index.csv), every 40 iterations: staleness falls, cost and recall steady.
+  if (files.index) {
+    const rows: IndexRefreshRow[] = [];
+    for (let i = 40; i < T; i += 40) {
+      const dm = i === 40 ? NaN : r4(0.02 + 0.2 * Math.exp(-i / 80));
+      rows.push({ iteration: i, entries: 3000, index: 'hnsw', neighbours: 32, ms_embed: 900 + (i % 7), ms_build: 200 + (i % 5), ms_query: 0.05, recall_k: 10, recall: r4(0.97 + 0.0001 * i),
+        age: i === 40 ? NaN : 40, drift_mean: dm, drift_median: r4(dm * 0.9), drift_p90: r4(dm * 2), drift_max: r4(dm * 4), anchors: 640, positive_fallbacks: 3, negative_fallbacks: 5 });
+    }
+    await writeCsv(indexTablePath(dir), INDEX_COLUMNS, rows);
+  }
 
   if (files.run) {
     const last = evalRows.at(-1)!;
