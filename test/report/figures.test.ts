@@ -199,7 +199,8 @@ test('buildFigures returns each figure or a skip with its reason, never both', a
   const { input, ctx } = await pairInput(t);
   const { figures, skipped } = buildFigures(input, ctx);
   assert.deepEqual(figures.map((f) => f.id), ['drift', 'retrieval', 'retrieval-time', 'losses', 'mining', 'staleness', 'resources']);
-  assert.deepEqual(skipped.map((s) => s.id), ['smart-index', 'sweep-batch', 'sweep-memory']);
-  assert.equal(skipped[0].reason, reportMessages.noIndex);
-  assert.ok(skipped.slice(1).every((s) => s.reason === reportMessages.noSweep), 'skipped.every((s) => s.reason === reportMessages.noSweep)');
+  assert.deepEqual(skipped.map((s) => s.id), ['memory-staleness', 'smart-index', 'sweep-batch', 'sweep-memory']);
+  assert.equal(skipped[0].reason, reportMessages.noMemoryStaleness);
+  assert.equal(skipped[1].reason, reportMessages.noIndex);
+  assert.ok(skipped.slice(2).every((s) => s.reason === reportMessages.noSweep), 'skipped.every((s) => s.reason === reportMessages.noSweep)');
 });

@@ -9,6 +9,7 @@ import { writeCsv } from '../../src/io/csv.js';
 import { writeRunRecord, type RunRecord } from '../../src/io/formats/run-record.js';
 import { writeWarmupFile } from '../../src/io/formats/warmup-file.js';
 import { INDEX_COLUMNS, indexTablePath, type IndexRefreshRow } from '../../src/io/formats/index-table.js';
+import { MEMORY_STALENESS_COLUMNS, memoryStalenessPath, type MemoryStalenessRow } from '../../src/io/formats/memory-staleness.js';
 import { writeSweepFile } from '../../src/io/formats/sweep-file.js';
 import type { XbmStartDecision } from '../../src/io/formats/start-decision.js';
 import { runPaths } from '../../src/io/run-paths.js';
@@ -40,7 +41,7 @@ export interface FixtureRunOptions {
   driftEvery?: number;
   gaps?: number[];
   stalenessEvery?: number;
-  files?: Partial<Record<'run' | 'config' | 'metrics' | 'eval' | 'drift' | 'staleness' | 'warmup' | 'index', boolean>>;
+  files?: Partial<Record<'run' | 'config' | 'metrics' | 'eval' | 'drift' | 'staleness' | 'warmup' | 'index' | 'memoryStaleness', boolean>>;
   status?: 'completed' | 'interrupted' | 'failed';
   collapsed?: boolean;
   /** Multiplies R@1, so runs differ. */
@@ -59,7 +60,7 @@ export async function makeRun(dir: string, o: FixtureRunOptions): Promise<string
   const start = o.xbmStart === undefined ? Math.round(T / 2) : o.xbmStart;
   const M = o.xbmSize ?? 1000;
   const dim = o.dim ?? 64;
-  const files = { run: true, config: true, metrics: true, eval: true, drift: true, staleness: true, warmup: false, index: false, ...o.files };
+  const files = { run: true, config: true, metrics: true, eval: true, drift: true, staleness: true, warmup: false, index: false, memoryStaleness: false, ...o.files };
   const quality = o.quality ?? 1;
   const p = runPaths(dir);
   mkdirSync(dir, { recursive: true });
@@ -176,6 +177,17 @@ export async function makeRun(dir: string, o: FixtureRunOptions): Promise<string
         age: i === 40 ? NaN : 40, drift_mean: dm, drift_median: r4(dm * 0.9), drift_p90: r4(dm * 2), drift_max: r4(dm * 4), anchors: 640, positive_fallbacks: 3, negative_fallbacks: 5 });
     }
     await writeCsv(indexTablePath(dir), INDEX_COLUMNS, rows);
+  }
+  // The in-loss staleness (memory-staleness.csv) after the start: older rows drift more and draw fewer active pairs.
+  if (files.memoryStaleness && start !== null) {
+    const rows: MemoryStalenessRow[] = [];
+    for (let i = start + 1; i < T; i++)
+      for (const bin of [0, 1, 2, 4, 8].filter((b) => b <= i - start - 1)) {
+        const returned = bin === 0 ? 0 : (i + bin) % 3;
+        const d = r4(0.02 * (1 + bin) * (1 + Math.exp(-(i - start) / 40)));
+        rows.push({ iteration: i, age_bin: bin, entries: B * Math.max(1, bin), pairs: B * B * Math.max(1, bin), active_pairs: Math.round((B * B * Math.max(1, bin)) / (2 + bin)), returned, mean_sq_drift: returned ? d : NaN, max_sq_drift: returned ? r4(2 * d) : NaN });
+      }
+    await writeCsv(memoryStalenessPath(dir), MEMORY_STALENESS_COLUMNS, rows);
   }
 
   if (files.run) {

@@ -21,7 +21,7 @@ test('the schema check can fail: broken specs are rejected with a path to the fa
 async function reports(t: { after: (fn: () => void) => void }): Promise<Report[]> {
   const root = tempDir(t);
   const { baseline, xbm } = await makePair(join(root, 'runs'), { iterations: 160 });
-  const collapsed = await makeRun(join(root, 'runs', 'collapsed'), { name: 'collapsed', iterations: 160, xbmStart: 60, collapsed: true, files: { warmup: true } });
+  const collapsed = await makeRun(join(root, 'runs', 'collapsed'), { name: 'collapsed', iterations: 160, xbmStart: 60, collapsed: true, files: { warmup: true, memoryStaleness: true } });
   const smart = await makeRun(join(root, 'runs', 'smart'), { name: 'smart', iterations: 160, xbmStart: null, files: { index: true } });
   await makeSweep(join(root, 'batch'), [{ key: 'batch', values: ['16', '32', '64'] }, { key: 'xbm', values: ['off', 'on'] }], { iterations: 40 });
   await makeSweep(join(root, 'memory'), [{ key: 'memory', values: ['256', '512', '1024'] }, { key: 'batch', values: ['16', '32'] }], { iterations: 40 });
@@ -45,5 +45,5 @@ test('every figure spec validates against the Vega-Lite schema and renders with 
       assert.deepEqual(warnings, [], `${rep.theme} ${f.id}`);
       assert.match(svg, /^<svg /);
     }
-  assert.deepEqual([...seen].sort(), ['drift', 'losses', 'mining', 'resources', 'retrieval', 'retrieval-time', 'smart-index', 'staleness', 'sweep-batch', 'sweep-memory']);
+  assert.deepEqual([...seen].sort(), ['drift', 'losses', 'memory-staleness', 'mining', 'resources', 'retrieval', 'retrieval-time', 'smart-index', 'staleness', 'sweep-batch', 'sweep-memory']);
 });
