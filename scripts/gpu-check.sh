@@ -26,7 +26,9 @@ pack() {
   local exclude; exclude=$(git rev-parse --git-path info/exclude)
   grep -qx '/.gpu-check/' "$exclude" 2>/dev/null || echo '/.gpu-check/' >>"$exclude"
   local stage; stage=$(mktemp -d)
-  # Entry points: install Dawn's navigator.gpu before tfjs-backend-webgpu loads (it registers its
+  # --ignore-annotations: tfjs-backend-cpu's package.json marks its Node entry side-effect free,
+  # so esbuild would drop src/backend/tf.ts's bare import of it and the bundle would have no cpu
+  # backend to compare with. Entry points: install Dawn's navigator.gpu before tfjs-backend-webgpu loads (it registers its
   # backend only when navigator.gpu exists), all in one bundle so every module shares one tfjs.
   local entry
   for entry in test bench; do
@@ -40,7 +42,7 @@ const m: { main?: () => Promise<number> } = await import('$target');
 if (typeof m.main === 'function') process.exitCode = await m.main();
 EOF
     node_modules/.bin/esbuild "$PACK/entry-$entry.ts" --bundle --platform=node --format=esm \
-      --target=node20 --outfile="$stage/$entry.mjs" --log-level=warning \
+      --target=node20 --outfile="$stage/$entry.mjs" --log-level=warning --ignore-annotations \
       --external:webgpu --external:@tensorflow/tfjs-node --external:@tensorflow/tfjs-node-gpu \
       --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
   done
