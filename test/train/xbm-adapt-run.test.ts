@@ -64,12 +64,13 @@ test('config.json without xbm.adapt (older runs) loads as plain XBM; the default
   assert.deepEqual(resolveTrainConfig({ out: '/tmp/x', xbmSize: 640, xbmAdapt: 'momentum' }).xbm.adapt, { kind: 'momentum', momentum: 0.999 });
 });
 
-for (const adapt of [['momentum', '--xbm-momentum', '0.9'], ['moments']] as const) {
-  test(`--xbm-adapt ${adapt[0]}: kill -9 after a checkpoint, then --resume: bit-identical to an uninterrupted run, memory-staleness.csv truncated to the checkpoint`, async (t) => {
+const STATEFUL: { kind: string; extra: Record<string, string> }[] = [{ kind: 'momentum', extra: { '--xbm-momentum': '0.9' } }, { kind: 'moments', extra: {} }];
+for (const adapt of STATEFUL) {
+  test(`--xbm-adapt ${adapt.kind}: kill -9 after a checkpoint, then --resume: bit-identical to an uninterrupted run, memory-staleness.csv truncated to the checkpoint`, async (t) => {
     const dir = tempDir(t);
     const flags: Record<string, string> = {
       '--iterations': '150', '--eval-every': '75', '--snapshot-every': '5', '--checkpoint-every': '10', '--images-per-class': '2',
-      '--xbm-size': '40', '--xbm-start': '8', '--xbm-adapt': adapt[0], ...(adapt.length > 1 ? { [adapt[1]]: adapt[2] } : {}),
+      '--xbm-size': '40', '--xbm-start': '8', '--xbm-adapt': adapt.kind, ...adapt.extra,
     };
     const straight = join(dir, 'straight');
     const a = await runCli(['train', ...tiny({ ...flags, '--out': straight })]);
