@@ -28,8 +28,8 @@ export interface DriftPoint {
   drift: number;
   /**
    * The probe's within- and between-class scatter W(t), B(t) (drift.csv scatter_within,
-   * scatter_between), present when the row had the columns; NaN when it could not give them.
-   * Only the scatter policy reads them.
+   * scatter_between), present only when the row has finite values of them. Only the scatter
+   * policy reads them; it treats an absent value as not measured.
    */
   scatterWithin?: number;
   scatterBetween?: number;
@@ -37,7 +37,7 @@ export interface DriftPoint {
 
 /** How far a policy that has not fired still is from firing. */
 export interface WarmupShortfall {
-  /** Last snapshot evaluated and the value compared there (drift, or relative change for plateau). */
+  /** Last snapshot evaluated and the value compared there (drift; relative change for plateau; D/W for scatter). */
   lastIteration: number | null;
   lastValue: number | null;
   /** The value it must reach: the drift threshold, or the relative change for plateau. */
@@ -66,7 +66,7 @@ export interface WarmupEvidence {
   gapLookup: string;
   /** Measured gaps actually read (the smallest measured gap >= `gap` at each snapshot). */
   gapsUsed: number[];
-  /** The value the policy compares with: drift threshold (staleness) or relative change (plateau). */
+  /** The value the policy compares with: drift threshold (staleness), relative change (plateau) or D/W (scatter: its ratio). */
   threshold: number | null;
   thresholdDerivation: string;
   /** The margin-derived drift threshold, shown for comparison by every policy. */
