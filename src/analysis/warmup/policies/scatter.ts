@@ -7,6 +7,12 @@ import { integerAtLeast, parseKeyValues, type PolicyTracker, type WarmupPolicy }
  * Start once the drift over the memory span is no larger than the embedding's own within-class
  * scatter, D(t; S) <= ratio * W(t), while the classes are separated, B(t) > W(t), for `window`
  * consecutive snapshots. The threshold is measured from the embedding, not a fraction of the margin.
+ *
+ * Why D <= W: a stale entry sits about sqrt(D) from where a fresh embedding of its sample would be;
+ * a fresh sample of its class sits about sqrt(W) from the class centre (W is the pooled variance,
+ * drift-stats.ts probeScatter). With D <= W the stale entry is about sqrt(W + D) <= sqrt(2W) from
+ * its centre: to the loss, an ordinary member of its class. ratio 1 is that principle.
+ * Why B > W: before the embedding has class structure W is large and D <= W holds for nothing.
  */
 export interface ScatterConfig {
   kind: 'scatter';
