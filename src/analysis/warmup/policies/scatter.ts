@@ -12,7 +12,7 @@ import { integerAtLeast, parseKeyValues, type PolicyTracker, type WarmupPolicy }
  * a fresh sample of its class sits about sqrt(W) from the class centre (W is the pooled variance,
  * drift-stats.ts probeScatter). With D <= W the stale entry is about sqrt(W + D) <= sqrt(2W) from
  * its centre: to the loss, an ordinary member of its class. ratio 1 is that principle.
- * Why B > W: before the embedding has class structure W is large and D <= W holds for nothing.
+ * Why B > W: before the embedding has class structure W is large, so D <= W is easy and means nothing.
  */
 export interface ScatterConfig {
   kind: 'scatter';
