@@ -5,10 +5,12 @@ import { folderKind } from '../io/folder-kind.js';
 import { readSweepFile, sweepPaths } from '../io/formats/sweep-file.js';
 import { collectSweepRows } from '../io/formats/sweep-table.js';
 import type { FigureContext } from './figures/common.js';
+import { ckaDriftFigure } from './figures/cka-drift.js';
 import { driftFigure } from './figures/drift.js';
 import { lossesFigure } from './figures/losses.js';
 import { memoryStalenessFigure } from './figures/memory-staleness.js';
 import { miningFigure } from './figures/mining.js';
+import { pcaTrajectoryFigure } from './figures/pca-trajectories.js';
 import { resourcesFigure } from './figures/resources.js';
 import { retrievalFigure } from './figures/retrieval.js';
 import { retrievalTimeFigure } from './figures/retrieval-time.js';
@@ -32,6 +34,8 @@ export interface BuildReportOptions {
 /** Every figure of a report, in the order it shows them. */
 export const FIGURE_BUILDERS: readonly ((input: FigureInput, ctx: FigureContext) => FigureOutcome)[] = [
   driftFigure,
+  pcaTrajectoryFigure,
+  ckaDriftFigure,
   retrievalFigure,
   retrievalTimeFigure,
   lossesFigure,

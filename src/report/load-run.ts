@@ -10,6 +10,7 @@ import { runPaths } from '../io/run-paths.js';
 import { readIndexTable } from '../io/formats/index-table.js';
 import { readMemoryStaleness } from '../io/formats/memory-staleness.js';
 import { testRows, type DriftRow, type EvalRow, type MetricsRow, type StalenessRow } from '../io/tables.js';
+import { loadRepresentation } from './load-representation.js';
 import type { RunTables } from './types.js';
 
 type RunConfig = ReturnType<typeof readRunConfig>;
@@ -85,6 +86,8 @@ export async function loadRun(dir: string): Promise<RunTables> {
   const msPerIteration = finite(run?.timings.msPerIteration) ?? medianOf(metrics?.map((m) => m.ms_per_iteration));
   const start = startIteration(run, config, metrics);
   const dataset = config?.dataset ?? run?.dataset;
+  const batchSize = num(config?.batchSize) ?? run?.batchSize;
+  const memorySize = run?.xbm.size ?? num(config?.xbm?.size);
   return {
     key: name,
     dir,
@@ -119,6 +122,7 @@ export async function loadRun(dir: string): Promise<RunTables> {
     staleness,
     index,
     memoryStaleness,
+    representation: loadRepresentation(dir, { key: name, start, drift, batchSize, memorySize }),
   };
 }
 

@@ -4,6 +4,7 @@ import type { SweepPointRow } from '../io/formats/sweep-table.js';
 import type { DriftRow, EvalRow, MetricsRow, StalenessRow } from '../io/tables.js';
 import type { IndexRefreshRow } from '../io/formats/index-table.js';
 import type { MemoryStalenessRow } from '../io/formats/memory-staleness.js';
+import type { RepresentationTables } from './load-representation.js';
 
 export type Row = Record<string, unknown>;
 
@@ -49,6 +50,8 @@ export interface RunTables {
   index: IndexRefreshRow[] | null;
   /** memory-staleness.csv: the in-loss staleness by entry age (null or absent without a memory) */
   memoryStaleness?: MemoryStalenessRow[] | null;
+  /** From snapshots/*.arrow: probe trajectories on fixed PCA axes and linear CKA (null or absent without snapshots) */
+  representation?: RepresentationTables | null;
 }
 
 export interface SweepTables {

@@ -19,7 +19,7 @@ function naiveCovariance(x: number[][]): number[][] {
 function classicalJacobi(a0: number[][]): { values: number[]; vectors: number[][] } {
   const n = a0.length;
   const a = a0.map((r) => [...r]);
-  const v = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
+  const v: number[][] = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : 0)));
   for (let iter = 0; iter < 200 * n * n; iter++) {
     let p = 0, q = 1, big = 0;
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (Math.abs(a[i][j]) > big) [big, p, q] = [Math.abs(a[i][j]), i, j];
