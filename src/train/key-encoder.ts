@@ -49,14 +49,14 @@ export class KeyEncoder {
     return Promise.all(this.keys.map(async (k, i) => ({ name: `${PREFIX}${i}`, shape: k.shape, values: Float32Array.from(await k.data()) })));
   }
 
-  /** Restores theta_k from a checkpoint's floats (none saved: the copy is not taken yet). */
-  restore(floats: ReadonlyMap<string, FloatEntry>): void {
+  /** Restores theta_k from a checkpoint's floats (none saved: the copy is not taken yet); `file` names them in errors. */
+  restore(floats: ReadonlyMap<string, FloatEntry>, file: string): void {
     const vars = this.model.variables;
     const saved = vars.map((_, i) => floats.get(`${PREFIX}${i}`));
     if (saved.every((e) => e === undefined)) return;
     this.dispose();
     saved.forEach((e, i) => {
-      if (!e || e.shape.join('x') !== vars[i].shape.join('x')) throw new UserError(M.badCheckpoint(`${PREFIX}${i}`, `the key encoder's weight ${i} is missing or not of shape [${vars[i].shape}]`));
+      if (!e || e.shape.join('x') !== vars[i].shape.join('x')) throw new UserError(M.badCheckpoint(file, `the key encoder's weight ${i} is missing or not of shape [${vars[i].shape}]`));
     });
     this.keys = tf.tidy(() => saved.map((e) => tf.variable(tf.tensor(e!.values, e!.shape), false)));
   }

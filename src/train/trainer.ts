@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { tf } from '../backend/tf.js';
 import { initBackend } from '../backend/init-backend.js';
 import type { TrainConfig } from '../config/train-config.js';
@@ -168,7 +169,7 @@ async function session(config: TrainConfig, openFolder: () => OpenRun, opts: Tra
         const floats = loadFloats(cp.path);
         const saved = floats.get(ADAPT_STATE);
         if (saved) adapter?.restore?.(saved.values);
-        keyEncoder?.restore(floats);
+        keyEncoder?.restore(floats, join(cp.path, 'floats.bin'));
       }
       firstMemoryLoss = st.firstMemoryLoss;
       recorder = RunRecorder.reopen(paths, backend, iteration);

@@ -192,7 +192,7 @@ test('momentum key encoder: theta_k follows m theta_k + (1 - m) theta_q (plain l
   tf.dispose([fromKeys, byHand, x]);
   return keys.state().then((saved) => {
     const other = new KeyEncoder(model, m);
-    other.restore(new Map(saved.map((e) => [e.name, e])));
+    other.restore(new Map(saved.map((e) => [e.name, e])), 'floats.bin');
     return other.state().then((again) => {
       assert.deepEqual(again, saved);
       keys.dispose();
@@ -208,4 +208,19 @@ test('the registry builds every strategy; each is one line there and a choice of
   assert.equal(createAdapter({ kind: 'momentum', momentum: 0.5 }, env).keyMomentum, 0.5);
   assert.equal(createAdapter({ kind: 'refresh-by-id' }, env).refreshById, true);
   assert.equal(createAdapter({ kind: 'none' }, env).adapt, undefined);
+});
+
+test('momentum key encoder: a checkpoint whose key weights do not fit the model is one line naming the file', async () => {
+  const model = createEmbedder({ kind: 'mlp', hidden: [6], dim: 4 }, [3, 3, 1], new Rng(1));
+  const keys = new KeyEncoder(model, 0.9);
+  tf.tidy(() => {
+    keys.apply(tf.zeros([1, 3, 3, 1]));
+  });
+  const saved = await keys.state();
+  // Every weight present, the first of another model's shape.
+  const wrong = new Map(saved.map((e, i) => [e.name, i === 0 ? { ...e, shape: [e.values.length] } : e]));
+  const file = '/run/checkpoints/iter-000010/floats.bin';
+  assert.throws(() => new KeyEncoder(model, 0.9).restore(wrong, file), (e: Error) => e.name === 'UserError' && e.message.includes(file) && !e.message.includes('\n'));
+  keys.dispose();
+  tf.disposeVariables();
 });
