@@ -1,0 +1,68 @@
+/**
+ * The report page of scripts/paper-figures.ts: from one planned sweep folder (src/sweep/paper-plan.ts),
+ * R@1 against batch size with and without XBM for each loss, R@1 against memory size, and the
+ * drift curves of the densely snapshotted run. The figures are the report's own builders applied
+ * to the points each one reads.
+ */
+import { basename, resolve } from 'node:path';
+import { folderKind } from '../io/folder-kind.js';
+import { sweepPaths, type SweepFile } from '../io/formats/sweep-file.js';
+import { collectSweepRows, type SweepPointRow } from '../io/formats/sweep-table.js';
+import { figureContext, summarise } from './build-report.js';
+import type { FigureContext } from './figures/common.js';
+import { driftFigure } from './figures/drift.js';
+import { sweepBatchFigure, sweepMemoryFigure } from './figures/sweeps.js';
+import { assignKeys, loadRun } from './load-run.js';
+import type { Figure, FigureOutcome, Report, RunTables, SkippedFigure, SweepTables, ThemeName } from './types.js';
+
+/** A point of the plan: which figure it serves is read from its keys (see paperPlan). */
+export function paperFigureOf(values: Record<string, string>): 'batch' | 'memory' | 'drift' {
+  if ('snapshot-every' in values) return 'drift';
+  if ('memory' in values) return 'memory';
+  return 'batch';
+}
+
+function renamed(o: FigureOutcome, id: string, title: string): FigureOutcome {
+  return o.kind === 'figure' ? { kind: 'figure', figure: { ...o.figure, id, title } } : { kind: 'skipped', skipped: { ...o.skipped, id, title } };
+}
+
+export interface PaperPageInput {
+  dir: string;
+  sweep: SweepFile;
+  /** The run folder of the drift point, when it completed. */
+  driftRun?: string;
+  /** The loss and batch size of the memory figure (the plan's budget). */
+  memoryLoss: string;
+  memoryBatch: number;
+  theme?: ThemeName;
+}
+
+export async function buildPaperPage(o: PaperPageInput): Promise<Report> {
+  const rows = await collectSweepRows(o.dir, o.sweep);
+  const key = basename(resolve(o.dir));
+  const tables = (points: SweepPointRow[]): SweepTables => ({ key, dir: o.dir, gridKeys: o.sweep.grid.map((a) => a.key), points });
+  const runs: RunTables[] = o.driftRun && folderKind(o.driftRun) === 'run' ? assignKeys([await loadRun(o.driftRun)]) : [];
+  const ctx: FigureContext = figureContext(runs, { theme: o.theme ?? 'default' });
+
+  const outcomes: FigureOutcome[] = [];
+  const losses = [...new Set(rows.map((r) => r.values.loss).filter((l): l is string => l !== undefined))];
+  for (const loss of losses) {
+    const points = rows.filter((r) => r.values.loss === loss && paperFigureOf(r.values) === 'batch');
+    outcomes.push(renamed(sweepBatchFigure({ runs: [], sweeps: [tables(points)] }, ctx), `paper-batch-${loss}`, `R@1 vs batch size, with and without XBM: ${loss}`));
+  }
+  // The memory figure: its own points, and the batch figure's points at the same loss and batch (the budget's memory, and the baseline).
+  const memoryPoints = rows.filter((r) => r.values.loss === o.memoryLoss && r.batch === o.memoryBatch && paperFigureOf(r.values) !== 'drift');
+  outcomes.push(renamed(sweepMemoryFigure({ runs: [], sweeps: [tables(memoryPoints)] }, ctx), 'paper-memory', `R@1 vs memory size: ${o.memoryLoss}, batch ${o.memoryBatch}`));
+  outcomes.push(renamed(driftFigure({ runs, sweeps: [] }, ctx), 'paper-drift', 'Feature drift D(t; Δt) at several gaps'));
+
+  const figures: Figure[] = outcomes.flatMap((x) => (x.kind === 'figure' ? [x.figure] : []));
+  const skipped: SkippedFigure[] = outcomes.flatMap((x) => (x.kind === 'skipped' ? [x.skipped] : []));
+  const sweeps = [tables(rows)];
+  return { inputs: [o.dir], theme: ctx.theme.name, smooth: ctx.smooth, runs, sweeps, figures, skipped, summary: summarise(runs, sweeps, figures, skipped) };
+}
+
+/** The drift point's run folder in a planned sweep. */
+export function driftRunOf(dir: string, sweep: SweepFile): string | undefined {
+  const p = sweep.points.find((x) => paperFigureOf(x.values) === 'drift');
+  return p ? sweepPaths(dir).point(p.name) : undefined;
+}

@@ -1,0 +1,109 @@
+/**
+ * scripts/paper-figures.ts: the plan's points and flags (no training), its files and refusals, and
+ * one tiny end-to-end pass (2 points of 4 iterations through the real trainer, then --collect).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError } from '../../src/errors.js';
+import { readSweepFile } from '../../src/io/formats/sweep-file.js';
+import { reportMessages } from '../../src/messages/report.js';
+import { representationMessages as msg } from '../../src/messages/representation.js';
+import { trainArgsCheck } from '../../src/cli/sweep.js';
+import { PAPER_BATCHES, PAPER_BUDGETS, PAPER_LOSSES, paperPlan, planAxes, writePaperPlan } from '../../src/sweep/paper-plan.js';
+import { paperCommands, paperFigures, parsePaperArgs } from '../../scripts/paper-figures.js';
+import { tempDir } from '../helpers/tmp.js';
+
+/** The value of a flag in a point's train arguments (the last occurrence wins, as in yargs). */
+const flagValue = (args: readonly string[], flag: string) => {
+  const i = args.lastIndexOf(flag);
+  return i < 0 ? undefined : args[i + 1];
+};
+
+test('the plan: batch x XBM for the three losses, memory sizes, one dense-snapshot drift run', () => {
+  const plan = paperPlan('small');
+  const b = PAPER_BUDGETS.small;
+  const batch = plan.points.filter((p) => p.figure === 'batch');
+  assert.equal(batch.length, PAPER_LOSSES.length * PAPER_BATCHES.length * 2);
+  for (const loss of PAPER_LOSSES)
+    for (const size of PAPER_BATCHES)
+      for (const xbm of ['off', 'on']) assert.equal(batch.filter((p) => p.values.loss === loss && p.values.batch === String(size) && p.values.xbm === xbm).length, 1, `${loss} ${size} ${xbm}`);
+  const memory = plan.points.filter((p) => p.figure === 'memory');
+  assert.deepEqual(memory.map((p) => p.values.memory), ['256', '512', '1024', '2048']);
+  assert.ok(memory.every((p) => p.values.loss === b.loss && p.values.batch === String(b.batch) && p.values.xbm === 'on'));
+  const drift = plan.points.filter((p) => p.figure === 'drift');
+  assert.equal(drift.length, 1);
+  assert.equal(plan.points.length, 35);
+  assert.equal(new Set(plan.points.map((p) => p.name)).size, 35, 'distinct folder names');
+  assert.equal(plan.start, 150, 'XBM starts half-way');
+  assert.deepEqual(planAxes(plan.points).map((a) => a.key), ['loss', 'batch', 'xbm', 'per-class', 'memory', 'snapshot-every', 'snapshot-offsets']);
+});
+
+test('the written plan: every point trains with the flags its figure needs, checked by the train verb', (t) => {
+  const dir = join(tempDir(t), 'paper');
+  const sweep = writePaperPlan(dir, paperPlan('small', { extraFlags: ['--reducer', 'mean-active'] }), trainArgsCheck);
+  assert.deepEqual(readSweepFile(dir)?.points, sweep.points);
+  assert.equal(readFileSync(join(dir, 'plan.tsv'), 'utf8').trim().split('\n').length, 36);
+  for (const p of sweep.points) {
+    const f = (flag: string) => flagValue(p.args, flag);
+    assert.equal(f('--iterations'), '300', p.name);
+    assert.equal(f('--eval-every'), '0', p.name);
+    assert.equal(f('--loss'), p.values.loss, p.name);
+    assert.equal(f('--batch-size'), p.values.batch, p.name);
+    assert.equal(f('--reducer'), 'mean-active', `${p.name}: flags after -- reach every point`);
+    assert.equal(f('--xbm-start'), p.values.xbm === 'off' ? 'off' : '150', p.name);
+    assert.equal(f('--xbm-size'), p.values.memory ?? '3000', p.name);
+    assert.equal(f('--per-class'), p.values.batch === '256' ? '8' : undefined, `${p.name}: at most 32 classes a batch`);
+    assert.equal(f('--snapshot-every'), 'snapshot-every' in p.values ? '20' : '0', p.name);
+    assert.equal(f('--out'), join(dir, p.name));
+  }
+  const driftPoint = sweep.points.find((p) => 'snapshot-every' in p.values)!;
+  assert.equal(flagValue(driftPoint.args, '--snapshot-offsets'), '1,5');
+  // The same plan again resumes; another budget in the same folder is refused.
+  writePaperPlan(dir, paperPlan('small', { extraFlags: ['--reducer', 'mean-active'] }));
+  assert.throws(() => writePaperPlan(dir, paperPlan('paper')), (e: unknown) => e instanceof UserError && e.message === reportMessages.sweepMismatch(dir));
+});
+
+test('a point the train verb refuses fails the plan before anything is written', (t) => {
+  const dir = join(tempDir(t), 'bad');
+  assert.throws(() => writePaperPlan(dir, paperPlan('small', { extraFlags: ['--margin', '-3'] }), trainArgsCheck), (e: unknown) => e instanceof UserError && /nothing was trained/.test(e.message));
+  assert.equal(existsSync(join(dir, 'sweep.json')), false);
+});
+
+test('arguments: defaults, modes, refusals; the printed commands name the local and cluster routes', () => {
+  const a = parsePaperArgs(['--out', 'x', '--iterations', '8', '--', '--seed', '2']);
+  assert.deepEqual([a.out, a.budget, a.iterations, a.mode, a.extraFlags], ['x', 'small', 8, 'plan', ['--seed', '2']]);
+  assert.equal(parsePaperArgs(['--out', 'x', '--run', '--points', '0,3']).points?.join(), '0,3');
+  const refuses = (argv: string[], text: string) => assert.throws(() => parsePaperArgs(argv), (e: unknown) => e instanceof UserError && e.message === text);
+  refuses(['--budget', 'huge', '--out', 'x'], msg.badBudget('huge'));
+  refuses(['--out', 'x', '--iterations', '1'], msg.badIterations('1'));
+  refuses(['--out', 'x', '--grid', 'a=1'], msg.unknownFlag('--grid'));
+  refuses(['--run'], msg.needOut);
+  const lines = paperCommands(a, writePaperPlanless(a));
+  for (const want of ['--run', 'xbm-drift sweep --point <0..34> x', '--slurm', '--k8s', '--collect']) assert.ok(lines.some((l) => l.includes(want)), want);
+});
+
+/** A SweepFile for paperCommands without writing one. */
+function writePaperPlanless(a: ReturnType<typeof parsePaperArgs>) {
+  const plan = paperPlan(a.budget, { iterations: a.iterations });
+  return { schemaVersion: 1 as const, grid: planAxes(plan.points), iterations: plan.iterations, trainFlags: plan.trainFlags, points: plan.points.map((p) => ({ ...p, args: [] })), createdAt: '' };
+}
+
+test('tiny budget end to end: two points of 4 iterations trained, --collect draws R@1 vs batch and the drift curves', async (t) => {
+  const out = join(tempDir(t), 'paper');
+  const lines: string[] = [];
+  const log = (l: string) => lines.push(l);
+  const base = ['--out', out, '--iterations', '4'];
+  const run = await paperFigures(parsePaperArgs([...base, '--run', '--points', '0,34']), { log });
+  assert.equal(run.trained?.length, 2, lines.join('\n'));
+  const collected = await paperFigures(parsePaperArgs([...base, '--collect']), { log });
+  assert.ok(collected.report && existsSync(collected.report), lines.join('\n'));
+  const figures = join(out, 'report', 'figures');
+  assert.ok(existsSync(join(figures, 'paper-batch-contrastive.svg')), 'R@1 vs batch size for the trained loss');
+  assert.ok(existsSync(join(figures, 'paper-drift.svg')), 'drift curves of the snapshotted run');
+  assert.ok(lines.some((l) => l.startsWith('not drawn: R@1 vs memory size')), 'memory figure: not trained, said so');
+  // Completed points are not retrained.
+  const again = await paperFigures(parsePaperArgs([...base, '--run', '--points', '0']), { log });
+  assert.deepEqual(again.trained, []);
+});
