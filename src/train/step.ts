@@ -70,7 +70,7 @@ export function trainStep(
         if (opts.keepEmbeddings) embeddings = values.slice();
       }
       const view = memoryView(memory, opts);
-      return kept.take(xbmLoss(loss, emb, y, view, view ? written?.selfSlots ?? null : null, opts.weight, view ? written?.columnActivity(view) : undefined));
+      return kept.take(xbmLoss(loss, emb, y, view, view ? written?.selfSlots ?? null : null, opts.weight, view ? written?.activity ?? undefined : undefined));
     }, true, model.variables as tf.Variable[]);
     const lossValue = total!.dataSync()[0];
     total!.dispose();
@@ -124,7 +124,7 @@ export async function trainStepAsyncReads(
     const written = write ? writeMemory(write, input, values, keys, opts) : null;
     view = memoryView(memory, opts);
     const mem = view;
-    const activity = mem ? written?.columnActivity(mem) : undefined;
+    const activity = mem ? written?.activity ?? undefined : undefined;
     const lossOf = (emb: tf.Tensor2D) => xbmLoss(loss, emb, y, mem, mem ? written?.selfSlots ?? null : null, opts.weight, activity);
     const { recorded } = recordHostKernels(() => {
       tf.tidy(() => {
@@ -150,8 +150,7 @@ export async function trainStepAsyncReads(
 interface MemoryWrite {
   selfSlots: Int32Array;
   returned: ReturnedSample[];
-  /** the per-column activity buffer the memory loss fills (created on first use, one per step) */
-  columnActivity(view: { embeddings: tf.Tensor2D }): Int32Array | undefined;
+  /** active pairs per memory row, filled by the memory loss (in-loss staleness with the memory loss on; else null) */
   activity: Int32Array | null;
 }
 
@@ -165,17 +164,8 @@ function writeMemory(memory: CrossBatchMemory, input: StepInput, fresh: Float32A
   const returned = opts.inLossStaleness || adapter?.adapt ? memory.returned(fresh, input.sampleIds, input.iteration) : [];
   if (adapter?.adapt) memory.adaptRows((a) => adapter.adapt!(a), fresh, returned);
   const selfSlots = memory.enqueue(keys ?? fresh, input.labels, input.sampleIds, input.iteration, { refreshById: adapter?.refreshById ?? false });
-  const w: MemoryWrite = {
-    selfSlots,
-    returned,
-    activity: null,
-    columnActivity: (view) => {
-      if (!opts.inLossStaleness) return undefined;
-      w.activity ??= new Int32Array(view.embeddings.shape[0]);
-      return w.activity;
-    },
-  };
-  return w;
+  // After the enqueue the memory holds exactly the rows the loss will see.
+  return { selfSlots, returned, activity: opts.inLossStaleness && opts.memoryLoss ? new Int32Array(memory.size) : null };
 }
 
 /** The step's in-loss staleness rows, when asked for and the batch was enqueued. */
