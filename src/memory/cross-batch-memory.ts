@@ -34,6 +34,9 @@ export interface CrossBatchMemoryState {
  * one overwritten. Slots fill in order 0, 1, 2, ..., so the filled slots are always 0..size-1;
  * "full" is size === capacity, never inferred from label values (label 0 is ordinary).
  * Buffers are allocated once at construction: bytes = capacity * (4 * dim + 12).
+ * Memory compensation (memory/adapt) acts through enqueue's refreshById, adaptRows (in-place
+ * corrections) and returned (the batch's samples still stored, for SDC and the in-loss staleness);
+ * none of them changes the slot layout's invariants, so state() and restore() are as before.
  */
 export class CrossBatchMemory {
   readonly capacity: number;
