@@ -69,7 +69,7 @@ export function parsePaperArgs(argv: readonly string[]): PaperArgs {
     else if (VALUE_FLAGS.includes(name) && (inline !== undefined || i + 1 < own.length)) v[name] = inline ?? own[++i];
     else throw new UserError(msg.unknownFlag(own[i]));
   }
-  if (modes.length > 1) throw new UserError(msg.unknownFlag(`--${modes[1]} with --${modes[0]}`));
+  if (modes.length > 1) throw new UserError(msg.twoModes(modes[0], modes[1]));
   if (!v.out) throw new UserError(msg.needOut);
   const budget = v.budget ?? 'small';
   if (!(budget in PAPER_BUDGETS)) throw new UserError(msg.badBudget(budget));
@@ -82,7 +82,7 @@ export function parsePaperArgs(argv: readonly string[]): PaperArgs {
   const resources: ClusterResources = { partition: v.partition, time: v.time, cpusPerTask: int('cpus-per-task'), gpusPerTask: int('gpus-per-task'), mem: v.mem };
   checkResources(resources);
   const points = v.points === undefined ? undefined : v.points.split(',').map((s) => (/^\d+$/.test(s.trim()) ? Number(s) : NaN));
-  if (points?.some((p) => !Number.isInteger(p))) throw new UserError(msg.badPoints(v.points, Infinity));
+  if (points?.some((p) => !Number.isInteger(p))) throw new UserError(msg.pointsNotIndices(v.points));
   return { out: v.out, budget: budget as PaperBudgetName, iterations, mode: modes[0] ?? 'plan', points, resources, image: v.image, pvc: v.pvc, parallelism: int('parallelism'), extraFlags };
 }
 

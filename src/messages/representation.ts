@@ -27,5 +27,7 @@ export const representationMessages = {
   unknownFlag: (flag: string) =>
     `${flag} is not a paper-figures flag: use --out, --budget, --iterations, --points, --plan, --run, --collect, --slurm, --k8s (see --help).`,
   needOut: 'Give the sweep folder with --out <dir>.',
-  badPoints: (value: string, n: number) => `--points ${value}: give point indices from 0 to ${n - 1}, e.g. --points 0,3.`,
+  badPoints: (value: string, n: number) => `--points ${value}: give point indices from 0 to ${n - 1} (the first column of plan.tsv), e.g. --points 0,3.`,
+  pointsNotIndices: (value: string) => `--points ${value}: give whole point indices separated by commas (the first column of plan.tsv), e.g. --points 0,3.`,
+  twoModes: (a: string, b: string) => `--${a} and --${b} exclude each other: give one of --plan, --run, --collect, --slurm, --k8s.`,
 } as const;

@@ -80,8 +80,28 @@ test('arguments: defaults, modes, refusals; the printed commands name the local 
   refuses(['--out', 'x', '--iterations', '1'], msg.badIterations('1'));
   refuses(['--out', 'x', '--grid', 'a=1'], msg.unknownFlag('--grid'));
   refuses(['--run'], msg.needOut);
+  refuses(['--out', 'x', '--run', '--collect'], msg.twoModes('run', 'collect'));
+  refuses(['--out', 'x', '--points', '1,a'], msg.pointsNotIndices('1,a'));
   const lines = paperCommands(a, writePaperPlanless(a));
   for (const want of ['--run', 'xbm-drift sweep --point <0..34> x', '--slurm', '--k8s', '--collect']) assert.ok(lines.some((l) => l.includes(want)), want);
+});
+
+test('--slurm writes an array job of the unfinished points and --k8s an Indexed Job, both running sweep --point', async (t) => {
+  const out = join(tempDir(t), 'paper');
+  const lines: string[] = [];
+  await paperFigures(parsePaperArgs(['--out', out, '--slurm', '--partition', 'gpu', '--gpus-per-task', '1']), { log: (l) => lines.push(l) });
+  const script = readFileSync(join(out, 'slurm', 'sweep.sbatch'), 'utf8');
+  assert.match(script, /--array=0-34/);
+  assert.match(script, /--partition=gpu/);
+  assert.match(script, /sweep --point/);
+  await assert.rejects(paperFigures(parsePaperArgs(['--out', out, '--k8s']), { log: () => {} }), (e: unknown) => e instanceof UserError && e.message === reportMessages.k8sImage);
+  await paperFigures(parsePaperArgs(['--out', out, '--k8s', '--image', 'reg/xbm:1']), { log: (l) => lines.push(l) });
+  const job = readFileSync(join(out, 'k8s', 'job.yaml'), 'utf8');
+  assert.match(job, /completions: 35/);
+  assert.match(job, /reg\/xbm:1/);
+  assert.ok(lines.some((l) => l.includes('sbatch ')) && lines.some((l) => l.includes('kubectl apply')));
+  const bad = join(tempDir(t), 'p2');
+  await assert.rejects(paperFigures(parsePaperArgs(['--out', bad, '--run', '--points', '35']), { log: () => {} }), (e: unknown) => e instanceof UserError && e.message === msg.badPoints('35', 35));
 });
 
 /** A SweepFile for paperCommands without writing one. */
