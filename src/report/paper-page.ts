@@ -22,8 +22,11 @@ export function paperFigureOf(values: Record<string, string>): 'batch' | 'memory
   return 'batch';
 }
 
+/** A builder's figure under the page's id and title (the image's own title too, where the theme draws one). */
 function renamed(o: FigureOutcome, id: string, title: string): FigureOutcome {
-  return o.kind === 'figure' ? { kind: 'figure', figure: { ...o.figure, id, title } } : { kind: 'skipped', skipped: { ...o.skipped, id, title } };
+  if (o.kind === 'skipped') return { kind: 'skipped', skipped: { ...o.skipped, id, title } };
+  const spec = 'title' in o.figure.spec ? { ...o.figure.spec, title } : o.figure.spec;
+  return { kind: 'figure', figure: { ...o.figure, id, title, spec } };
 }
 
 export interface PaperPageInput {

@@ -121,6 +121,7 @@ test('tiny budget end to end: two points of 4 iterations trained, --collect draw
   assert.ok(collected.report && existsSync(collected.report), lines.join('\n'));
   const figures = join(out, 'report', 'figures');
   assert.ok(existsSync(join(figures, 'paper-batch-contrastive.svg')), 'R@1 vs batch size for the trained loss');
+  assert.match(readFileSync(join(figures, 'paper-batch-contrastive.svg'), 'utf8'), /with and without XBM: contrastive/, 'the image names its loss');
   assert.ok(existsSync(join(figures, 'paper-drift.svg')), 'drift curves of the snapshotted run');
   assert.ok(lines.some((l) => l.startsWith('not drawn: R@1 vs memory size')), 'memory figure: not trained, said so');
   // Completed points are not retrained.
