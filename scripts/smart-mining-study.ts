@@ -10,7 +10,7 @@
  * iteration with a checkpoint; run the same command again to continue.
  *
  *   node --import tsx scripts/smart-mining-study.ts [--out runs/smart-mining-study]
- *       [--seeds 3] [--regimes default,pretrained] [--arms baseline,xbm,smart]
+ *       [--seeds 3] [--regimes default,pretrained] [--arms baseline,xbm,smart] (also smart-triplet, global)
  *       [--iterations N (both regimes)] [--iterations-default 250] [--iterations-pretrained 120]
  *       [--xbm-size 1000] [--index hnsw] [--backend auto]
  *
@@ -53,17 +53,22 @@ const REGIMES: { name: string; iterations: number; flags: Omit<TrainFlags, 'out'
 ].filter((r) => regimesWanted.includes(r.name));
 
 /**
- * The arms, all with the triplet loss (the one Smart Mining trains with), so the difference is the
- * mining: baseline, the P x K batch alone; XBM, the batch plus a memory of `xbmSize` started at a
- * fifth of the budget; smart, batches mined from the index (refreshed five times per run) and the
- * paper's global loss added (triplet-global).
+ * The arms, all built on the triplet loss (the one Smart Mining trains with): baseline, the P x K
+ * batch alone; XBM, the batch plus a memory of `xbmSize` started at a fifth of the budget; smart,
+ * the paper's method: batches mined from the index (refreshed five times per run) and its global
+ * loss added (triplet-global). Smart differs from the baseline in two things at once, so two more
+ * arms (not run by default) separate them: smart-triplet, the mined batches with the plain triplet
+ * loss, and global, the baseline's batches with triplet-global.
  */
+const ARMS = ['baseline', 'xbm', 'smart', 'smart-triplet', 'global'] as const;
 function armFlags(arm: string, iterations: number): Partial<TrainFlags> {
   const fifth = Math.max(1, Math.round(iterations / 5));
   if (arm === 'baseline') return { loss: 'triplet' };
   if (arm === 'xbm') return { loss: 'triplet', xbmSize, xbmStart: String(fifth) };
   if (arm === 'smart') return { loss: 'triplet-global', batchMining: 'smart', index, indexRefresh: fifth };
-  throw new Error(`unknown arm ${arm}: use baseline, xbm, smart`);
+  if (arm === 'smart-triplet') return { loss: 'triplet', batchMining: 'smart', index, indexRefresh: fifth };
+  if (arm === 'global') return { loss: 'triplet-global' };
+  throw new Error(`unknown arm ${arm}: use ${ARMS.join(', ')}`);
 }
 
 interface Planned { regime: string; arm: string; seed: number; dir: string; config: TrainConfig }
