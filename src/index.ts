@@ -10,7 +10,7 @@ export { Rng } from './random.js';
 // configuration and training
 export { DEFAULTS, resolveTrainConfig, parseXbmStart, memorySpan, type TrainConfig, type TrainFlags, type XbmStart } from './config/train-config.js';
 export { train, resumeTraining, loadRunConfig, type TrainOptions } from './train/trainer.js';
-export { trainStep, type StepResult } from './train/step.js';
+export { trainStep, trainStepAsyncReads, type StepResult } from './train/step.js';
 export { snapshotIterations } from './train/snapshot-schedule.js';
 export { learningRateAt } from './train/lr-schedule.js';
 export { evaluateModel, evaluateDataset, describeProtocol } from './train/evaluate.js';
@@ -51,10 +51,12 @@ export { parseNpy } from './import/npy.js';
 export { writeProbe, readProbe } from './io/probe-file.js';
 
 // analysis
-export { computeDrift, pairDrift, type DriftResult } from './analysis/drift.js';
+export { computeDrift, pairDrift, probeScatter, type DriftResult } from './analysis/drift.js';
 export { writeDriftOutputs } from './analysis/drift-output.js';
 export { computeNeighbourChurn } from './analysis/neighbour-churn.js';
 export { evaluateRetrieval, evaluateQueryGallery, type RetrievalResult } from './analysis/retrieval.js';
+export { fitPca, projectRows } from './analysis/pca.js';
+export { linearCka } from './analysis/cka.js';
 export { decideWarmup } from './analysis/warmup/decide.js';
 export { OnlineWarmup } from './analysis/warmup/online.js';
 export { XbmGuard } from './analysis/warmup/guard.js';
