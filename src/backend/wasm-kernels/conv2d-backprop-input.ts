@@ -6,7 +6,7 @@
  * express (padding wider than the kernel, NCHW) use the stock kernel.
  */
 import { tf } from '../tf.js';
-import { free, heapF32, pair, runStock, transposeInfo, type TensorInfo, type WasmBackend } from './kernel-utils.js';
+import { free, pair, runStock, transposeInfo, zeroStuff, type TensorInfo, type WasmBackend } from './kernel-utils.js';
 
 type Args = { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs: tf.NamedAttrMap };
 
@@ -43,21 +43,3 @@ export function conv2dBackpropInputWasm(args: Args): TensorInfo {
   return dx;
 }
 
-/** dy spread onto a grid with stride - 1 zero rows/columns between its rows/columns. */
-function zeroStuff(backend: WasmBackend, dy: TensorInfo, shape: number[], sh: number, sw: number): TensorInfo {
-  const out = backend.makeOutput(shape, 'float32');
-  const [b, ho, wo, c] = dy.shape;
-  const [, hd, wd] = shape;
-  const src = heapF32(backend, dy);
-  const dst = heapF32(backend, out);
-  dst.fill(0);
-  for (let n = 0; n < b; n++) {
-    for (let y = 0; y < ho; y++) {
-      for (let x = 0; x < wo; x++) {
-        const from = ((n * ho + y) * wo + x) * c;
-        dst.set(src.subarray(from, from + c), ((n * hd + y * sh) * wd + x * sw) * c);
-      }
-    }
-  }
-  return out;
-}

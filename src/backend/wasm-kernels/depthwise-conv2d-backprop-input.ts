@@ -12,7 +12,7 @@
  * of dy and the filter, accumulated in a float64 row of channels.
  */
 import { tf } from '../tf.js';
-import { free, heapF32, pair, reshapeInfo, runStock, type TensorInfo, type WasmBackend } from './kernel-utils.js';
+import { free, heapF32, pair, reshapeInfo, runStock, zeroStuff, type TensorInfo, type WasmBackend } from './kernel-utils.js';
 
 type Args = { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs: tf.NamedAttrMap };
 
@@ -73,25 +73,6 @@ function viaDepthwiseConv(backend: WasmBackend, dy: TensorInfo, filter: TensorIn
   const dx = runStock('Sum', backend, { x: grouped }, { axis: [4], keepDims: false });
   free(backend, grouped);
   return dx;
-}
-
-/** dy spread onto a grid with stride - 1 zero rows/columns between its rows/columns. */
-function zeroStuff(backend: WasmBackend, dy: TensorInfo, shape: number[], sh: number, sw: number): TensorInfo {
-  const out = backend.makeOutput(shape, 'float32');
-  const [b, ho, wo, c] = dy.shape;
-  const [, hd, wd] = shape;
-  const src = heapF32(backend, dy);
-  const dst = heapF32(backend, out);
-  dst.fill(0);
-  for (let n = 0; n < b; n++) {
-    for (let y = 0; y < ho; y++) {
-      for (let x = 0; x < wo; x++) {
-        const from = ((n * ho + y) * wo + x) * c;
-        dst.set(src.subarray(from, from + c), ((n * hd + y * sh) * wd + x * sw) * c);
-      }
-    }
-  }
-  return out;
 }
 
 function gatherLoop(backend: WasmBackend, dy: TensorInfo, filter: TensorInfo, g: Geometry): TensorInfo {

@@ -70,3 +70,24 @@ export function pair(v: number | [number, number]): [number, number] {
   return typeof v === 'number' ? [v, v] : v;
 }
 
+/**
+ * dy spread onto a grid with stride - 1 zero rows/columns between its rows/columns: the input of
+ * a stride-1 convolution that computes a strided convolution's input gradient.
+ */
+export function zeroStuff(backend: WasmBackend, dy: TensorInfo, shape: number[], sh: number, sw: number): TensorInfo {
+  const out = backend.makeOutput(shape, 'float32');
+  const [b, ho, wo, c] = dy.shape;
+  const [, hd, wd] = shape;
+  const src = heapF32(backend, dy);
+  const dst = heapF32(backend, out);
+  dst.fill(0);
+  for (let n = 0; n < b; n++) {
+    for (let y = 0; y < ho; y++) {
+      for (let x = 0; x < wo; x++) {
+        const from = ((n * ho + y) * wo + x) * c;
+        dst.set(src.subarray(from, from + c), ((n * hd + y * sh) * wd + x * sw) * c);
+      }
+    }
+  }
+  return out;
+}
