@@ -5,22 +5,36 @@
  * P x 4 batch, timed to the end of the device's work (await loss.data(): webgpu reads only
  * asynchronously). BatchNorm runs in training mode, as when fine-tuning a backbone end to end.
  */
-import * as tfjs from '@tensorflow/tfjs';
 import { loadavg } from 'node:os';
 import { formatLoad, quantile } from './bench-utils.js';
-import { tf } from '../src/backend/tf.js';
+import { tf, tfjs } from '../src/backend/tf.js';
 import { l2Normalize } from '../src/model/embedder.js';
 import { Rng } from '../src/random.js';
 
-/** MobileNet v1 (width 1.0) without its classifier, with a `dim`-d dense embedding head. */
-export function buildMobileNet(dim: number, size = 224): tfjs.Sequential {
+/** A MobileNet v1 layout: the stem's filters and the (pointwise filters, depthwise stride) blocks. */
+export interface MobileNetLayout {
+  stem: number;
+  blocks: readonly (readonly [number, number])[];
+}
+
+/** MobileNet v1, width 1.0 (Howard et al. 2017, Table 1). */
+export const MOBILENET_V1: MobileNetLayout = {
+  stem: 32,
+  blocks: [[64, 1], [128, 2], [128, 1], [256, 2], [256, 1], [512, 2], [512, 1], [512, 1], [512, 1], [512, 1], [512, 1], [1024, 2], [1024, 1]],
+};
+
+/**
+ * MobileNet v1 without its classifier, with a `dim`-d dense embedding head: a stride-2 conv stem,
+ * then per block depthwise 3 x 3 + BN + ReLU6 and pointwise 1 x 1 + BN + ReLU6, global average pool.
+ * Tests build small ones with another layout.
+ */
+export function buildMobileNet(dim: number, size = 224, layout: MobileNetLayout = MOBILENET_V1): tfjs.Sequential {
   const l = tfjs.layers;
   const model = tfjs.sequential();
-  model.add(l.conv2d({ inputShape: [size, size, 3], filters: 32, kernelSize: 3, strides: 2, padding: 'same', useBias: false }));
+  model.add(l.conv2d({ inputShape: [size, size, 3], filters: layout.stem, kernelSize: 3, strides: 2, padding: 'same', useBias: false }));
   model.add(l.batchNormalization());
   model.add(l.reLU({ maxValue: 6 }));
-  const blocks: [number, number][] = [[64, 1], [128, 2], [128, 1], [256, 2], [256, 1], [512, 2], [512, 1], [512, 1], [512, 1], [512, 1], [512, 1], [1024, 2], [1024, 1]];
-  for (const [filters, strides] of blocks) {
+  for (const [filters, strides] of layout.blocks) {
     model.add(l.depthwiseConv2d({ kernelSize: 3, strides, padding: 'same', useBias: false }));
     model.add(l.batchNormalization());
     model.add(l.reLU({ maxValue: 6 }));

@@ -13,6 +13,7 @@ import { shutdownBackend } from '../../src/backend/init-backend.js';
 import { tf, tfjs } from '../../src/backend/tf.js';
 import { registeredWasmKernels } from '../../src/backend/wasm-kernels/register.js';
 import { Rng } from '../../src/random.js';
+import { buildMobileNet } from '../../scripts/step-timing.js';
 import { TOL } from '../helpers/tolerances.js';
 import { backendBuffers, randomArray, runOn, scaledError, type Arrays } from './compare.js';
 import { initTestWasm, testThreads } from './setup.js';
@@ -89,25 +90,9 @@ async function checkKernel(name: string, inputs: Arrays, attrs: Record<string, u
   return err;
 }
 
-/** A MobileNet v1-style model (buildMobileNet's structure, scripts/) at small width. */
+/** A MobileNet v1-style model (scripts/step-timing.ts's builder) at small width: 4 blocks, strides 1 and 2. */
 function smallMobileNet(size: number): tfjs.Sequential {
-  const l = tfjs.layers;
-  const model = tfjs.sequential();
-  model.add(l.conv2d({ inputShape: [size, size, 3], filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false }));
-  model.add(l.batchNormalization());
-  model.add(l.reLU({ maxValue: 6 }));
-  const blocks: [number, number][] = [[16, 1], [24, 2], [24, 1], [32, 2]];
-  for (const [filters, strides] of blocks) {
-    model.add(l.depthwiseConv2d({ kernelSize: 3, strides, padding: 'same', useBias: false }));
-    model.add(l.batchNormalization());
-    model.add(l.reLU({ maxValue: 6 }));
-    model.add(l.conv2d({ filters, kernelSize: 1, padding: 'same', useBias: false }));
-    model.add(l.batchNormalization());
-    model.add(l.reLU({ maxValue: 6 }));
-  }
-  model.add(l.globalAveragePooling2d({}));
-  model.add(l.dense({ units: 8 }));
-  return model;
+  return buildMobileNet(8, size, { stem: 8, blocks: [[16, 1], [24, 2], [24, 1], [32, 2]] });
 }
 
 const SIZE = 32;
