@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { ckaSide, linearCka, linearCkaOf } from '../../src/analysis/cka.js';
 import { UserError } from '../../src/errors.js';
 import { Rng } from '../../src/random.js';
+import { randomOrthogonal } from '../helpers/random-orthogonal.js';
 
 /**
  * Naive reference: CKA through the centred Gram matrices (HSIC form),
@@ -26,19 +27,6 @@ function naiveCka(x: number[][], y: number[][]): number {
 const matrix = (rng: Rng, n: number, d: number) => Array.from({ length: n }, () => Array.from({ length: d }, () => rng.normal()));
 const flat = (m: number[][]) => Float64Array.from(m.flat());
 
-function randomOrthogonal(rng: Rng, d: number): number[][] {
-  const basis: number[][] = [];
-  for (const r of matrix(rng, d, d)) {
-    const v = [...r];
-    for (const b of basis) {
-      const dot = v.reduce((s, x, i) => s + x * b[i], 0);
-      for (let i = 0; i < d; i++) v[i] -= dot * b[i];
-    }
-    const norm = Math.hypot(...v);
-    basis.push(v.map((x) => x / norm));
-  }
-  return basis;
-}
 const times = (m: number[][], q: number[][]) => m.map((r) => q[0].map((_, j) => r.reduce((s, v, k) => s + v * q[k][j], 0)));
 
 test('linear CKA equals the naive centred-Gram reference, for equal and different widths', () => {

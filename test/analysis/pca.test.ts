@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { covariance, fitPca, projectRows, symmetricEigen, topEigen } from '../../src/analysis/pca.js';
 import { UserError } from '../../src/errors.js';
 import { Rng } from '../../src/random.js';
+import { randomOrthogonal } from '../helpers/random-orthogonal.js';
 
 /**
  * Naive references, written independently of src/analysis/pca.ts: the covariance as a double sum
@@ -49,18 +50,7 @@ function classicalJacobi(a0: number[][]): { values: number[]; vectors: number[][
 /** Rows with a chosen spectrum: independent normals scaled per axis, then a random rotation. */
 function anisotropic(rng: Rng, n: number, scales: number[]): { flat: Float32Array; rows: number[][] } {
   const d = scales.length;
-  const raw = Array.from({ length: d }, () => Array.from({ length: d }, () => rng.normal()));
-  // Gram-Schmidt of a random matrix: a random orthogonal basis.
-  const basis: number[][] = [];
-  for (const r of raw) {
-    const v = [...r];
-    for (const b of basis) {
-      const dot = v.reduce((s, x, i) => s + x * b[i], 0);
-      for (let i = 0; i < d; i++) v[i] -= dot * b[i];
-    }
-    const norm = Math.hypot(...v);
-    basis.push(v.map((x) => x / norm));
-  }
+  const basis = randomOrthogonal(rng, d);
   const rows = Array.from({ length: n }, () => {
     const z = scales.map((s) => s * rng.normal());
     return Array.from({ length: d }, (_, j) => 0.3 + z.reduce((s, zi, i) => s + zi * basis[i][j], 0));

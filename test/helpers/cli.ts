@@ -27,3 +27,14 @@ export const TINY_TRAIN = [
   '--probe-size', '24', '--snapshot-every', '4', '--snapshot-offsets', '1', '--eval-every', '4',
   '--checkpoint-every', '4', '--quiet',
 ];
+
+/** TINY_TRAIN with the given flags replacing its own (or added). */
+export function tinyTrain(overrides: Record<string, string>): string[] {
+  const args = [...TINY_TRAIN];
+  for (const [flag, value] of Object.entries(overrides)) {
+    const i = args.indexOf(flag);
+    if (i >= 0) args[i + 1] = value;
+    else args.push(flag, value);
+  }
+  return args;
+}

@@ -5,7 +5,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCli, TINY_TRAIN } from '../helpers/cli.js';
+import { runCli, tinyTrain } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { readCsv } from '../../src/io/csv.js';
 import type { EvalRow, MetricsRow } from '../../src/io/tables.js';
@@ -15,16 +15,6 @@ import { train } from '../../src/train/trainer.js';
 
 const BIN = fileURLToPath(new URL('../../bin/xbm-drift.js', import.meta.url));
 
-/** TINY_TRAIN with the given flags replacing its own. */
-function tiny(overrides: Record<string, string>): string[] {
-  const args = [...TINY_TRAIN];
-  for (const [flag, value] of Object.entries(overrides)) {
-    const i = args.indexOf(flag);
-    if (i >= 0) args[i + 1] = value;
-    else args.push(flag, value);
-  }
-  return args;
-}
 
 function startTraining(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; signal: string | null; stderr: string }> } {
   const child = spawn(process.execPath, [BIN, 'train', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -50,7 +40,7 @@ const metricsRows = (run: string) => (existsSync(join(run, 'metrics.csv')) ? rea
 test('Ctrl-C (a real SIGINT) stops training mid-run with a checkpoint; a second writer is refused meanwhile', async (t) => {
   const dir = tempDir(t);
   const out = join(dir, 'run');
-  const args = tiny({ '--iterations': '1000', '--eval-every': '0', '--snapshot-every': '50', '--checkpoint-every': '100', '--out': out });
+  const args = tinyTrain({ '--iterations': '1000', '--eval-every': '0', '--snapshot-every': '50', '--checkpoint-every': '100', '--out': out });
   const first = startTraining(args);
   await waitFor('the first rows', () => metricsRows(out) >= 3);
   // The lock: a second training into the same folder, and a resume of it, are refused while it runs.
@@ -76,10 +66,10 @@ test('kill -9 after a checkpoint, then --resume: bit-identical to an uninterrupt
   const dir = tempDir(t);
   const flags = { '--iterations': '150', '--eval-every': '75', '--snapshot-every': '5', '--checkpoint-every': '10', '--xbm-size': '40', '--xbm-start': '15', '--optimizer': 'adam', '--seed': '1' };
   const straight = join(dir, 'straight');
-  const a = await runCli(['train', ...tiny({ ...flags, '--out': straight })]);
+  const a = await runCli(['train', ...tinyTrain({ ...flags, '--out': straight })]);
   assert.equal(a.code, 0, a.stderr);
   const killed = join(dir, 'killed');
-  const run = startTraining(tiny({ ...flags, '--out': killed }));
+  const run = startTraining(tinyTrain({ ...flags, '--out': killed }));
   await waitFor('checkpoint 20', () => checkpointAt(killed) >= 20);
   run.child.kill('SIGKILL');
   const k = await run.done;
@@ -118,7 +108,7 @@ test('a copied run folder resumes in its new place and leaves the original alone
 
 test('a run killed while closing its record (status "running" at the last iteration) is finished by --resume', async (t) => {
   const out = join(tempDir(t), 'run');
-  const r = await runCli(['train', ...tiny({ '--iterations': '8', '--out': out })]);
+  const r = await runCli(['train', ...tinyTrain({ '--iterations': '8', '--out': out })]);
   assert.equal(r.code, 0, r.stderr);
   const record = json(join(out, 'run.json'));
   const finalR1 = record.final.recall_at_1;
@@ -185,7 +175,7 @@ test('a full disk stops training with one line, leaves no temporary files, and -
     return;
   }
   const out = join(mount, 'run');
-  const r = await runCli(['train', ...tiny({ '--iterations': '400', '--eval-every': '0', '--snapshot-every': '20', '--checkpoint-every': '20', '--out': out })]);
+  const r = await runCli(['train', ...tinyTrain({ '--iterations': '400', '--eval-every': '0', '--snapshot-every': '20', '--checkpoint-every': '20', '--out': out })]);
   assert.equal(r.code, 2, r.stderr);
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   assert.match(r.stderr, /no space left|disk is full|ENOSPC/i);

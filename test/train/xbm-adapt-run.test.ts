@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCli, TINY_TRAIN } from '../helpers/cli.js';
+import { runCli, tinyTrain } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { readCsv } from '../../src/io/csv.js';
 import type { MetricsRow } from '../../src/io/tables.js';
@@ -21,15 +21,6 @@ import { ADAPT_KINDS } from '../../src/memory/adapt/index.js';
 
 const BIN = fileURLToPath(new URL('../../bin/xbm-drift.js', import.meta.url));
 
-function tiny(overrides: Record<string, string>): string[] {
-  const args = [...TINY_TRAIN];
-  for (const [flag, value] of Object.entries(overrides)) {
-    const i = args.indexOf(flag);
-    if (i >= 0) args[i + 1] = value;
-    else args.push(flag, value);
-  }
-  return args;
-}
 
 const checkpointAt = (run: string) => {
   const p = join(run, 'checkpoints', 'latest.json');
@@ -46,12 +37,12 @@ test('--xbm-adapt and --xbm-momentum: bad or idle values are refused in one line
   ];
   for (const [flags, message] of cases) {
     const out = join(dir, 'run');
-    const r = await runCli(['train', ...tiny({ ...flags, '--out': out })]);
+    const r = await runCli(['train', ...tinyTrain({ ...flags, '--out': out })]);
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stderr.trim(), `xbm-drift: ${message}`);
     assert.equal(existsSync(out), false, 'nothing written');
   }
-  const bogus = await runCli(['train', ...tiny({ '--xbm-size': '40', '--xbm-adapt': 'bogus', '--out': join(dir, 'b') })]);
+  const bogus = await runCli(['train', ...tinyTrain({ '--xbm-size': '40', '--xbm-adapt': 'bogus', '--out': join(dir, 'b') })]);
   assert.equal(bogus.code, 2);
   for (const kind of ADAPT_KINDS) assert.ok(bogus.stderr.includes(kind), bogus.stderr);
 });
@@ -73,10 +64,10 @@ for (const adapt of STATEFUL) {
       '--xbm-size': '40', '--xbm-start': '8', '--xbm-adapt': adapt.kind, ...adapt.extra,
     };
     const straight = join(dir, 'straight');
-    const a = await runCli(['train', ...tiny({ ...flags, '--out': straight })]);
+    const a = await runCli(['train', ...tinyTrain({ ...flags, '--out': straight })]);
     assert.equal(a.code, 0, a.stderr);
     const killed = join(dir, 'killed');
-    const child = spawn(process.execPath, [BIN, 'train', ...tiny({ ...flags, '--out': killed })], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN, 'train', ...tinyTrain({ ...flags, '--out': killed })], { stdio: 'ignore' });
     const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
     const start = Date.now();
     while (checkpointAt(killed) < 20) {
