@@ -34,7 +34,8 @@ let mode: Mode = { kind: 'direct' };
 export function hostKernelResult(kernel: SimilarityLossKernel, s: tf.Tensor, pairs: PairMask): KernelResult {
   if (mode.kind === 'direct') return kernel(s.dataSync() as Float32Array, pairs);
   if (mode.kind === 'record') {
-    mode.recorded.push({ kernel, pairs, s: tf.keep(tf.clone(s)) });
+    // Kept, not copied: S is this pass's own tensor and is read once before it is disposed.
+    mode.recorded.push({ kernel, pairs, s: tf.keep(s) });
     // Never used: a recording pass only collects S.
     return { value: 0, grad: new Float32Array(pairs.nq * pairs.nr), active: 0 };
   }

@@ -135,10 +135,10 @@ export async function trainStepAsyncReads(
     const total = replayHostKernels(results, () =>
       optimizer.minimize(() => kept.take(lossOf(model.apply(x))), true, model.variables as tf.Variable[]),
     );
-    const lossValue = (await total!.data())[0];
+    const [lossValues, parts] = await Promise.all([total!.data(), kept.read()]);
     total!.dispose();
     opts.keyEncoder?.update();
-    return { loss: lossValue, ...(await kept.read()), embeddings: opts.keepEmbeddings ? values.slice() : null, memoryAges: memoryAges(write, written, input, opts) };
+    return { loss: lossValues[0], ...parts, embeddings: opts.keepEmbeddings ? values.slice() : null, memoryAges: memoryAges(write, written, input, opts) };
   } finally {
     kept.dispose();
     tf.dispose([x, y]);
@@ -216,11 +216,12 @@ class KeptParts {
     return { batchLoss: p.batchLoss.dataSync()[0], memoryLoss: p.memoryLoss.dataSync()[0], batchStats: readPairStats(p.batchStats), memoryStats: readPairStats(p.memoryStats) };
   }
 
+  /** All parts in one wait: on webgpu each separate await is a round trip to the GPU. */
   async read(): Promise<Omit<StepResult, 'loss' | 'embeddings' | 'memoryAges'>> {
     const p = this.parts!;
-    const scalar = async (t: tf.Scalar) => (await t.data())[0];
-    const stats = async (s: Stats) => ({ positive: await scalar(s.positive), negative: await scalar(s.negative), active: await scalar(s.active) });
-    return { batchLoss: await scalar(p.batchLoss), memoryLoss: await scalar(p.memoryLoss), batchStats: await stats(p.batchStats), memoryStats: await stats(p.memoryStats) };
+    const all = [p.batchLoss, p.memoryLoss, p.batchStats.positive, p.batchStats.negative, p.batchStats.active, p.memoryStats.positive, p.memoryStats.negative, p.memoryStats.active];
+    const [batchLoss, memoryLoss, bp, bn, ba, mp, mn, ma] = (await Promise.all(all.map((t) => t.data()))).map((v) => v[0]);
+    return { batchLoss, memoryLoss, batchStats: { positive: bp, negative: bn, active: ba }, memoryStats: { positive: mp, negative: mn, active: ma } };
   }
 
   dispose(): void {
