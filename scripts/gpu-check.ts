@@ -10,10 +10,9 @@
  *
  *   node --import tsx scripts/gpu-check.ts [--backend webgpu] [--steps 10] [--cases reference,trainer,mobilenet] [--size 224]
  */
-import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { flag, formatLoad, quantile } from './bench-utils.js';
-import { timeMobileNet, timeModelSteps, type StepTiming } from './step-timing.js';
+import { flag } from './bench-utils.js';
+import { timeMobileNet, timeModelSteps, timeSteps, type StepTiming } from './step-timing.js';
 import { initBackend, shutdownBackend, type BackendChoice } from '../src/backend/init-backend.js';
 import { describeAdapter } from '../src/backend/webgpu.js';
 import { tf } from '../src/backend/tf.js';
@@ -30,7 +29,6 @@ import { trainStepAsyncReads } from '../src/train/step.js';
  */
 async function timeTrainerStep(batch: number, memory: number, steps: number): Promise<StepTiming> {
   const name = `trainer step, reference embedder${memory ? ` + XBM (M = ${memory})` : ''}`;
-  const before = formatLoad(loadavg());
   const rng = new Rng(3);
   const model = createEmbedder({ ...REFERENCE_EMBEDDER, channels: [...REFERENCE_EMBEDDER.channels] }, REFERENCE_INPUT, rng.fork());
   const optimizer = tf.train.adam(1e-3);
@@ -42,27 +40,21 @@ async function timeTrainerStep(batch: number, memory: number, steps: number): Pr
     xbm.enqueue(rows, Int32Array.from(ids, (i) => i % 50), ids, 0);
   }
   const [h, w, c] = REFERENCE_INPUT;
-  const times: number[] = [];
-  let error: string | undefined;
+  // Inputs made before the clock starts: only the step is timed.
+  const inputs = Array.from({ length: steps + 2 }, (_, s) => ({
+    pixels: Float32Array.from({ length: batch * h * w * c }, () => rng.next()),
+    labels: Int32Array.from({ length: batch }, (_, i) => Math.floor(i / 4) % 50),
+    sampleIds: Int32Array.from({ length: batch }, (_, i) => memory + s * batch + i),
+    iteration: s + 1,
+  }));
   try {
-    for (let s = 0; s < steps + 2; s++) {
-      const input = {
-        pixels: Float32Array.from({ length: batch * h * w * c }, () => rng.next()),
-        labels: Int32Array.from({ length: batch }, (_, i) => Math.floor(i / 4) % 50),
-        sampleIds: Int32Array.from({ length: batch }, (_, i) => memory + s * batch + i),
-        iteration: s + 1,
-      };
-      const t0 = performance.now();
-      await trainStepAsyncReads(model, loss, optimizer, xbm, input, { enqueue: xbm !== null, memoryLoss: xbm !== null, weight: 1, keepEmbeddings: false });
-      if (s >= 2) times.push(performance.now() - t0);
-    }
-  } catch (e) {
-    error = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    return await timeSteps(name, REFERENCE_INPUT, batch, steps, 2, async (s) => {
+      await trainStepAsyncReads(model, loss, optimizer, xbm, inputs[s], { enqueue: xbm !== null, memoryLoss: xbm !== null, weight: 1, keepEmbeddings: false });
+    });
+  } finally {
+    optimizer.dispose();
+    tf.dispose(model.variables);
   }
-  optimizer.dispose();
-  tf.dispose(model.variables);
-  const q = (p: number) => (times.length ? quantile(times, p) : NaN);
-  return { model: name, input: REFERENCE_INPUT.join(' x '), batch, median: q(0.5), p10: q(0.1), p90: q(0.9), steps: times.length, load: `${before} -> ${formatLoad(loadavg())}`, error };
 }
 
 export async function main(): Promise<number> {

@@ -65,30 +65,44 @@ export interface StepTiming { model: string; input: string; batch: number; media
  */
 export async function timeModelSteps(name: string, input: [number, number, number], batch: number, steps: number,
   forward: (x: tf.Tensor4D) => tf.Tensor2D, variables: tf.Variable[], warmup = 2): Promise<StepTiming> {
-  const before = formatLoad(loadavg());
-  process.stderr.write(`measuring ${name}, batch ${batch}: load average before ${before}\n`);
   const rng = new Rng(batch);
   const [h, w, c] = input;
   const x = tf.tensor4d(Float32Array.from({ length: batch * h * w * c }, () => rng.normal()), [batch, h, w, c]);
   const labels = Int32Array.from({ length: batch }, (_, i) => Math.floor(i / 4));
   const same = tf.tensor2d(Float32Array.from({ length: batch * batch }, (_, k) => (labels[Math.floor(k / batch)] === labels[k % batch] ? 1 : 0)), [batch, batch]);
   const optimizer = tf.train.adam(1e-4);
+  try {
+    return await timeSteps(name, input, batch, steps, warmup, async (s) => {
+      const loss = optimizer.minimize(() => pairLoss(forward(x), same), true, variables)!;
+      const value = (await loss.data())[0];
+      loss.dispose();
+      if (!Number.isFinite(value)) throw new Error(`loss is ${value} at step ${s + 1}`);
+    });
+  } finally {
+    optimizer.dispose();
+    tf.dispose([x, same]);
+  }
+}
+
+/**
+ * ms per call of `step` (step index s, awaited) after `warmup` untimed calls, with the load
+ * average before and after; a failure is returned as `error`, not thrown.
+ */
+export async function timeSteps(name: string, input: readonly number[], batch: number, steps: number, warmup: number,
+  step: (s: number) => Promise<void>): Promise<StepTiming> {
+  const before = formatLoad(loadavg());
+  process.stderr.write(`measuring ${name}, batch ${batch}: load average before ${before}\n`);
   const times: number[] = [];
   let error: string | undefined;
   try {
     for (let s = 0; s < steps + warmup; s++) {
       const t0 = performance.now();
-      const loss = optimizer.minimize(() => pairLoss(forward(x), same), true, variables)!;
-      const value = (await loss.data())[0];
-      loss.dispose();
-      if (!Number.isFinite(value)) throw new Error(`loss is ${value} at step ${s + 1}`);
+      await step(s);
       if (s >= warmup) times.push(performance.now() - t0);
     }
   } catch (e) {
     error = (e instanceof Error ? e.message : String(e)).split('\n')[0];
   }
-  optimizer.dispose();
-  tf.dispose([x, same]);
   const after = formatLoad(loadavg());
   process.stderr.write(`  ${name}, batch ${batch}: load average after ${after}${error ? `; FAILED: ${error}` : ''}\n`);
   const q = (p: number) => (times.length ? quantile(times, p) : NaN);
