@@ -114,12 +114,7 @@ async function rankNeighbours(
           const t = tf.topk(sims, kTop, true);
           return [t.values, t.indices] as const;
         });
-        let vals: Float32Array, idx: Int32Array;
-        try {
-          [vals, idx] = await Promise.all([valT.data() as Promise<Float32Array>, idxT.data() as Promise<Int32Array>]);
-        } finally {
-          tf.dispose([valT, idxT]);
-        }
+        const [vals, idx] = await readTopk(valT, idxT);
         for (let r = 0; r < size; r++) {
           const q = start + r;
           const label = labels[q];
@@ -222,12 +217,7 @@ export async function evaluateQueryGallery(
       for (let start = 0; start < nq; start += rows) {
         const size = Math.min(rows, nq - start);
         const t = tf.tidy(() => tf.topk(tf.matMul(tf.slice(q, [start, 0], [size, dim]), gt), need, true));
-        let vals: Float32Array, idx: Int32Array;
-        try {
-          [vals, idx] = await Promise.all([t.values.data() as Promise<Float32Array>, t.indices.data() as Promise<Int32Array>]);
-        } finally {
-          tf.dispose([t.values, t.indices]);
-        }
+        const [vals, idx] = await readTopk(t.values, t.indices);
         for (let r = 0; r < size; r++) {
           const label = queryLabels[start + r];
           const rel = inGallery.get(label) ?? 0;
@@ -273,6 +263,15 @@ export async function evaluateQueryGallery(
     nmi = normalizedMutualInformation(assignments, galleryLabels);
   }
   return { recallAtK, mapAtR: wantMap && counted > 0 ? apSum / counted : NaN, nmi, queries: counted, excludedQueries: excluded };
+}
+
+/** A top-k result read back (asynchronously: webgpu has no other reads) and disposed. */
+async function readTopk(values: tf.Tensor, indices: tf.Tensor): Promise<[Float32Array, Int32Array]> {
+  try {
+    return await Promise.all([values.data() as Promise<Float32Array>, indices.data() as Promise<Int32Array>]);
+  } finally {
+    tf.dispose([values, indices]);
+  }
 }
 
 /** Rows `ids` of an n x dim matrix, gathered into a new one. */
