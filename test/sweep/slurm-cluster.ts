@@ -25,7 +25,7 @@ export interface SlurmCluster {
   env: NodeJS.ProcessEnv;
   /** slurmctld's and slurmd's logs, for a failure message. */
   logs(): string;
-  /** scontrol shutdown, then kill whatever is left (by pid file) and munged. Never throws. */
+  /** scontrol shutdown, then kill whatever is left (by pid file) and munged, each waited for. Never throws. */
   stop(): Promise<void>;
 }
 
@@ -125,16 +125,19 @@ export async function startSlurmCluster(dir: string): Promise<SlurmCluster> {
     env,
     logs,
     async stop() {
-      spawnSync('scontrol', ['shutdown'], { env, timeout: 10_000 });
-      for (const f of ['slurmctld.pid', 'slurmd.pid']) {
-        const pid = pidOf(d(f));
-        if (pid === null) continue;
+      // Each daemon is waited for until it has exited: munged writes its seed file into the
+      // cluster folder as it stops, and removing the folder before that fails with ENOTEMPTY.
+      const exited = async (pid: number | null) => {
+        if (pid === null) return;
         const end = Date.now() + 10_000;
         while (alive(pid) && Date.now() < end) await sleep(200);
         if (alive(pid)) process.kill(pid, 'SIGKILL');
-      }
+      };
+      spawnSync('scontrol', ['shutdown'], { env, timeout: 10_000 });
+      for (const f of ['slurmctld.pid', 'slurmd.pid']) await exited(pidOf(d(f)));
       const munged = pidOf(d('munge', 'munged.pid'));
       if (munged !== null && alive(munged)) process.kill(munged, 'SIGTERM');
+      await exited(munged);
     },
   };
   try {
