@@ -17,18 +17,16 @@
  * Sized for about 35 minutes on 2 cores (README "Smart mining"); the smoke test is
  * `--iterations 10 --seeds 1`.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveTrainConfig, type TrainConfig, type TrainFlags } from '../src/config/train-config.js';
+import { resolveTrainConfig, type TrainFlags } from '../src/config/train-config.js';
 import { DEMO_REGIME } from '../src/demo/demo.js';
 import { writeCsv } from '../src/io/csv.js';
 import type { RunRecord } from '../src/io/formats/run-record.js';
 import { buildReport } from '../src/report/build-report.js';
 import { renderReport } from '../src/report/render-report.js';
-import { resumeTraining, train } from '../src/train/trainer.js';
-import { latestCheckpoint } from '../src/train/checkpoint.js';
-import { runPaths } from '../src/io/run-paths.js';
 import { flag } from './bench-utils.js';
+import { interruptSignal, markdownTable, mean, meanPm, runPlanned, type PlannedRun } from './study-runs.js';
 
 const args = process.argv.slice(2);
 const has = (name: string) => args.includes(`--${name}`);
@@ -71,7 +69,7 @@ function armFlags(arm: string, iterations: number): Partial<TrainFlags> {
   throw new Error(`unknown arm ${arm}: use ${ARMS.join(', ')}`);
 }
 
-interface Planned { regime: string; arm: string; seed: number; dir: string; config: TrainConfig }
+interface Planned extends PlannedRun { regime: string; arm: string; seed: number }
 // Every run's flags are validated before any trains: a bad one fails now, not after half an hour.
 const planned: Planned[] = REGIMES.flatMap((regime) => armsWanted.flatMap((arm) => seeds.map((seed) => {
   const dir = join(out, regime.name, `${arm}-seed${seed}`);
@@ -79,39 +77,15 @@ const planned: Planned[] = REGIMES.flatMap((regime) => armsWanted.flatMap((arm) 
     ...regime.flags, ...armFlags(arm, regime.iterations), seed, backend, out: dir, iterations: regime.iterations,
     evalEvery: Math.max(1, Math.round(regime.iterations / 4)), snapshotEvery: 0, checkpointEvery: Math.max(1, Math.round(regime.iterations / 5)),
   };
-  return { regime: regime.name, arm, seed, dir, config: resolveTrainConfig(flags) };
+  return { regime: regime.name, arm, seed, dir, label: `${regime.name} ${arm} seed ${seed}`, config: resolveTrainConfig(flags) };
 })));
 
-/** The planned configuration as config.json holds it: a run is reused only when this matches. */
-const comparable = (c: TrainConfig) => JSON.stringify({ ...c, out: '.', name: undefined });
-
-async function runOne(p: Planned): Promise<RunRecord> {
-  const paths = runPaths(p.dir);
-  const sameConfig = existsSync(paths.config) && comparable(JSON.parse(readFileSync(paths.config, 'utf8'))) === comparable(p.config);
-  if (sameConfig && existsSync(paths.run)) {
-    const record = JSON.parse(readFileSync(paths.run, 'utf8')) as RunRecord;
-    if (record.status === 'completed') {
-      process.stderr.write(`== ${p.regime} ${p.arm} seed ${p.seed}: completed, reused (${p.dir})\n`);
-      return record;
-    }
-    if (latestCheckpoint(paths.checkpoints)) {
-      process.stderr.write(`== ${p.regime} ${p.arm} seed ${p.seed}: resuming ${p.dir}\n`);
-      return resumeTraining(p.dir, { signal: stop.signal });
-    }
-  }
-  process.stderr.write(`== ${p.regime} ${p.arm} seed ${p.seed} -> ${p.dir}\n`);
-  return train(p.config, { overwrite: true, signal: stop.signal });
-}
-
-const stop = new AbortController();
-process.once('SIGINT', () => stop.abort());
-process.once('SIGTERM', () => stop.abort());
-
+const signal = interruptSignal();
 mkdirSync(out, { recursive: true });
 const started = Date.now();
 const results: { p: Planned; r: RunRecord }[] = [];
 for (const p of planned) {
-  const r = await runOne(p);
+  const r = await runPlanned(p, signal);
   if (r.status === 'interrupted') {
     process.stderr.write(`Interrupted: run the same command again to continue from ${p.dir}.\n`);
     process.exit(130);
@@ -129,13 +103,10 @@ const runRows = results.map(({ p, r }) => ({
 }));
 await writeCsv(join(out, 'study.csv'), Object.keys(runRows[0] ?? { regime: '' }), runRows);
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const sd = (xs: number[]) => (xs.length < 2 ? NaN : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
-const pm = (xs: number[], digits: number) => (xs.length < 2 ? mean(xs).toFixed(digits) : `${mean(xs).toFixed(digits)} ± ${sd(xs).toFixed(digits)}`);
 const header = ['regime', 'arm', 'iterations', 'seeds', 'R@1', 'MAP@R', 'ms/iteration', 'wall s', 'refresh s'];
 const table = REGIMES.flatMap((regime) => armsWanted.map((arm) => {
   const rows = runRows.filter((x) => x.regime === regime.name && x.arm === arm);
-  return [regime.name, arm, String(regime.iterations), String(rows.length), pm(rows.map((x) => x.r_at_1), 3), pm(rows.map((x) => x.map_at_r), 3),
+  return [regime.name, arm, String(regime.iterations), String(rows.length), meanPm(rows.map((x) => x.r_at_1), 3), meanPm(rows.map((x) => x.map_at_r), 3),
     mean(rows.map((x) => x.ms_per_iteration)).toFixed(0), mean(rows.map((x) => x.wall_s)).toFixed(0), mean(rows.map((x) => x.refresh_s)).toFixed(1)];
 }));
 const md = [
@@ -143,9 +114,7 @@ const md = [
     `XBM M = ${xbmSize} from a fifth of the budget; smart: --index ${index}, refresh every fifth of the budget. Mean ± sample SD over seeds; ` +
     'ms/iteration is the median step (refreshes excluded); wall s includes evaluation and refreshes; refresh s is embedding the split and building the index.',
   '',
-  `| ${header.join(' | ')} |`,
-  `|${header.map(() => '---').join('|')}|`,
-  ...table.map((row) => `| ${row.join(' | ')} |`),
+  markdownTable(header, table),
   '',
 ].join('\n');
 writeFileSync(join(out, 'study.md'), md);
