@@ -18,6 +18,8 @@ import { INDEX_KINDS, checkIndexAvailable, type IndexKind } from '../mining/neig
 import { UserError } from '../errors.js';
 import { ADAPT_KINDS, ADAPT_STRATEGIES, type XbmAdaptConfig } from '../memory/adapt/index.js';
 import { MOMENTUM_DEFAULT } from '../memory/adapt/momentum.js';
+import { parityLossFields, type ParityMode, type XbmCombine } from '../memory/parity/parity.js';
+import { PARITY_KINDS, PARITY_MODES, parityMode, type ParityKind } from '../memory/parity/registry.js';
 import { dataMessages } from '../messages/data.js';
 import { configMessages as M } from '../messages/config.js';
 
@@ -62,6 +64,7 @@ export const TRAIN_CHOICES = {
   warmupPolicy: WARMUP_POLICY_USAGES,
   batchMining: keys(BATCH_MINING),
   index: keys(INDEX_KINDS),
+  parity: PARITY_KINDS,
 } as const;
 
 const describe = (o: Readonly<Record<string, string>>) => Object.entries(o).map(([k, v]) => `${k}: ${v}`).join('; ');
@@ -86,6 +89,7 @@ export const TRAIN_HELP = {
   warmupPolicy: TRAIN_CHOICES.warmupPolicy.join(', '),
   batchMining: describe(BATCH_MINING),
   index: describe(INDEX_KINDS),
+  parity: PARITY_MODES.map((p) => `${p.kind}: ${p.describe}`).join('; '),
 } as const;
 
 /** Everything needed to rerun a training run; written as config.json. */
@@ -111,7 +115,11 @@ export interface TrainConfig {
     guard: boolean;
     /** memory compensation (--xbm-adapt, memory/adapt); config.json from before it has none: read through normaliseTrainConfig */
     adapt: XbmAdaptConfig;
+    /** how the batch and memory terms combine (set by --parity); absent: 'batch-plus-memory' */
+    combine?: XbmCombine;
   };
+  /** --parity: the reference implementation whose definitions the loss and XBM follow (memory/parity); absent: ours */
+  parity?: ParityKind;
   eval: { every: number; ks: number[]; nmi: boolean };
   snapshots: { every: number; offsets: number[]; probeSize: number; logBatches: boolean; stalenessEvery: number };
   checkpointEvery: number;
@@ -240,6 +248,7 @@ export interface TrainFlags {
   smartNegatives?: number;
   smartNeighbours?: number;
   smartController?: boolean;
+  parity?: string;
 }
 
 /** Flags -> a validated TrainConfig. Throws UserError naming the flag and the fix. Touches no disk. */
@@ -314,9 +323,16 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
       throw new UserError(M.flagNotForLoss(lossFlagName(flag), lossDef.kind, LOSSES.filter((d) => d.flags.includes(flag)).map((d) => d.kind)));
     }
   }
+  // --parity sets every behaviour in which the reference implementations differ (memory/parity).
+  const parity = f.parity === undefined ? null : parityMode(choice('--parity', f.parity, TRAIN_CHOICES.parity, PARITY_KINDS[0]));
+  if (parity && f.reducer !== undefined) throw new UserError(M.parityConflict('--reducer', parity.kind, `it sets the reducer to ${parity.reducer}`));
   // --reducer: recorded only when given; a loss config without it uses the loss's default reducer.
   const reducer = f.reducer === undefined ? undefined : choice('--reducer', f.reducer, TRAIN_CHOICES.reducer, lossDef.defaultReducer);
-  const loss: LossConfig = { ...lossDef.fromFlags({ margin: f.margin, mining: f.mining, globalWeight: f.globalWeight }), ...(reducer === undefined ? {} : { reducer }) };
+  const loss = {
+    ...lossDef.fromFlags({ margin: f.margin, mining: f.mining, globalWeight: f.globalWeight }),
+    ...(reducer === undefined ? {} : { reducer }),
+    ...(parity ? parityLossFields(parity, lossDef.kind) : {}),
+  } as LossConfig;
   lossDef.validate(loss);
 
   const optimizerKind = choice('--optimizer', f.optimizer, TRAIN_CHOICES.optimizer, DEFAULTS.optimizer);
@@ -335,7 +351,8 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
 
   const xbmSize = nonNegativeInt('--xbm-size', f.xbmSize, DEFAULTS.xbmSize);
   if (xbmSize > 0 && xbmSize < batchSize) throw new UserError(M.memoryTooSmall(xbmSize, batchSize));
-  const start = parseXbmStart(f.xbmStart, xbmSize);
+  const start = parityStart(parity, f.xbmStart, xbmSize);
+  if (parity && !parity.memoryWeight && f.xbmWeight !== undefined) throw new UserError(M.parityConflict('--xbm-weight', parity.kind, 'it computes one loss of the batch against the memory, without a weight'));
   const fixedStart = start.kind === 'at' ? start.iteration : start.kind === 'auto' ? warmupPolicy(start.policy.kind).startAt?.(start.policy) : undefined;
   if (fixedStart !== undefined && fixedStart >= iterations) throw new UserError(M.startAfterEnd(String(f.xbmStart), fixedStart, iterations));
   if (xbmSize === 0) {
@@ -379,7 +396,8 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
     optimizer: { kind: optimizerKind, lr: positive('--lr', f.lr, DEFAULTS.lr), momentum: f.momentum ?? DEFAULTS.momentum },
     schedule,
     iterations,
-    xbm: { size: xbmSize, weight: xbmWeight, start, init: xbmInit, guard: f.xbmGuard ?? false, adapt },
+    xbm: { size: xbmSize, weight: xbmWeight, start, init: xbmInit, guard: f.xbmGuard ?? false, adapt, ...(parity && parity.combine !== 'batch-plus-memory' ? { combine: parity.combine } : {}) },
+    ...(parity ? { parity: parity.kind } : {}),
     eval: { every: nonNegativeInt('--eval-every', f.evalEvery, DEFAULTS.evalEvery), ks: intList('--ks', f.ks, DEFAULTS.ks), nmi: f.nmi ?? true },
     snapshots: {
       every: snapshotEvery,
@@ -473,6 +491,14 @@ function resolveImage(f: TrainFlags, spec: string): TrainConfig['dataset']['imag
     throw new UserError(M.unknownChoice('--normalization', String(f.normalization), TRAIN_CHOICES.normalization));
   }
   return { ...(f.imageSize !== undefined ? { size: f.imageSize } : {}), ...(f.normalization !== undefined ? { normalization: f.normalization } : {}) };
+}
+
+/** The start under --parity: an implementation without a warm-up (PML) fixes it, and a different --xbm-start is refused. */
+function parityStart(parity: ParityMode | null, text: string | undefined, memorySize: number): XbmStart {
+  const fixed = parity?.fixedStart;
+  if (fixed === undefined || memorySize === 0) return parseXbmStart(text, memorySize);
+  if (text !== undefined && text.trim() !== String(fixed)) throw new UserError(M.parityConflict('--xbm-start', parity!.kind, `it has no warm-up: the memory is used from iteration ${fixed}`));
+  return { kind: 'at', iteration: fixed };
 }
 
 /** --xbm-start N | off | auto[:policy]; without a memory XBM is off whatever the flag says. The policy is parsed here. */

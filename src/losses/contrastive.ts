@@ -1,11 +1,21 @@
-import { assertFinite, marginFlag, type LossDefinition } from './loss-definition.js';
+import { assertFinite, choiceFlag, marginFlag, type LossDefinition } from './loss-definition.js';
 import type { PairMask } from './pair-loss.js';
 import type { LossTerms, TermWeights } from './reducers/reducer.js';
 
 export interface ContrastiveConfig {
   kind: 'contrastive';
   margin: number;
+  /** what a mined negative adds to the value; absent: 'excess' (set by --parity research-xbm) */
+  negativeValue?: ContrastiveNegativeValue;
 }
+
+/**
+ * The value of a negative pair above the margin: 'excess', relu(s - margin) (ours, PML's
+ * neg_margin); 'similarity', s itself (the XBM authors' code). The gradient is 1 either way; the
+ * logged loss differs by margin x the mined negatives, and so does what mean-active's "terms > 0" sees.
+ */
+export type ContrastiveNegativeValue = 'excess' | 'similarity';
+const NEGATIVE_VALUES: readonly ContrastiveNegativeValue[] = ['excess', 'similarity'];
 
 /**
  * Contrastive loss on cosine similarities, as in the XBM paper's code (and the peer PyTorch
@@ -22,13 +32,16 @@ export const contrastive: LossDefinition<ContrastiveConfig> = {
   defaults: { kind: 'contrastive', margin: 0.5 },
   flags: ['margin'],
   fromFlags: (f) => ({ kind: 'contrastive', margin: marginFlag(f.margin, contrastive.defaults.margin) }),
-  validate: (cfg) => assertFinite(cfg.kind, 'margin', cfg.margin),
+  validate: (cfg) => {
+    assertFinite(cfg.kind, 'margin', cfg.margin);
+    if (cfg.negativeValue !== undefined) choiceFlag('contrastive negativeValue', cfg.negativeValue, NEGATIVE_VALUES, 'excess');
+  },
   similarityScale: (cfg) => cfg.margin,
   defaultReducer: 'sum-per-query',
-  kernel: (s, pairs, cfg) => contrastiveKernel(s, pairs, cfg.margin),
+  kernel: (s, pairs, cfg) => contrastiveKernel(s, pairs, cfg.margin, cfg.negativeValue ?? 'excess'),
 };
 
-export function contrastiveKernel(s: Float32Array, pairs: PairMask, margin: number): LossTerms {
+export function contrastiveKernel(s: Float32Array, pairs: PairMask, margin: number, negativeValue: ContrastiveNegativeValue = 'excess'): LossTerms {
   const { nq, kind } = pairs;
   const pos = { unit: 'positive pair', count: 0, active: 0, sum: 0, activeSum: 0 };
   const neg = { unit: 'negative pair', count: 0, active: 0, sum: 0, activeSum: 0 };
@@ -47,7 +60,7 @@ export function contrastiveKernel(s: Float32Array, pairs: PairMask, margin: numb
     } else if (kind[k] === -1) {
       neg.count++;
       if (sim > margin) {
-        const t = sim - margin;
+        const t = negativeValue === 'excess' ? sim - margin : sim;
         neg.sum += t;
         neg.active++;
         neg.activeSum += t;

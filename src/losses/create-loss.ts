@@ -4,6 +4,7 @@ import type { LossDefinition } from './loss-definition.js';
 import { multiSimilarity, type MultiSimilarityParams } from './multi-similarity.js';
 import { computePairLoss, type LossOutput, type PairLoss, type PairMask } from './pair-loss.js';
 import { reduceTerms, type ReducerDefinition } from './reducers/reducer.js';
+import { excludeBySimilarity, validateSelfExclusion } from './self-exclusion.js';
 import { reducerDefinition, type ReducerKind } from './reducers/registry.js';
 import { lossDefinition, type LossConfig } from './registry.js';
 import { triplet, type TripletMining } from './triplet.js';
@@ -25,6 +26,16 @@ export class KernelLoss<C extends LossConfig = LossConfig> implements PairLoss {
   }
 
   compute(q: tf.Tensor2D, qLabels: tf.Tensor1D, ref: tf.Tensor2D, refLabels: tf.Tensor1D, selfIndex?: Int32Array, columnActivity?: Int32Array): LossOutput {
+    const exclusion = this.config.selfExclusion;
+    if (exclusion?.kind === 'similarity') {
+      // The self-pair is found by its similarity, so the caller's index is not used.
+      const kernel = (s: Float32Array, pairs: PairMask) => {
+        excludeBySimilarity(s, pairs, exclusion.epsilon);
+        // The counts travel with the result, so a replayed kernel (host-kernel.ts) reports them too.
+        return { ...reduceTerms(this.definition.kernel(s, pairs, this.config), this.reducer), pairs: { positive: pairs.positive, negative: pairs.negative } };
+      };
+      return computePairLoss(kernel, q, qLabels, ref, refLabels, undefined, columnActivity);
+    }
     const kernel = (s: Float32Array, pairs: PairMask) => reduceTerms(this.definition.kernel(s, pairs, this.config), this.reducer);
     return computePairLoss(kernel, q, qLabels, ref, refLabels, selfIndex, columnActivity);
   }
@@ -35,6 +46,7 @@ export function createLoss(cfg: LossConfig): PairLoss {
   const def = lossDefinition(String((cfg as { kind: unknown }).kind));
   def.validate(cfg);
   if (cfg.reducer !== undefined) reducerDefinition(String(cfg.reducer));
+  validateSelfExclusion(cfg.selfExclusion);
   return new KernelLoss(def, cfg);
 }
 

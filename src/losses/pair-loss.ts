@@ -52,7 +52,13 @@ export interface PairMask {
  * step, so dLoss/dS is exact almost everywhere. create-loss.ts builds one from a loss kernel's
  * terms and a reducer (reducers/reducer.ts).
  */
-export type SimilarityLossKernel = (s: Float32Array, pairs: PairMask) => { value: number; grad: Float32Array; active: number };
+export type SimilarityLossKernel = (s: Float32Array, pairs: PairMask) => {
+  value: number;
+  grad: Float32Array;
+  active: number;
+  /** the valid pairs when the kernel decided them from S (self-exclusion by similarity); absent: the mask's */
+  pairs?: { positive: number; negative: number };
+};
 
 /**
  * Shared body of every PairLoss: validate, build the pair mask, S = cosineSimilarity(q, ref),
@@ -78,12 +84,14 @@ export function computePairLoss(
   if (columnActivity && columnActivity.length !== pairs.nr) throw new UserError(M.columnActivityLength(columnActivity.length, pairs.nr));
   columnActivity?.fill(0);
   let active = 0;
+  let counted = { positive: pairs.positive, negative: pairs.negative };
   const loss = tf.tidy(() => {
     // Empty sets: tfjs-wasm returns uninitialised memory for zero-size products, so skip them.
     if (pairs.nq === 0 || pairs.nr === 0) return zeroLoss(q, ref);
     const lossOfS = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const r = hostKernelResult(kernel, args[0] as tf.Tensor, pairs);
       active = r.active;
+      if (r.pairs) counted = r.pairs;
       if (columnActivity) countActiveColumns(r.grad, pairs.nq, pairs.nr, columnActivity);
       return {
         value: tf.scalar(r.value),
@@ -94,7 +102,7 @@ export function computePairLoss(
   });
   return {
     loss,
-    stats: { positive: tf.scalar(pairs.positive), negative: tf.scalar(pairs.negative), active: tf.scalar(active) },
+    stats: { positive: tf.scalar(counted.positive), negative: tf.scalar(counted.negative), active: tf.scalar(active) },
   };
 }
 

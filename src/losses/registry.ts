@@ -4,6 +4,7 @@ import { contrastive } from './contrastive.js';
 import type { LossDefinition } from './loss-definition.js';
 import { multiSimilarity } from './multi-similarity.js';
 import { reducerDefinition, type ReducerKind } from './reducers/registry.js';
+import type { SelfExclusion } from './self-exclusion.js';
 import { triplet } from './triplet.js';
 import { tripletGlobal } from './triplet-global.js';
 
@@ -17,10 +18,11 @@ export const LOSSES = [contrastive, triplet, multiSimilarity, tripletGlobal] as 
 type ConfigOf<D> = D extends LossDefinition<infer C> ? C : never;
 /**
  * A loss as configured: the union of the registered losses' configs, each with an optional
- * reducer (reducers/registry.ts); absent means the loss's defaultReducer, so a config.json from
- * before reducers existed reads as it was run.
+ * reducer (reducers/registry.ts) and self-pair exclusion (self-exclusion.ts); absent means the
+ * loss's defaultReducer and exclusion by index, so a config.json from before either existed reads
+ * as it was run.
  */
-export type LossConfig = ConfigOf<(typeof LOSSES)[number]> & { reducer?: ReducerKind };
+export type LossConfig = ConfigOf<(typeof LOSSES)[number]> & { reducer?: ReducerKind; selfExclusion?: SelfExclusion };
 export type LossKind = LossConfig['kind'];
 
 export const LOSS_KINDS: readonly LossKind[] = LOSSES.map((d) => d.kind);

@@ -33,6 +33,8 @@ export const configMessages = {
     `--xbm-start ${flag} starts XBM at iteration ${start}, at or after the end of training (--iterations ${iterations}), so the memory would never be used: give a start below ${iterations}, or more --iterations.`,
   flagNotForLoss: (flag: string, loss: string, readers: readonly string[]) =>
     `--${flag} does not apply to the ${loss} loss (only ${readers.join(', ')} read${readers.length === 1 ? 's' : ''} it): drop --${flag}, or choose --loss ${readers.join(' or ')}.`,
+  parityConflict: (flag: string, parity: string, why: string) =>
+    `${flag} cannot be combined with --parity ${parity}: ${why}. Drop ${flag}, or drop --parity to choose each behaviour yourself.`,
   flagNeeds: (flag: string, needs: string, given: string) =>
     `${flag} only applies with ${needs}, but the run uses ${given}: add ${needs}, or drop ${flag}.`,
   tensorTooLarge: (flag: string, value: number, what: string, shape: readonly number[], max: number) =>

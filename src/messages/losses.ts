@@ -16,6 +16,8 @@ export const lossesMessages = {
     `Unknown loss "${kind}": use one of ${known.join(', ')}.`,
   unknownMining: (mining: string, known: readonly string[]) =>
     `Unknown triplet mining "${mining}": use one of ${known.join(', ')}.`,
+  badSelfExclusion: (v: string) =>
+    `loss selfExclusion ${v} is not valid: use {"kind":"index"} or {"kind":"similarity","epsilon":e} with 0 < e < 1 (config.json is damaged, or was edited).`,
   notFinite: (loss: string, param: string, value: number) =>
     `${loss} ${param} ${value} is not a finite number.`,
   notPositive: (loss: string, param: string, value: number) =>

@@ -7,6 +7,7 @@ import { recordHostKernels, replayHostKernels, resolveRecorded } from '../losses
 import type { MemoryAdapter, ReturnedSample } from '../memory/adapt/adapter.js';
 import { inLossStaleness, type AgeBinStats } from '../memory/in-loss-staleness.js';
 import type { KeyEncoder } from './key-encoder.js';
+import type { XbmCombine } from '../memory/parity/parity.js';
 
 export interface StepInput {
   pixels: Float32Array;
@@ -28,6 +29,8 @@ export interface StepOptions {
   keyEncoder?: KeyEncoder | null;
   /** measure the staleness inside the loss by entry age (memoryAges) */
   inLossStaleness?: boolean;
+  /** how the batch and memory terms combine (--parity; memory/parity); absent: L(b,b) + w L(b,M) */
+  combine?: XbmCombine;
 }
 export interface StepResult {
   loss: number;
@@ -70,7 +73,7 @@ export function trainStep(
         if (opts.keepEmbeddings) embeddings = values.slice();
       }
       const view = memoryView(memory, opts);
-      return kept.take(xbmLoss(loss, emb, y, view, view ? written?.selfSlots ?? null : null, opts.weight, view ? written?.activity ?? undefined : undefined));
+      return kept.take(xbmLoss(loss, emb, y, view, view ? written?.selfSlots ?? null : null, opts.weight, view ? written?.activity ?? undefined : undefined, opts.combine));
     }, true, model.variables as tf.Variable[]);
     const lossValue = total!.dataSync()[0];
     total!.dispose();
@@ -125,7 +128,7 @@ export async function trainStepAsyncReads(
     view = memoryView(memory, opts);
     const mem = view;
     const activity = mem ? written?.activity ?? undefined : undefined;
-    const lossOf = (emb: tf.Tensor2D) => xbmLoss(loss, emb, y, mem, mem ? written?.selfSlots ?? null : null, opts.weight, activity);
+    const lossOf = (emb: tf.Tensor2D) => xbmLoss(loss, emb, y, mem, mem ? written?.selfSlots ?? null : null, opts.weight, activity, opts.combine);
     const { recorded } = recordHostKernels(() => {
       tf.tidy(() => {
         tf.dispose(lossOf(tf.tensor2d(values, [input.labels.length, model.dim])));

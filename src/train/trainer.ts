@@ -208,7 +208,7 @@ async function session(config: TrainConfig, openFolder: () => OpenRun, opts: Tra
       const lr = learningRateAt(config, iteration);
       setLearningRate(optimizer, lr);
       const flags = xbm.flags();
-      const r = await step(model, loss, optimizer, memory, { pixels, labels, sampleIds: ids, iteration: t }, { ...flags, weight: config.xbm.weight, keepEmbeddings: config.snapshots.logBatches, adapter, keyEncoder, inLossStaleness: memory !== null });
+      const r = await step(model, loss, optimizer, memory, { pixels, labels, sampleIds: ids, iteration: t }, { ...flags, weight: config.xbm.weight, combine: config.xbm.combine, keepEmbeddings: config.snapshots.logBatches, adapter, keyEncoder, inLossStaleness: memory !== null });
       const t2 = performance.now();
       recorder.stepTook(t2 - t0);
       iteration = t;

@@ -8,11 +8,13 @@ import { after, before, test } from 'node:test';
 import { shutdownBackend } from '../../src/backend/init-backend.js';
 import { tf } from '../../src/backend/tf.js';
 import { createEmbedder } from '../../src/model/embedder.js';
-import { createLoss } from '../../src/losses/create-loss.js';
+import { createLoss, type LossConfig } from '../../src/losses/create-loss.js';
 import { CrossBatchMemory } from '../../src/memory/cross-batch-memory.js';
 import { trainStep, trainStepAsyncReads, type StepOptions, type StepResult } from '../../src/train/step.js';
 import { Rng } from '../../src/random.js';
 import { createAdapter, type XbmAdaptConfig } from '../../src/memory/adapt/index.js';
+import { parityLossFields, type ParityMode } from '../../src/memory/parity/parity.js';
+import { PARITY_MODES } from '../../src/memory/parity/registry.js';
 import { KeyEncoder } from '../../src/train/key-encoder.js';
 import { backendBuffers } from '../backend/compare.js';
 import { initTestWasm } from '../backend/setup.js';
@@ -123,8 +125,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
  */
 const ADAPT_CASES: XbmAdaptConfig[] = [{ kind: 'none' }, { kind: 'moments' }, { kind: 'sdc' }, { kind: 'momentum', momentum: 0.9 }, { kind: 'refresh-by-id' }];
 
-async function adaptRun(step: (typeof STEPS)[keyof typeof STEPS], adapt: XbmAdaptConfig, steps = 7) {
-  const loss = createLoss({ kind: 'contrastive', margin: 0.5 });
+async function adaptRun(step: (typeof STEPS)[keyof typeof STEPS], adapt: XbmAdaptConfig, steps = 7, parity?: ParityMode) {
+  const loss = createLoss(parity ? parityLoss(parity) : { kind: 'contrastive', margin: 0.5 });
   const rng = new Rng(5);
   const model = createEmbedder({ kind: 'cnn', channels: [4, 8], dim: 8 }, SHAPE, rng);
   const optimizer = tf.train.adam(1e-2);
@@ -136,7 +138,7 @@ async function adaptRun(step: (typeof STEPS)[keyof typeof STEPS], adapt: XbmAdap
   const weights: number[][] = [];
   const tensors: number[] = [];
   for (let t = 0; t < steps; t++) {
-    const mode: StepOptions = { enqueue: t >= 1, memoryLoss: t >= 1 && t !== 4, weight: 1, keepEmbeddings: false, adapter, keyEncoder, inLossStaleness: true };
+    const mode: StepOptions = { enqueue: t >= 1, memoryLoss: t >= 1 && t !== 4, weight: 1, keepEmbeddings: false, adapter, keyEncoder, inLossStaleness: true, combine: parity?.combine };
     const input = {
       pixels: Float32Array.from({ length: B * SHAPE[0] * SHAPE[1] }, () => data.next()),
       labels: Int32Array.from({ length: B }, (_, i) => i % 3),
@@ -166,6 +168,24 @@ for (const backend of ['cpu', 'wasm'] as const) {
       assert.deepEqual(asyncReads.entries, sync.entries, `${adapt.kind}: memory`);
       // From the third step on (the optimizer's slots and the key encoder exist), the count stays put.
       for (const run of [sync, asyncReads]) assert.deepEqual(run.tensors.slice(2), run.tensors.slice(2).map(() => run.tensors[2]), `${adapt.kind}: tensors per step`);
+    }
+  });
+}
+
+/** The contrastive loss as a parity mode configures it. */
+const parityLoss = (p: ParityMode) => ({ kind: 'contrastive', margin: 0.5, ...parityLossFields(p, 'contrastive') }) as LossConfig;
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  test(`every --parity mode: trainStepAsyncReads equals trainStep on ${backend}, and neither leaks tensors`, async () => {
+    await tf.setBackend(backend);
+    for (const parity of PARITY_MODES) {
+      const sync = await adaptRun(STEPS.sync, { kind: 'none' }, 7, parity);
+      const asyncReads = await adaptRun(STEPS.async, { kind: 'none' }, 7, parity);
+      assert.ok(sync.results.some((r) => r.memoryLoss > 0), `${parity.kind}: the memory term acted`);
+      assert.deepEqual(asyncReads.results, sync.results, `${parity.kind}: step results`);
+      assert.deepEqual(asyncReads.weights, sync.weights, `${parity.kind}: weights`);
+      assert.deepEqual(asyncReads.entries, sync.entries, `${parity.kind}: memory`);
+      for (const run of [sync, asyncReads]) assert.deepEqual(run.tensors.slice(2), run.tensors.slice(2).map(() => run.tensors[2]), `${parity.kind}: tensors per step`);
     }
   });
 }
