@@ -89,10 +89,24 @@ export interface StalenessRow {
   drift_median: number;
   drift_p90: number;
   drift_max: number;
+  /**
+   * The trainer's own columns (not the Python logger's, which has no loss to decide pairs with):
+   * for the newest batch-size entries' fresh features as queries against the memory, the valid
+   * pairs, the loss's active pairs with the stored and with fresh features, and the pairs active
+   * with one and not the other (memory/decision-flips.ts).
+   */
+  flip_pairs?: number;
+  active_stale?: number;
+  active_fresh?: number;
+  flips?: number;
+  flip_share?: number;
 }
+/** The columns every staleness.csv has (the Python logger's too; the import checks them). */
 export const STALENESS_COLUMNS: (keyof StalenessRow)[] = [
   'iteration', 'entries', 'age_mean', 'age_max', 'drift_mean', 'drift_median', 'drift_p90', 'drift_max',
 ];
+/** The trainer's staleness.csv: the common columns, then the decision flips. */
+export const TRAINER_STALENESS_COLUMNS: (keyof StalenessRow)[] = [...STALENESS_COLUMNS, 'flip_pairs', 'active_stale', 'active_fresh', 'flips', 'flip_share'];
 
 /** Evaluation rows on the test split (all rows when the split is not recorded). */
 export function testRows(rows: EvalRow[]): EvalRow[] {

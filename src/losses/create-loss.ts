@@ -2,7 +2,7 @@ import type { tf } from '../backend/tf.js';
 import { contrastive } from './contrastive.js';
 import type { LossDefinition } from './loss-definition.js';
 import { multiSimilarity, type MultiSimilarityParams } from './multi-similarity.js';
-import { computePairLoss, type LossOutput, type PairLoss, type PairMask } from './pair-loss.js';
+import { computePairLoss, type LossOutput, type PairLoss, type PairMask, type SimilarityLossKernel } from './pair-loss.js';
 import { reduceTerms, type ReducerDefinition } from './reducers/reducer.js';
 import { excludeBySimilarity, validateSelfExclusion } from './self-exclusion.js';
 import { reducerDefinition, type ReducerKind } from './reducers/registry.js';
@@ -20,9 +20,11 @@ export { REDUCER_KINDS, REDUCERS, reducerDefinition, type ReducerKind } from './
 export class KernelLoss<C extends LossConfig = LossConfig> implements PairLoss {
   readonly name: string;
   readonly reducer: ReducerDefinition<ReducerKind>;
-  constructor(private readonly definition: LossDefinition<C>, readonly config: C) {
+  private readonly kernel: SimilarityLossKernel;
+  constructor(definition: LossDefinition<C>, readonly config: C) {
     this.name = definition.kind;
     this.reducer = reducerDefinition(config.reducer ?? definition.defaultReducer);
+    this.kernel = similarityKernel(config);
   }
 
   compute(q: tf.Tensor2D, qLabels: tf.Tensor1D, ref: tf.Tensor2D, refLabels: tf.Tensor1D, selfIndex?: Int32Array, columnActivity?: Int32Array): LossOutput {
@@ -32,13 +34,19 @@ export class KernelLoss<C extends LossConfig = LossConfig> implements PairLoss {
       const kernel = (s: Float32Array, pairs: PairMask) => {
         excludeBySimilarity(s, pairs, exclusion.epsilon);
         // The counts travel with the result, so a replayed kernel (host-kernel.ts) reports them too.
-        return { ...reduceTerms(this.definition.kernel(s, pairs, this.config), this.reducer), pairs: { positive: pairs.positive, negative: pairs.negative } };
+        return { ...this.kernel(s, pairs), pairs: { positive: pairs.positive, negative: pairs.negative } };
       };
       return computePairLoss(kernel, q, qLabels, ref, refLabels, undefined, columnActivity);
     }
-    const kernel = (s: Float32Array, pairs: PairMask) => reduceTerms(this.definition.kernel(s, pairs, this.config), this.reducer);
-    return computePairLoss(kernel, q, qLabels, ref, refLabels, selfIndex, columnActivity);
+    return computePairLoss(this.kernel, q, qLabels, ref, refLabels, selfIndex, columnActivity);
   }
+}
+
+/** A configured loss as a kernel on a similarity matrix held on the host (no tfjs involved): value, dLoss/dS, active pairs. */
+export function similarityKernel(cfg: LossConfig): SimilarityLossKernel {
+  const def = lossDefinition(String(cfg.kind));
+  const reducer = reducerDefinition(cfg.reducer ?? def.defaultReducer);
+  return (s, pairs) => reduceTerms(def.kernel(s, pairs, cfg), reducer);
 }
 
 /** Validates cfg (its reducer included) and builds its loss. */

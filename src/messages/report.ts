@@ -30,6 +30,7 @@ export const reportMessages = {
   noMiningCounts: 'metrics.csv has no pair counts (batch_pos_pairs ...).',
   noBatchSize: (run: string) => `${run}: config.json has no batchSize, so pairs cannot be divided per anchor; skipped.`,
   noMemoryStaleness: 'No run wrote memory-staleness.csv (XBM never filled the memory), so there is no in-loss staleness to show.',
+  noDecisionFlips: 'No run measured decision flips (train --staleness-every N with a memory writes them to staleness.csv).',
   noMemory: 'The memory was never filled in any run (XBM off), so there is nothing stale to show.',
   noStaleness: 'No staleness.csv: only the age of memory entries is shown (train with staleness logging for true drift).',
   noSweep: 'No sweep among the inputs: run `xbm-drift sweep` for R@1 against batch or memory size.',

@@ -16,6 +16,7 @@ import { retrievalFigure } from './figures/retrieval.js';
 import { retrievalTimeFigure } from './figures/retrieval-time.js';
 import { smartIndexFigure } from './figures/smart-index.js';
 import { stalenessFigure } from './figures/staleness.js';
+import { decisionFlipsFigure } from './figures/decision-flips.js';
 import { sweepBatchFigure, sweepMemoryFigure } from './figures/sweeps.js';
 import { assignKeys, loadRun } from './load-run.js';
 import { getTheme } from './theme.js';
@@ -41,6 +42,7 @@ export const FIGURE_BUILDERS: readonly ((input: FigureInput, ctx: FigureContext)
   lossesFigure,
   miningFigure,
   stalenessFigure,
+  decisionFlipsFigure,
   memoryStalenessFigure,
   smartIndexFigure,
   sweepBatchFigure,

@@ -6,10 +6,13 @@ import { embedSamples } from '../model/embed.js';
 import type { CrossBatchMemory } from '../memory/cross-batch-memory.js';
 import type { RunPaths } from '../io/run-paths.js';
 import { CsvAppender } from '../io/csv.js';
-import { EVAL_COLUMNS, STALENESS_COLUMNS, type EvalRow, type MetricsRow, type StalenessRow } from '../io/tables.js';
+import { EVAL_COLUMNS, TRAINER_STALENESS_COLUMNS, type EvalRow, type MetricsRow, type StalenessRow } from '../io/tables.js';
 import { readSnapshot, writeSnapshot } from '../io/snapshot-file.js';
 import { driftRowAt, pairDrift } from '../analysis/drift.js';
 import { CollapseMonitor } from '../analysis/collapse.js';
+import { similarityKernel } from '../losses/create-loss.js';
+import type { SimilarityLossKernel } from '../losses/pair-loss.js';
+import { decisionFlips } from '../memory/decision-flips.js';
 import { Rng } from '../random.js';
 import { evaluateDataset } from './evaluate.js';
 import { scheduledGap, snapshotIterations } from './snapshot-schedule.js';
@@ -64,6 +67,8 @@ export class Instruments {
   private readonly evals: CsvAppender;
   private readonly staleness: CsvAppender;
   private readonly probeLabels: Int32Array | null;
+  /** the run's loss on a host similarity matrix, for the decision flips of the true staleness */
+  private readonly hostKernel: SimilarityLossKernel;
 
   constructor(private readonly r: InstrumentsInput) {
     const { config, paths, xbm } = r;
@@ -72,8 +77,9 @@ export class Instruments {
     this.schedule = new Set(snapshotIterations(config.snapshots.every, offsets, config.iterations));
     this.snapshots = new RunSnapshots(paths, r.runId, r.model.dim);
     this.evals = new CsvAppender(paths.eval, EVAL_COLUMNS);
-    this.staleness = new CsvAppender(paths.staleness, STALENESS_COLUMNS);
+    this.staleness = new CsvAppender(paths.staleness, TRAINER_STALENESS_COLUMNS);
     this.probeLabels = r.probe && labelsOf(r.dataset, r.probe);
+    this.hostKernel = similarityKernel(config.loss);
     this.collapse = new CollapseMonitor(null);
   }
 
@@ -168,7 +174,22 @@ export class Instruments {
     const fresh = await embedSamples(model, dataset.train, Int32Array.from(entries, (e) => e.sampleId));
     const d = pairDrift(stored, fresh, model.dim);
     const ages = memory!.ages(t);
-    return { iteration: t, entries: entries.length, age_mean: ages.mean, age_max: ages.max, drift_mean: d.mean, drift_median: d.median, drift_p90: d.p90, drift_max: d.max };
+    // The newest batch-size entries, freshly embedded, stand in for the next batch's queries.
+    const nq = Math.min(this.r.config.batchSize, entries.length);
+    const first = entries.length - nq;
+    const labels = Int32Array.from(entries, (e) => e.label);
+    const ids = Int32Array.from(entries, (e) => e.sampleId);
+    const kernel = this.hostKernel;
+    const f = decisionFlips(
+      (sim, pairs) => kernel(sim, pairs).grad,
+      { features: fresh.subarray(first * model.dim), labels: labels.subarray(first), ids: ids.subarray(first) },
+      { stored, fresh, labels, ids },
+      model.dim,
+    );
+    return {
+      iteration: t, entries: entries.length, age_mean: ages.mean, age_max: ages.max, drift_mean: d.mean, drift_median: d.median, drift_p90: d.p90, drift_max: d.max,
+      flip_pairs: f.pairs, active_stale: f.activeStale, active_fresh: f.activeFresh, flips: f.flips, flip_share: f.pairs > 0 ? f.flips / f.pairs : NaN,
+    };
   }
 }
 

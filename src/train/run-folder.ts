@@ -8,7 +8,7 @@ import { trainMessages as M } from '../messages/train.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
 import { readCsv, writeCsv } from '../io/csv.js';
 import { runPaths, type RunPaths } from '../io/run-paths.js';
-import { EVAL_COLUMNS, METRICS_COLUMNS, STALENESS_COLUMNS, type EvalRow, type MetricsRow } from '../io/tables.js';
+import { EVAL_COLUMNS, METRICS_COLUMNS, TRAINER_STALENESS_COLUMNS, type EvalRow, type MetricsRow } from '../io/tables.js';
 import { latestCheckpoint, type CheckpointPointer } from './checkpoint.js';
 import { RunLock } from './run-lock.js';
 
@@ -68,7 +68,7 @@ export async function resumeRun(runDir: string): Promise<{ config: TrainConfig; 
     if (checkpoint.iteration >= config.iterations && recordStatus(paths) === 'completed') throw new UserError(M.alreadyComplete(runDir, config.iterations));
     const metrics = await keepUpTo<MetricsRow>(paths.metrics, METRICS_COLUMNS, checkpoint.iteration);
     const evals = await keepUpTo<EvalRow>(paths.eval, EVAL_COLUMNS, checkpoint.iteration);
-    await keepUpTo(paths.staleness, STALENESS_COLUMNS, checkpoint.iteration);
+    await keepUpTo(paths.staleness, TRAINER_STALENESS_COLUMNS, checkpoint.iteration);
     await keepUpTo(indexTablePath(config.out), INDEX_COLUMNS, checkpoint.iteration);
     await keepUpTo(memoryStalenessPath(config.out), MEMORY_STALENESS_COLUMNS, checkpoint.iteration);
     return { config, open: { paths, lock, checkpoint, metrics, evals } };

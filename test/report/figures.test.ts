@@ -199,7 +199,7 @@ test('thin keeps the ends and spaces evenly; movingAverage skips NaN', () => {
 test('buildFigures returns each figure or a skip with its reason, never both', async (t) => {
   const { input, ctx } = await pairInput(t);
   const { figures, skipped } = buildFigures(input, ctx);
-  assert.deepEqual(figures.map((f) => f.id), ['drift', 'retrieval', 'retrieval-time', 'losses', 'mining', 'staleness', 'resources']);
+  assert.deepEqual(figures.map((f) => f.id), ['drift', 'retrieval', 'retrieval-time', 'losses', 'mining', 'staleness', 'decision-flips', 'resources']);
   assert.deepEqual(skipped.map((s) => s.id), ['pca-trajectories', 'cka-drift', 'memory-staleness', 'smart-index', 'sweep-batch', 'sweep-memory']);
   assert.ok(skipped.slice(0, 2).every((s) => s.reason === representationMessages.noSnapshots), 'no snapshots: no trajectories, no CKA');
   assert.equal(skipped[2].reason, reportMessages.noMemoryStaleness);

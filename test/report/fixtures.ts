@@ -17,7 +17,7 @@ import {
   DRIFT_COLUMNS,
   EVAL_COLUMNS,
   METRICS_COLUMNS,
-  STALENESS_COLUMNS,
+  TRAINER_STALENESS_COLUMNS,
   type DriftRow,
   type EvalRow,
   type MetricsRow,
@@ -165,9 +165,14 @@ export async function makeRun(dir: string, o: FixtureRunOptions): Promise<string
   if (start !== null)
     for (let i = start + 10; i < T; i += o.stalenessEvery ?? 25) {
       const dm = r4(0.01 + 0.05 * Math.exp(-(i - start) / 60));
-      staleness.push({ iteration: i, entries: Math.min(M, (i - start + 1) * B), age_mean: (span - 1) / 2, age_max: span - 1, drift_mean: dm, drift_median: r4(dm * 0.9), drift_p90: r4(dm * 2), drift_max: r4(dm * 4) });
+      const entries = Math.min(M, (i - start + 1) * B);
+      // Decision flips shrink with the drift: about dm x 4 of the pairs flip.
+      const pairs = B * entries - B;
+      const flips = Math.round(pairs * dm * 4);
+      staleness.push({ iteration: i, entries, age_mean: (span - 1) / 2, age_max: span - 1, drift_mean: dm, drift_median: r4(dm * 0.9), drift_p90: r4(dm * 2), drift_max: r4(dm * 4),
+        flip_pairs: pairs, active_stale: Math.round(pairs * 0.3), active_fresh: Math.round(pairs * 0.3) + flips, flips, flip_share: flips / pairs });
     }
-  if (files.staleness && staleness.length > 0) await writeCsv(p.staleness, STALENESS_COLUMNS, staleness);
+  if (files.staleness && staleness.length > 0) await writeCsv(p.staleness, TRAINER_STALENESS_COLUMNS, staleness);
   // Smart mining's refreshes (index.csv), every 40 iterations: staleness falls, cost and recall steady.
   if (files.index) {
     const rows: IndexRefreshRow[] = [];

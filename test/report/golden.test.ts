@@ -38,7 +38,7 @@ test('rendered SVGs of a fixed tiny input match the golden files (UPDATE_GOLDEN=
   const batch = await buildReport(join(root, 'sweep'));
   const memory = await buildReport(join(root, 'memory'));
   const figures = [...runs.figures, ...batch.figures.filter((f) => f.id === 'sweep-batch'), ...memory.figures.filter((f) => f.id === 'sweep-memory')];
-  assert.equal(figures.length, 9);
+  assert.equal(figures.length, 10);
   const problems: string[] = [];
   for (const f of figures) {
     const { svg } = await specToSvg(f.spec);

@@ -45,5 +45,5 @@ test('every figure spec validates against the Vega-Lite schema and renders with 
       assert.deepEqual(warnings, [], `${rep.theme} ${f.id}`);
       assert.match(svg, /^<svg /);
     }
-  assert.deepEqual([...seen].sort(), ['drift', 'losses', 'memory-staleness', 'mining', 'resources', 'retrieval', 'retrieval-time', 'smart-index', 'staleness', 'sweep-batch', 'sweep-memory']);
+  assert.deepEqual([...seen].sort(), ['decision-flips', 'drift', 'losses', 'memory-staleness', 'mining', 'resources', 'retrieval', 'retrieval-time', 'smart-index', 'staleness', 'sweep-batch', 'sweep-memory']);
 });
