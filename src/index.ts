@@ -21,12 +21,16 @@ export { latestCheckpoint, loadWeights } from './train/checkpoint.js';
 export { loadDataset, DATASET_NAMES, createSampler, restoreSampler, selectProbe, type Dataset, type Split, type Sampler, type SamplerConfig } from './data/index.js';
 export { createEmbedder, l2Normalize, parameterCount, type Embedder, type EmbedderConfig } from './model/embedder.js';
 export { embedSamples } from './model/embed.js';
-export { createLoss, ContrastiveLoss, TripletLoss, MultiSimilarityLoss } from './losses/create-loss.js';
+export { createLoss, similarityKernel, ContrastiveLoss, TripletLoss, MultiSimilarityLoss } from './losses/create-loss.js';
 export { LOSSES, LOSS_KINDS, LOSS_DEFAULTS, lossDefinition, similarityScale, type LossConfig, type LossKind } from './losses/registry.js';
 export { cosineSimilarity } from './losses/similarity.js';
 export type { PairLoss, LossOutput, PairStats } from './losses/pair-loss.js';
 export { CrossBatchMemory } from './memory/cross-batch-memory.js';
 export { xbmLoss } from './memory/xbm-loss.js';
+export { ADAPT_STRATEGIES, createAdapter, type XbmAdaptConfig } from './memory/adapt/index.js';
+export { PARITY_MODES, parityMode, type ParityKind } from './memory/parity/registry.js';
+export type { ParityMode, XbmCombine } from './memory/parity/parity.js';
+export { decisionFlips, type DecisionFlips } from './memory/decision-flips.js';
 // smart mining (Harwood et al. 2017): the index, the miner, the controller, the refreshes
 export { buildIndex, indexRecall, ExactIndex, INDEX_KINDS, type IndexKind, type NeighbourIndex } from './mining/neighbour-index.js';
 export { mineAnchor, mineBatch, type IndexedSplit, type MinedTuple } from './mining/smart-miner.js';
@@ -39,7 +43,7 @@ export { globalLoss, tripletGlobal, type TripletGlobalConfig } from './losses/tr
 // run folders and files
 export { runPaths, type RunPaths } from './io/run-paths.js';
 export { readCsv, writeCsv } from './io/csv.js';
-export { METRICS_COLUMNS, EVAL_COLUMNS, DRIFT_COLUMNS, STALENESS_COLUMNS, type MetricsRow, type EvalRow, type DriftRow, type StalenessRow } from './io/tables.js';
+export { METRICS_COLUMNS, EVAL_COLUMNS, DRIFT_COLUMNS, STALENESS_COLUMNS, TRAINER_STALENESS_COLUMNS, type MetricsRow, type EvalRow, type DriftRow, type StalenessRow } from './io/tables.js';
 export { writeSnapshot, readSnapshot, type Snapshot } from './io/snapshot-file.js';
 export { SnapshotReader } from './io/snapshot-reader.js';
 export { readRunRecord, writeRunRecord, type RunRecord } from './io/formats/run-record.js';
