@@ -61,7 +61,7 @@ test('the page inlines vega, vega-lite and vega-embed, every spec, and the summa
   assert.match(html, /XBM start: iteration 100 \(policy <code>staleness<\/code>/);
   assert.match(html, /D\(t; 16\) stayed below 0.02/);
   assert.match(html, /<td class="l">100 \(staleness\)<\/td>/);
-  assert.match(html, /data-figures="7"/);
+  assert.match(html, /data-figures="8"/);
 });
 
 test('HTML escapes names and keeps "</script>" inside data from closing the element', () => {

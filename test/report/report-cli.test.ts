@@ -28,7 +28,7 @@ test('report <run> <run> --out: flags parse, the report is written and its path 
   assert.deepEqual([a.inputs, a.out, a.theme, a.force, a.smooth], [[baseline, xbm], out, 'paper', false, 5]);
   const c = io();
   const { report } = await reportMain(a, c.io);
-  assert.deepEqual(c.out, [`report: ${join(out, 'index.html')} (7 figures; not drawn: pca-trajectories, cka-drift, memory-staleness, smart-index, sweep-batch, sweep-memory)`]);
+  assert.deepEqual(c.out, [`report: ${join(out, 'index.html')} (8 figures; not drawn: pca-trajectories, cka-drift, memory-staleness, smart-index, sweep-batch, sweep-memory)`]);
   assert.deepEqual(c.err, []);
   assert.equal(report.theme, 'paper');
   assert.ok(existsSync(join(out, 'figures', 'drift.png')), 'drift.png');
