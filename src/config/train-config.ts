@@ -18,7 +18,7 @@ import { INDEX_KINDS, checkIndexAvailable, type IndexKind } from '../mining/neig
 import { UserError } from '../errors.js';
 import { ADAPT_KINDS, ADAPT_STRATEGIES, type XbmAdaptConfig } from '../memory/adapt/index.js';
 import { MOMENTUM_DEFAULT } from '../memory/adapt/momentum.js';
-import { parityLossFields, type ParityMode, type XbmCombine } from '../memory/parity/parity.js';
+import { XBM_COMBINES, parityLossFields, type ParityMode, type XbmCombine } from '../memory/parity/parity.js';
 import { PARITY_KINDS, PARITY_MODES, parityMode, type ParityKind } from '../memory/parity/registry.js';
 import { dataMessages } from '../messages/data.js';
 import { configMessages as M } from '../messages/config.js';
@@ -530,6 +530,10 @@ export function normaliseTrainConfig(raw: unknown): TrainConfig {
   let config = raw as TrainConfig;
   // Runs from before --xbm-adapt used plain XBM.
   if (config?.xbm && config.xbm.adapt === undefined) config = { ...config, xbm: { ...config.xbm, adapt: { kind: 'none' } } };
+  // A hand-edited combine would otherwise fall back to the default silently.
+  const combine = config?.xbm?.combine;
+  if (combine !== undefined && !(XBM_COMBINES as readonly string[]).includes(combine)) throw new UserError(M.unknownChoice('config.json xbm.combine', String(combine), XBM_COMBINES));
+  if (config?.parity !== undefined) parityMode(String(config.parity));
   const start = (config?.xbm as { start?: unknown } | undefined)?.start as { kind?: unknown; policy?: unknown } | undefined;
   if (start?.kind !== 'auto') return config;
   const policy = typeof start.policy === 'string'

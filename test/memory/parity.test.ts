@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf } from '../../src/backend/tf.js';
-import { resolveTrainConfig, type TrainFlags } from '../../src/config/train-config.js';
+import { normaliseTrainConfig, resolveTrainConfig, type TrainFlags } from '../../src/config/train-config.js';
 import { createLoss } from '../../src/losses/create-loss.js';
 import { CrossBatchMemory } from '../../src/memory/cross-batch-memory.js';
 import { PARITY_MODES, parityMode } from '../../src/memory/parity/registry.js';
@@ -191,6 +191,9 @@ test('--parity sets each behaviour in the config, and refuses the flags it decid
   assert.throws(() => resolveTrainConfig({ ...base, parity: 'pml', reducer: 'mean' }), userError(CM.parityConflict('--reducer', 'pml', 'it sets the reducer to mean-active')));
   assert.throws(() => resolveTrainConfig({ ...base, parity: 'pml', xbmStart: '10' }), userError(CM.parityConflict('--xbm-start', 'pml', 'it has no warm-up: the memory is used from iteration 0')));
   assert.throws(() => resolveTrainConfig({ ...base, parity: 'tf-similarity', xbmWeight: 0.5 }), userError(CM.parityConflict('--xbm-weight', 'tf-similarity', 'it computes one loss of the batch against the memory, without a weight')));
+  // config.json read back: a hand-edited combine or parity is refused, not silently replaced by the default.
+  assert.throws(() => normaliseTrainConfig({ ...p, xbm: { ...p.xbm, combine: 'both' } }), userError(CM.unknownChoice('config.json xbm.combine', 'both', ['batch-plus-memory', 'memory-only', 'live-batch-plus-memory'])));
+  assert.deepEqual(normaliseTrainConfig(JSON.parse(JSON.stringify(p))), p);
   assert.throws(() => parityMode('keras'), userError(CM.unknownChoice('parity', 'keras', PARITY_MODES.map((m) => m.kind))));
 });
 

@@ -38,7 +38,8 @@ export interface ParityMode<K extends string = string> {
  * this batch (the memory keeps M rows in all) and the batch keeps its gradient as a reference
  * (TF Similarity's XBM, which concatenates the batch in front of the memory).
  */
-export type XbmCombine = 'batch-plus-memory' | 'memory-only' | 'live-batch-plus-memory';
+export const XBM_COMBINES = ['batch-plus-memory', 'memory-only', 'live-batch-plus-memory'] as const;
+export type XbmCombine = (typeof XBM_COMBINES)[number];
 
 export type { ContrastiveNegativeValue, SelfExclusion };
 
