@@ -4,6 +4,7 @@ import { train } from '../train/trainer.js';
 import type { RunRecord } from '../io/formats/run-record.js';
 import { writeWarmupFile, type WarmupFile } from '../io/formats/warmup-file.js';
 import { similarityScale } from '../losses/registry.js';
+import { DEMO_XBM } from './study-choice.js';
 import { SnapshotReader } from '../io/snapshot-reader.js';
 import { computeDrift } from '../analysis/drift.js';
 import { writeDriftOutputs } from '../analysis/drift-output.js';
@@ -109,6 +110,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     snapshotEvery: size.snapshotEvery,
     snapshotOffsets: size.snapshotOffsets,
     probeSize: size.probeSize,
+    reducer: DEMO_XBM.reducer,
     ...('imagesPerClass' in size ? { imagesPerClass: size.imagesPerClass } : {}),
     // Flags left undefined (a CLI option not given) keep the demo's value.
     ...Object.fromEntries(Object.entries(opts.flags).filter(([, v]) => v !== undefined)),
@@ -143,7 +145,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const startUsed = usable ? decision.start! : Math.floor(baselineConfig.iterations / 2 / every) * every;
   opts.log(`3/4 XBM start: ${decision.reason}${usable ? '' : ` Falling back to iteration ${startUsed}.`}`);
 
-  const xbmConfig = resolveTrainConfig({ ...common, xbmSize: memorySize, xbmStart: String(startUsed), out: xbmDir });
+  const xbmConfig = resolveTrainConfig({ ...common, xbmSize: memorySize, xbmStart: String(startUsed), xbmAdapt: DEMO_XBM.adapt, out: xbmDir });
   const xbm = whole('xbm', xbmDir, await train(xbmConfig, { overwrite: opts.overwrite, quiet: opts.quiet, signal: opts.signal }), opts.signal);
   const xbmDrift = computeDrift(SnapshotReader.open(xbmDir), gaps);
   await writeDriftOutputs(xbmDir, xbmDrift);

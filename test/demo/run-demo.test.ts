@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DemoInterrupted, runDemo } from '../../src/demo/demo.js';
+import { DEMO_XBM } from '../../src/demo/study-choice.js';
 import type { TrainFlags } from '../../src/config/train-config.js';
 import { demoMessages } from '../../src/messages/demo.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -28,6 +29,14 @@ test('runDemo makes the whole result: both runs, the report and summary.md', asy
   assert.match(r.summary, /^\| run \| R@1 \|/);
   assert.ok(r.summary.includes(`Report: ${r.reportIndex}`));
   assert.match(r.summary, /Wall time: /);
+  // The study-backed configuration: the reducer in both runs, the compensation in the XBM run, and the evidence quoted.
+  const config = (dir: string) => JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  assert.equal(config(r.baselineDir).loss.reducer, DEMO_XBM.reducer);
+  assert.equal(config(r.xbmDir).loss.reducer, DEMO_XBM.reducer);
+  assert.equal(config(r.xbmDir).xbm.adapt.kind, DEMO_XBM.adapt);
+  assert.ok(r.summary.includes(`--reducer ${DEMO_XBM.reducer} (both runs), --xbm-adapt ${DEMO_XBM.adapt}`));
+  assert.ok(r.summary.includes(DEMO_XBM.evidence));
+  assert.ok(DEMO_XBM.policy === 'staleness' || r.summary.includes(`(given; the study supports ${DEMO_XBM.policy})`), 'a policy other than the study\'s is named as such');
 });
 
 test('an interrupted demo stops after the run in progress and says where it is saved', async (t) => {
