@@ -6,8 +6,8 @@
  *   stage B (when to start): the best repeated XBM configuration with fixed starts (a quarter, half
  *     and three quarters of the budget), each auto policy, and the default policy with the guard;
  *     three seeds.
- * Writes study.csv (one row per run), study.md (the tables and the acceptance check: the default
- * auto policy within 1 R@1 point of the best fixed start, mean over seeds, and never collapsing)
+ * Writes study.csv (one row per run), study.md (the tables and the acceptance check: an auto
+ * policy within 1 R@1 point of the best fixed start, mean over seeds, and never collapsing)
  * and a report page per regime, after each regime, so an interrupted study still shows what ran.
  *
  * Resumable (scripts/study-runs.ts): completed runs are reused, an interrupted one resumes from its
