@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { TrainConfig } from '../src/config/train-config.js';
-import type { RunRecord } from '../src/io/formats/run-record.js';
+import { readRunRecord, type RunRecord } from '../src/io/formats/run-record.js';
 import { runPaths } from '../src/io/run-paths.js';
 import { latestCheckpoint } from '../src/train/checkpoint.js';
 import { resumeTraining, train } from '../src/train/trainer.js';
@@ -17,28 +17,19 @@ export interface PlannedRun {
   config: TrainConfig;
 }
 
-/** The planned configuration as config.json holds it: a run is reused only when this matches. */
+/** The planned configuration as config.json holds it: a run is reused or resumed only when this matches. */
 const comparable = (c: TrainConfig) => JSON.stringify({ ...c, out: '.', name: undefined });
-
-/** The run's record if it completed with exactly this configuration, else null. */
-export function completedRun(p: PlannedRun): RunRecord | null {
-  const paths = runPaths(p.dir);
-  if (!existsSync(paths.config) || !existsSync(paths.run)) return null;
-  if (comparable(JSON.parse(readFileSync(paths.config, 'utf8'))) !== comparable(p.config)) return null;
-  const record = JSON.parse(readFileSync(paths.run, 'utf8')) as RunRecord;
-  return record.status === 'completed' ? record : null;
-}
 
 /** Reuse, resume or train one planned run (see the file comment). */
 export async function runPlanned(p: PlannedRun, signal: AbortSignal): Promise<RunRecord> {
-  const done = completedRun(p);
-  if (done) {
-    process.stderr.write(`== ${p.label}: completed, reused (${p.dir})\n`);
-    return done;
-  }
   const paths = runPaths(p.dir);
   const sameConfig = existsSync(paths.config) && comparable(JSON.parse(readFileSync(paths.config, 'utf8'))) === comparable(p.config);
-  if (sameConfig && existsSync(paths.run) && latestCheckpoint(paths.checkpoints)) {
+  const record = sameConfig ? readRunRecord(paths.run) : null;
+  if (record?.status === 'completed') {
+    process.stderr.write(`== ${p.label}: completed, reused (${p.dir})\n`);
+    return record;
+  }
+  if (record && latestCheckpoint(paths.checkpoints)) {
     process.stderr.write(`== ${p.label}: resuming ${p.dir}\n`);
     return resumeTraining(p.dir, { signal });
   }
