@@ -49,12 +49,11 @@ export function xbmLoss(
     if (selfSlots != null && selfSlots.length !== nq) throw new UserError(M.selfSlotsLength(selfSlots.length, nq));
   }
   const diagonal = new Int32Array(nq).map((_, i) => i);
-  if (useMemory && combine === 'memory-only') {
-    const m = loss.compute(batch, batchLabels, memory.embeddings, memory.labels, selfSlots ?? undefined, memoryColumnActivity);
-    return { loss: tf.clone(m.loss), batchLoss: tf.scalar(0), memoryLoss: m.loss, batchStats: zeroStats(), memoryStats: m.stats };
-  }
-  if (useMemory && combine === 'live-batch-plus-memory') {
-    const m = liveBatchLoss(loss, batch, batchLabels, memory, selfSlots, diagonal, memoryColumnActivity);
+  if (useMemory && combine !== 'batch-plus-memory') {
+    // One loss: the batch against the memory that holds it (PML), or against [batch; older rows] (TF Similarity).
+    const m = combine === 'memory-only'
+      ? loss.compute(batch, batchLabels, memory.embeddings, memory.labels, selfSlots ?? undefined, memoryColumnActivity)
+      : liveBatchLoss(loss, batch, batchLabels, memory, selfSlots, diagonal, memoryColumnActivity);
     return { loss: tf.clone(m.loss), batchLoss: tf.scalar(0), memoryLoss: m.loss, batchStats: zeroStats(), memoryStats: m.stats };
   }
   const b = loss.compute(batch, batchLabels, batch, batchLabels, diagonal);

@@ -99,14 +99,13 @@ function fixture(copyShift = 0) {
 
 /** The naive total loss of a mode as a function of the batch y; the memory's copy of the batch stays at x (detached). */
 function reference(mode: string, f: ReturnType<typeof fixture>, weight: number): (y: Mat) => number {
-  const { x, l, slots, memory } = f;
+  const { l, slots, memory } = f;
   const rows = memory.entries().sort((a, b) => a.slot - b.slot);
   const mem = rows.map((e) => Array.from(e.embedding));
   const memLabels = rows.map((e) => e.label);
   if (mode === 'research-xbm') return (y) => researchXbmContrastive(y, l, y, l) + weight * researchXbmContrastive(y, l, mem, memLabels);
   if (mode === 'pml') return (y) => pmlContrastive(y, l, mem, memLabels, Array.from(slots));
   if (mode === 'tf-similarity') return (y) => tfSimilarityContrastive(y, l, [...y, ...f.olderKept], [...l, ...f.olderKeptLabels]);
-  void x;
   throw new Error(mode);
 }
 

@@ -15,8 +15,6 @@ export interface ParityMode<K extends string = string> {
   readonly kind: K;
   /** one line for --help */
   readonly describe: string;
-  /** where the definition was read (README table) */
-  readonly source: string;
   /** how the implementation reduces a loss's terms */
   readonly reducer: ReducerKind;
   /** how a query's pair with itself is left out */

@@ -5,11 +5,11 @@ import type { ParityMode } from './parity.js';
  * of the memory, truncated to memory_size rows, and one loss is computed of the batch against that,
  * its diagonal removed; the memory is updated only after warmup_steps calls (before that the loss
  * is the in-batch one). Keras reduces the per-query losses by their mean.
+ * Read in: tensorflow/similarity: tensorflow_similarity/losses/xbm_loss.py.
  */
 export const tfSimilarity: ParityMode<'tf-similarity'> = {
   kind: 'tf-similarity',
   describe: 'TF Similarity XBM: per-query mean, self-pairs by index, one L(b,[b;M]) with the batch keeping its gradient',
-  source: 'tensorflow/similarity: tensorflow_similarity/losses/xbm_loss.py',
   reducer: 'sum-per-query',
   selfExclusion: { kind: 'index' },
   contrastiveNegative: 'excess',
