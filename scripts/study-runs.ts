@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { TrainConfig } from '../src/config/train-config.js';
+import { isUserError } from '../src/errors.js';
 import { readRunRecord, type RunRecord } from '../src/io/formats/run-record.js';
 import { runPaths } from '../src/io/run-paths.js';
 import { latestCheckpoint } from '../src/train/checkpoint.js';
@@ -20,8 +21,22 @@ export interface PlannedRun {
 /** The planned configuration as config.json holds it: a run is reused or resumed only when this matches. */
 const comparable = (c: TrainConfig) => JSON.stringify({ ...c, out: '.', name: undefined });
 
-/** Reuse, resume or train one planned run (see the file comment). */
+/**
+ * Reuse, resume or train one planned run (see the file comment). A run the trainer refuses (a
+ * plan that does not fit its dataset, say) ends the study with the trainer's one-line reason and
+ * exit 2; the trainer refuses before it writes anything, and the finished runs stay reusable.
+ */
 export async function runPlanned(p: PlannedRun, signal: AbortSignal): Promise<RunRecord> {
+  try {
+    return await reuseResumeOrTrain(p, signal);
+  } catch (e) {
+    if (!isUserError(e)) throw e;
+    process.stderr.write(`${p.label}: ${e.message}\n`);
+    process.exit(2);
+  }
+}
+
+async function reuseResumeOrTrain(p: PlannedRun, signal: AbortSignal): Promise<RunRecord> {
   const paths = runPaths(p.dir);
   const sameConfig = existsSync(paths.config) && comparable(JSON.parse(readFileSync(paths.config, 'utf8'))) === comparable(p.config);
   const record = sameConfig ? readRunRecord(paths.run) : null;
