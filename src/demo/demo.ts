@@ -76,11 +76,12 @@ export const DEMO_REGIME = { dataset: 'mnist3', backbone: 'builtin:digits', lr: 
 /**
  * Budgets: the full demo fits 10 minutes, --quick 2 minutes, on 2 cores with wasm (README "Demo").
  * The memory holds the whole training split, the paper's choice (mnist3: 500 classes x 12 = 6,000;
- * quick: 500 x 4 = 2,000); iterations are what the time budget allows.
+ * quick: 500 x 4 = 2,000); iterations are what the time budget allows. The probe holds two images
+ * of each of the 500 training classes, which the scatter policy's within-class scatter W needs.
  */
 export const DEMO_SIZES = {
-  full: { iterations: 500, evalEvery: 100, snapshotEvery: 25, snapshotOffsets: '5', probeSize: 512, xbmSize: 6000, gaps: [5, 25, 100, 300] },
-  quick: { iterations: 80, evalEvery: 40, snapshotEvery: 10, snapshotOffsets: '2', probeSize: 256, xbmSize: 2000, imagesPerClass: 4, gaps: [2, 10, 40] },
+  full: { iterations: 500, evalEvery: 100, snapshotEvery: 25, snapshotOffsets: '5', probeSize: 1000, xbmSize: 6000, gaps: [5, 25, 100, 300] },
+  quick: { iterations: 80, evalEvery: 40, snapshotEvery: 10, snapshotOffsets: '2', probeSize: 1000, xbmSize: 2000, imagesPerClass: 4, gaps: [2, 10, 40] },
 } as const;
 
 /** The demo stopped by its signal: the interrupted run is saved and resumable; nothing after it ran. */
