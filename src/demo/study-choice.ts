@@ -15,7 +15,7 @@ export const DEMO_XBM = {
   adapt: 'moments',
   policy: 'scatter',
   evidence:
-    'in the five regimes of the study (2026-11-30, three seeds each), mean-active collapsed in none of its 89 runs with XBM on (sum-per-query in 23 of 25), ' +
+    'in the five regimes of the study (2026-11-30 to 12-01, three seeds each), mean-active collapsed in none of its 89 runs with XBM on (sum-per-query in 23 of 25), ' +
     'and mean-active with moments was the best XBM configuration in three regimes (from scratch at batch 64, with an lr drop, and Fashion-MNIST; momentum in the other two); ' +
     'scatter passed the acceptance test (within 1 R@1 point of the best fixed start, no collapse) in three regimes (pretrained, lr drop, Fashion-MNIST), staleness and plateau in two. ' +
     'XBM\'s gains at the best fixed start were 0.2 to 2.4 points; only batch 64 from scratch (+2.1, about four seed SDs) stands clear of the seeds\' spread.',
