@@ -274,12 +274,6 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
     if (xs.some((x) => !Number.isInteger(x) || x < min)) throw new UserError(M.intList(flag, String(text)));
     return xs;
   };
-  const choice = <T extends string>(flag: string, v: string | undefined, known: readonly T[], dflt: T): T => {
-    const x = v ?? dflt;
-    if (!(known as readonly string[]).includes(x)) throw new UserError(M.unknownChoice(flag, String(x), known));
-    return x as T;
-  };
-
   const backend = f.backend ?? DEFAULTS.backend;
   if (!BACKEND_CHOICES.includes(backend)) throw new UserError(M.unknownBackend(String(backend), BACKEND_CHOICES));
   const datasetSpec = f.dataset ?? DEFAULTS.dataset;
@@ -314,7 +308,7 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
   const backbone = resolveBackbone(f);
   const image = resolveImage(f, datasetSpec);
 
-  const smartMining = resolveSmartMining(f, batchSize, positiveInt, choice);
+  const smartMining = resolveSmartMining(f, batchSize, positiveInt);
 
   // The loss: its own file says which flags it reads, its defaults and its checks (losses/registry.ts).
   const lossDef = lossDefinition(choice('--loss', f.loss, TRAIN_CHOICES.loss, DEFAULTS.loss));
@@ -362,7 +356,7 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
     }
   }
   const xbmInit = choice('--xbm-init', f.xbmInit, TRAIN_CHOICES.xbmInit, DEFAULTS.xbmInit);
-  const adapt = resolveAdapt(f, choice);
+  const adapt = resolveAdapt(f);
   const xbmWeight = f.xbmWeight ?? DEFAULTS.xbmWeight;
   if (!(xbmWeight >= 0) || !Number.isFinite(xbmWeight)) throw new UserError(M.nonNegativeNumber('--xbm-weight', xbmWeight));
 
@@ -414,8 +408,15 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
   };
 }
 
+/** A flag's (or config field's) value among `known`, `dflt` when it was not given; else one-line refusal. */
+function choice<T extends string>(flag: string, v: string | undefined, known: readonly T[], dflt: T): T {
+  const x = v ?? dflt;
+  if (!(known as readonly string[]).includes(x)) throw new UserError(M.unknownChoice(flag, String(x), known));
+  return x as T;
+}
+
 /** --xbm-adapt and --xbm-momentum (memory/adapt); the memory itself was checked by the caller. */
-function resolveAdapt(f: TrainFlags, choice: <T extends string>(flag: string, v: string | undefined, known: readonly T[], dflt: T) => T): XbmAdaptConfig {
+function resolveAdapt(f: TrainFlags): XbmAdaptConfig {
   const kind = choice('--xbm-adapt', f.xbmAdapt, TRAIN_CHOICES.xbmAdapt, 'none');
   if (kind !== 'momentum') {
     if (f.xbmMomentum !== undefined) throw new UserError(M.flagNeeds('--xbm-momentum', '--xbm-adapt momentum', `--xbm-adapt ${kind}`));
@@ -434,7 +435,6 @@ function resolveSmartMining(
   f: TrainFlags,
   batchSize: number,
   positiveInt: (flag: string, v: number | undefined, dflt: number) => number,
-  choice: <T extends string>(flag: string, v: string | undefined, known: readonly T[], dflt: T) => T,
 ): SmartMiningConfig | undefined {
   if ((f.mining as string | undefined) === 'smart') throw new UserError(miningMessages.miningSmartIsBatchMining);
   const kind = choice('--batch-mining', f.batchMining, TRAIN_CHOICES.batchMining, 'none');
@@ -532,7 +532,7 @@ export function normaliseTrainConfig(raw: unknown): TrainConfig {
   if (config?.xbm && config.xbm.adapt === undefined) config = { ...config, xbm: { ...config.xbm, adapt: { kind: 'none' } } };
   // A hand-edited combine would otherwise fall back to the default silently.
   const combine = config?.xbm?.combine;
-  if (combine !== undefined && !(XBM_COMBINES as readonly string[]).includes(combine)) throw new UserError(M.unknownChoice('config.json xbm.combine', String(combine), XBM_COMBINES));
+  if (combine !== undefined) choice('config.json xbm.combine', combine, XBM_COMBINES, combine);
   if (config?.parity !== undefined) parityMode(String(config.parity));
   const start = (config?.xbm as { start?: unknown } | undefined)?.start as { kind?: unknown; policy?: unknown } | undefined;
   if (start?.kind !== 'auto') return config;
