@@ -31,6 +31,8 @@ export const modelMessages = {
   buildingBuiltin: (name: string, dir: string, command: string) =>
     `${name} is not built yet: pretraining it once into ${dir} (a minute or two on 2 cores; the same as \`${command}\`).`,
   pretrainOutExists: (dir: string) => `${dir} already holds a backbone (model.json): choose another --out, or add --overwrite to replace it.`,
+  pretrainOutForeign: (dir: string, entry: string) =>
+    `--out ${dir} holds ${entry}, which pretrain did not write, and pretrain replaces only a backbone it saved itself: choose a new or empty folder for --out.`,
   pretrainOutIsFile: (dir: string) => `--out ${dir} is a file: give a folder for the backbone.`,
   pretrainTooFewClasses: (dataset: string, n: number) => `${dataset} has ${n} training class: a classifier needs at least 2.`,
   pretrainNeedsOut: 'pretrain needs --out <folder>: where to write model.json and weights.bin (for example data/backbones/digits).',

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tf } from '../backend/tf.js';
 import { initBackend } from '../backend/init-backend.js';
@@ -11,7 +11,7 @@ import { UserError } from '../errors.js';
 import { modelMessages as M } from '../messages/model.js';
 import { builtinBackbone, builtinBackboneDirs, builtinCommand, BUILTIN_NAMES, isBuiltinBackbone } from '../model/builtin-backbones.js';
 import type { EmbedderConfig } from '../model/embedder.js';
-import { fileSaveHandler } from '../model/model-files.js';
+import { fileSaveHandler, type ModelJson } from '../model/model-files.js';
 import { buildTrunk } from '../model/trunk.js';
 import { Rng } from '../random.js';
 
@@ -35,11 +35,42 @@ export interface PretrainConfig {
 
 export interface PretrainResult { path: string; accuracy: number; seconds: number; bytes: number; classes: number }
 
-/** Refuses an --out that would be clobbered or is a file. Touches nothing. */
+/** The files pretrain writes into --out, and the heading of its README. */
+const PRETRAIN_FILES = ['README.md', 'model.json', 'weights.bin'] as const;
+const README_HEADING = '# Backbone pretrained by `xbm-drift pretrain`';
+
+/**
+ * Whether `dir`/`name` is provably pretrain's: a model.json carrying pretrain's metadata and
+ * naming weights.bin, a README.md under pretrain's heading, or the weights.bin such a model.json names.
+ */
+function isPretrainFile(dir: string, name: string): boolean {
+  const path = join(dir, name);
+  if (!(PRETRAIN_FILES as readonly string[]).includes(name) || !lstatSync(path).isFile()) return false;
+  if (name === 'README.md') return readFileSync(path, 'utf8').startsWith(README_HEADING);
+  const modelJson = join(dir, 'model.json');
+  if (!existsSync(modelJson) || !lstatSync(modelJson).isFile()) return false;
+  try {
+    const json = JSON.parse(readFileSync(modelJson, 'utf8')) as ModelJson;
+    const meta = json.userDefinedMetadata?.xbmDrift as { kind?: unknown; command?: unknown } | undefined;
+    const shards = json.weightsManifest?.flatMap((g) => g.paths) ?? [];
+    return meta?.kind === 'trunk' && typeof meta.command === 'string' && shards.length === 1 && shards[0] === 'weights.bin';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Refuses an --out that pretrain may not replace, touching nothing. Saving renames a finished
+ * folder over --out, so --out must be absent, empty, or hold only a backbone pretrain wrote
+ * (and then --overwrite). Anything else is the user's: never deleted, even with --overwrite.
+ */
 export function checkPretrainOut(out: string, overwrite: boolean): void {
   if (!existsSync(out)) return;
   if (!statSync(out).isDirectory()) throw new UserError(M.pretrainOutIsFile(out));
-  if (existsSync(join(out, 'model.json')) && !overwrite) throw new UserError(M.pretrainOutExists(out));
+  const entries = readdirSync(out).sort();
+  const foreign = entries.find((name) => !isPretrainFile(out, name));
+  if (foreign !== undefined) throw new UserError(M.pretrainOutForeign(out, foreign));
+  if (entries.length > 0 && !overwrite) throw new UserError(M.pretrainOutExists(out));
 }
 
 /**
@@ -129,6 +160,8 @@ export async function pretrain(config: PretrainConfig, log: (line: string) => vo
       },
     };
     const readme = pretrainReadme(config, classes.length, seen ? correct / seen : NaN);
+    // Again: training took a while, and the save replaces the folder.
+    checkPretrainOut(out, config.overwrite);
     const saved = await trunk.save(fileSaveHandler(out, metadata, { 'README.md': readme }));
     return { path: join(out, 'model.json'), accuracy: seen ? correct / seen : NaN, seconds, bytes: saved.modelArtifactsInfo.weightDataBytes ?? 0, classes: classes.length };
   } finally {
@@ -144,7 +177,7 @@ function pretrainReadme(config: PretrainConfig, classes: number, accuracy: numbe
     ? `CNN trunk conv3x3 ${config.model.channels.join(',')} (ReLU, max-pool 2 between convs), fully convolutional: input [n, h, w, ${'c'}] of any height and width`
     : `MLP trunk ${config.model.hidden.join(',')} (flatten + dense ReLU), fixed input shape`;
   return [
-    `# Backbone pretrained by \`xbm-drift pretrain\``,
+    README_HEADING,
     '',
     `${arch}, trained as a ${classes}-way softmax classifier on ${config.dataset} for ${config.iterations} iterations ` +
       `(batch ${config.batchSize}, Adam lr ${config.lr}, seed ${config.seed}); train accuracy over the last iterations ${(accuracy * 100).toFixed(1)}%.`,
