@@ -1,6 +1,7 @@
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { isUserError, UserError } from '../errors.js';
 import { cliMessages, YARGS_SKIP, YARGS_STRINGS } from '../messages/cli.js';
+import { PACKAGE_VERSION } from '../package-version.js';
 import { fsUserError } from './fs-errors.js';
 import { consoleOutput } from './output.js';
 import { VERBS } from './verbs.js';
@@ -30,7 +31,7 @@ export async function buildCli(argv: string[]) {
     .recommendCommands()
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version('version', 'Print the version and exit', PACKAGE_VERSION)
     .wrap(Math.min(110, process.stdout.columns || 110))
     .middleware((parsed) => {
       // A flag given twice arrives as an array; only options declared as arrays may repeat.
