@@ -14,13 +14,13 @@ import { tempDir } from '../helpers/tmp.js';
 import { MODULE, PYTHON_DIR, python, requirePython } from './python.js';
 
 /**
- * The Arrow contract has one source of truth, the README: its "Arrow schema" table and metadata
+ * The Arrow contract has one source of truth, docs/run-folder.md (README below): its "Arrow schema" table and metadata
  * list, and the run folder's table columns. The Python writer (python/xbm_drift_log.py SCHEMA and
  * RAW), the TypeScript writers (SNAPSHOT_COLUMNS, META, METRICS_COLUMNS, ...) and the files
  * `xbm-drift import` actually writes must all say the same.
  */
 
-const README = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+const README = readFileSync(fileURLToPath(new URL('../../docs/run-folder.md', import.meta.url)), 'utf8');
 
 interface PySchema {
   SCHEMA: {
