@@ -59,7 +59,7 @@ export function trainOptions<T>(y: Argv<T>) {
     .option('xbm-weight', { type: 'number', describe: `weight w of the memory loss (default ${DEFAULTS.xbmWeight})` })
     .option('xbm-init', { choices: TRAIN_CHOICES.xbmInit, describe: `${TRAIN_HELP.xbmInit} (default ${DEFAULTS.xbmInit})` })
     .option('xbm-guard', { type: 'boolean', describe: 'pause the memory loss while the memory is too stale' })
-    .option('xbm-adapt', { choices: TRAIN_CHOICES.xbmAdapt, describe: `memory compensation for drift: ${TRAIN_HELP.xbmAdapt} (default none)` })
+    .option('xbm-adapt', { choices: TRAIN_CHOICES.xbmAdapt, describe: `memory compensation for drift: ${TRAIN_HELP.xbmAdapt} (${TRAIN_HELP.xbmAdaptDefault})` })
     .option('parity', { choices: TRAIN_CHOICES.parity, describe: `follow a reference implementation's definitions (reducer, self-pairs, loss values, how XBM combines terms, warm-up): ${TRAIN_HELP.parity}` })
     .option('xbm-momentum', { type: 'number', describe: `with --xbm-adapt momentum: m in [0, 1), 0 = plain XBM (default ${MOMENTUM_DEFAULT}, MoCo's)` })
     .group(['batch-mining', 'index-refresh', 'index', 'smart-negatives', 'smart-neighbours', 'smart-controller'], 'Smart mining (Harwood et al. 2017):')

@@ -22,6 +22,11 @@ import { XBM_COMBINES, parityLossFields, type ParityMode, type XbmCombine } from
 import { PARITY_KINDS, PARITY_MODES, parityMode, type ParityKind } from '../memory/parity/registry.js';
 import { dataMessages } from '../messages/data.js';
 import { configMessages as M } from '../messages/config.js';
+import type { DefaultApplied } from '../io/formats/run-record.js';
+import type { RunConfigFile } from '../io/formats/run-config.js';
+import type { XbmStart as XbmStartOf } from '../io/formats/start-decision.js';
+import { AppliedDefaults } from './applied-defaults.js';
+import { STUDY_CHOICE } from './study-choice.js';
 
 /**
  * The kinds the train flags choose among, each with a one-line description. Keyed by the owning
@@ -85,7 +90,8 @@ export const TRAIN_HELP = {
   backbone: `a TensorFlow.js model.json (LayersModel: fine-tuned; GraphModel: frozen) or its folder, or ${BUILTIN_NAMES.join(', ')}`,
   margin: `${lossFlagDefaults('margin')}; not read by ${LOSSES.filter((d) => !d.flags.includes('margin')).map((d) => d.kind).join(', ')}`,
   mining: `default: ${lossFlagDefaults('mining')}`,
-  reducer: `${REDUCERS.map((r) => `${r.kind}: ${r.describe}`).join('; ')}. Default: ${LOSSES.map((d) => `${d.kind} ${d.defaultReducer}`).join(', ')}`,
+  reducer: `${REDUCERS.map((r) => `${r.kind}: ${r.describe}`).join('; ')}. Default: ${STUDY_CHOICE.reducer} (the XBM study: ${STUDY_CHOICE.source.reducer.replace(/^.*?: /, '')}); --reducer sum-per-query for the paper's`,
+  xbmAdaptDefault: `default with a memory: ${STUDY_CHOICE.adapt} (the XBM study's best configuration); none under --parity`,
   warmupPolicy: TRAIN_CHOICES.warmupPolicy.join(', '),
   batchMining: describe(BATCH_MINING),
   index: describe(INDEX_KINDS),
@@ -93,7 +99,7 @@ export const TRAIN_HELP = {
 } as const;
 
 /** Everything needed to rerun a training run; written as config.json. */
-export interface TrainConfig {
+export interface TrainConfig extends RunConfigFile {
   name: string;
   out: string;
   /** image: image datasets only (the digit datasets refuse it), passed to the dataset as DatasetOptions.image */
@@ -128,6 +134,8 @@ export interface TrainConfig {
   threads: number | null; // null: the machine's cores
   /** Smart Mining (--batch-mining smart); absent: batches come from the sampler */
   smartMining?: SmartMiningConfig;
+  /** every default applied to a flag not given, and where it came from (also in run.json); absent in configs from before 0.2.0 */
+  defaultsApplied?: DefaultApplied[];
 }
 
 /** The loss as configured: the losses module's own config type, so the two cannot drift apart. */
@@ -138,7 +146,7 @@ export type LossSettings = LossConfig;
  * policy is refused before anything touches the disk. config.json from before this holds the
  * policy as text: read config.json through normaliseTrainConfig.
  */
-export type XbmStart = { kind: 'off' } | { kind: 'at'; iteration: number } | { kind: 'auto'; policy: WarmupPolicyConfig };
+export type XbmStart = XbmStartOf<WarmupPolicyConfig>;
 
 /**
  * The defaults, in one place. Why these: README "Defaults". The loss defaults live with each loss
@@ -253,34 +261,38 @@ export interface TrainFlags {
 
 /** Flags -> a validated TrainConfig. Throws UserError naming the flag and the fix. Touches no disk. */
 export function resolveTrainConfig(f: TrainFlags): TrainConfig {
+  const applied = new AppliedDefaults();
+  const take = applied.take.bind(applied);
+  const pick = <T extends string>(flag: string, v: string | undefined, known: readonly T[], dflt: T, source?: string): T =>
+    choice(flag, take(flag, v, dflt, source), known, dflt);
   const positiveInt = (flag: string, v: number | undefined, dflt: number) => {
-    const x = v ?? dflt;
+    const x = take(flag, v, dflt);
     if (!Number.isInteger(x) || x < 1) throw new UserError(M.positiveInteger(flag, x));
     return x;
   };
   const nonNegativeInt = (flag: string, v: number | undefined, dflt: number) => {
-    const x = v ?? dflt;
+    const x = take(flag, v, dflt);
     if (!Number.isInteger(x) || x < 0) throw new UserError(M.nonNegativeInteger(flag, x));
     return x;
   };
   const positive = (flag: string, v: number | undefined, dflt: number) => {
-    const x = v ?? dflt;
+    const x = take(flag, v, dflt);
     if (!(x > 0) || !Number.isFinite(x)) throw new UserError(M.positiveNumber(flag, x));
     return x;
   };
   const intList = (flag: string, text: string | undefined, dflt: number[], min = 1) => {
-    if (text === undefined) return dflt;
+    if (text === undefined) return take(flag, undefined, dflt);
     const xs = String(text).split(',').filter((s) => s.trim() !== '').map(Number);
     if (xs.some((x) => !Number.isInteger(x) || x < min)) throw new UserError(M.intList(flag, String(text)));
     return xs;
   };
-  const backend = f.backend ?? DEFAULTS.backend;
+  const backend = take('--backend', f.backend, DEFAULTS.backend);
   if (!BACKEND_CHOICES.includes(backend)) throw new UserError(M.unknownBackend(String(backend), BACKEND_CHOICES));
-  const datasetSpec = f.dataset ?? DEFAULTS.dataset;
+  const datasetSpec = take('--dataset', f.dataset, DEFAULTS.dataset);
   if (!isDatasetSpec(datasetSpec)) throw new UserError(dataMessages.unknownDataset(datasetSpec, TRAIN_CHOICES.dataset));
 
   // Batch: P x K for the PK sampler; --batch-size alone picks P = batch / K.
-  const samplerKind = choice('--sampler', f.sampler, TRAIN_CHOICES.sampler, DEFAULTS.sampler);
+  const samplerKind = pick('--sampler', f.sampler, TRAIN_CHOICES.sampler, DEFAULTS.sampler);
   let sampler: TrainConfig['sampler'];
   if (samplerKind === 'pk') {
     const perClass = positiveInt('--per-class', f.perClass, DEFAULTS.perClass);
@@ -300,18 +312,21 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
   const batchSize = sampler.kind === 'pk' ? sampler.classesPerBatch * sampler.perClass : sampler.batchSize;
 
   const dim = positiveInt('--dim', f.dim, DEFAULTS.dim);
-  const modelKind = choice('--model', f.model, TRAIN_CHOICES.model, DEFAULTS.model);
+  const backbone = resolveBackbone(f, take);
+  // Under a backbone the built-in model is not built (its flags were refused): its defaults are not "applied".
+  const modelDefaults = backbone ? new AppliedDefaults() : applied;
+  const modelKind = choice('--model', modelDefaults.take('--model', f.model, DEFAULTS.model), TRAIN_CHOICES.model, DEFAULTS.model);
+  const modelList = (flag: string, text: string | undefined, dflt: number[]) => text === undefined ? modelDefaults.take(flag, undefined, dflt) : intList(flag, text, dflt);
   const model: EmbedderConfig = modelKind === 'cnn'
-    ? { kind: 'cnn', channels: intList('--channels', f.channels, DEFAULTS.channels), dim }
-    : { kind: 'mlp', hidden: intList('--hidden', f.hidden, DEFAULTS.hidden), dim };
+    ? { kind: 'cnn', channels: modelList('--channels', f.channels, DEFAULTS.channels), dim }
+    : { kind: 'mlp', hidden: modelList('--hidden', f.hidden, DEFAULTS.hidden), dim };
   if (model.kind === 'cnn' && model.channels.length === 0) throw new UserError(M.intList('--channels', String(f.channels)));
-  const backbone = resolveBackbone(f);
   const image = resolveImage(f, datasetSpec);
 
-  const smartMining = resolveSmartMining(f, batchSize, positiveInt);
+  const smartMining = resolveSmartMining(f, batchSize, positiveInt, take);
 
   // The loss: its own file says which flags it reads, its defaults and its checks (losses/registry.ts).
-  const lossDef = lossDefinition(choice('--loss', f.loss, TRAIN_CHOICES.loss, DEFAULTS.loss));
+  const lossDef = lossDefinition(pick('--loss', f.loss, TRAIN_CHOICES.loss, DEFAULTS.loss));
   for (const flag of LOSS_FLAGS) {
     if (f[flag] !== undefined && !lossDef.flags.includes(flag)) {
       throw new UserError(M.flagNotForLoss(lossFlagName(flag), lossDef.kind, LOSSES.filter((d) => d.flags.includes(flag)).map((d) => d.kind)));
@@ -320,19 +335,25 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
   // --parity sets every behaviour in which the reference implementations differ (memory/parity).
   const parity = f.parity === undefined ? null : parityMode(choice('--parity', f.parity, TRAIN_CHOICES.parity, PARITY_KINDS[0]));
   if (parity && f.reducer !== undefined) throw new UserError(M.parityConflict('--reducer', parity.kind, `it sets the reducer to ${parity.reducer}`));
-  // --reducer: recorded only when given; a loss config without it uses the loss's default reducer.
-  const reducer = f.reducer === undefined ? undefined : choice('--reducer', f.reducer, TRAIN_CHOICES.reducer, lossDef.defaultReducer);
+  // --reducer: always recorded, since a loss config without one means the loss's reference reducer
+  // (lossDef.defaultReducer: how every config.json from before 0.2.0 was run). Not given: the XBM
+  // study's choice; under --parity the parity mode sets it.
+  const reducer = parity ? undefined : pick('--reducer', f.reducer, TRAIN_CHOICES.reducer, STUDY_CHOICE.reducer, STUDY_CHOICE.source.reducer);
+  const lossFromFlags = lossDef.fromFlags({ margin: f.margin, mining: f.mining, globalWeight: f.globalWeight });
+  for (const flag of lossDef.flags) {
+    take(lossFlagName(flag), f[flag], (lossFromFlags as unknown as Record<string, unknown>)[flag], `the ${lossDef.kind} loss's own default (src/losses/registry.ts -> its file)`);
+  }
   const loss = {
-    ...lossDef.fromFlags({ margin: f.margin, mining: f.mining, globalWeight: f.globalWeight }),
+    ...lossFromFlags,
     ...(reducer === undefined ? {} : { reducer }),
     ...(parity ? parityLossFields(parity, lossDef.kind) : {}),
   } as LossConfig;
   lossDef.validate(loss);
 
-  const optimizerKind = choice('--optimizer', f.optimizer, TRAIN_CHOICES.optimizer, DEFAULTS.optimizer);
+  const optimizerKind = pick('--optimizer', f.optimizer, TRAIN_CHOICES.optimizer, DEFAULTS.optimizer);
   if (f.momentum !== undefined && optimizerKind !== 'sgd') throw new UserError(M.flagNeeds('--momentum', '--optimizer sgd', `--optimizer ${optimizerKind}`));
   const iterations = positiveInt('--iterations', f.iterations, DEFAULTS.iterations);
-  const scheduleKind = choice('--schedule', f.schedule, TRAIN_CHOICES.schedule, DEFAULTS.schedule);
+  const scheduleKind = pick('--schedule', f.schedule, TRAIN_CHOICES.schedule, DEFAULTS.schedule);
   if (scheduleKind !== 'step') {
     if (f.lrStep !== undefined) throw new UserError(M.flagNeeds('--lr-step', '--schedule step', `--schedule ${scheduleKind}`));
     if (f.lrGamma !== undefined) throw new UserError(M.flagNeeds('--lr-gamma', '--schedule step', `--schedule ${scheduleKind}`));
@@ -346,6 +367,7 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
   const xbmSize = nonNegativeInt('--xbm-size', f.xbmSize, DEFAULTS.xbmSize);
   if (xbmSize > 0 && xbmSize < batchSize) throw new UserError(M.memoryTooSmall(xbmSize, batchSize));
   const start = parityStart(parity, f.xbmStart, xbmSize);
+  if (xbmSize > 0 && f.xbmStart === undefined && parity?.fixedStart === undefined) take('--xbm-start', undefined, 'auto', `auto = auto:${DEFAULT_WARMUP_POLICY} (DEFAULT_WARMUP_POLICY in src/analysis/warmup/policies/index.ts)`);
   if (parity && !parity.memoryWeight && f.xbmWeight !== undefined) throw new UserError(M.parityConflict('--xbm-weight', parity.kind, 'it computes one loss of the batch against the memory, without a weight'));
   const fixedStart = start.kind === 'at' ? start.iteration : start.kind === 'auto' ? warmupPolicy(start.policy.kind).startAt?.(start.policy) : undefined;
   if (fixedStart !== undefined && fixedStart >= iterations) throw new UserError(M.startAfterEnd(String(f.xbmStart), fixedStart, iterations));
@@ -355,15 +377,25 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
       if (given !== undefined) throw new UserError(M.flagNeeds(flag, '--xbm-size M (a memory)', '--xbm-size 0'));
     }
   }
-  const xbmInit = choice('--xbm-init', f.xbmInit, TRAIN_CHOICES.xbmInit, DEFAULTS.xbmInit);
-  const adapt = resolveAdapt(f);
-  const xbmWeight = f.xbmWeight ?? DEFAULTS.xbmWeight;
+  // Memory settings are applied (and recorded) only with a memory.
+  const memoryDefaults = xbmSize > 0 ? applied : new AppliedDefaults();
+  const xbmInit = choice('--xbm-init', memoryDefaults.take('--xbm-init', f.xbmInit, DEFAULTS.xbmInit), TRAIN_CHOICES.xbmInit, DEFAULTS.xbmInit);
+  const adapt = resolveAdapt(f, xbmSize, parity, memoryDefaults);
+  const xbmWeight = parity && !parity.memoryWeight ? DEFAULTS.xbmWeight : memoryDefaults.take('--xbm-weight', f.xbmWeight, DEFAULTS.xbmWeight);
   if (!(xbmWeight >= 0) || !Number.isFinite(xbmWeight)) throw new UserError(M.nonNegativeNumber('--xbm-weight', xbmWeight));
 
   const snapshotEvery = nonNegativeInt('--snapshot-every', f.snapshotEvery, DEFAULTS.snapshotEvery);
   const offsets = intList('--snapshot-offsets', f.snapshotOffsets, DEFAULTS.snapshotOffsets).filter((g) => g < snapshotEvery);
   if (start.kind === 'auto' && snapshotEvery === 0) throw new UserError(M.autoNeedsSnapshots);
   const probeSize = positiveInt('--probe-size', f.probeSize, DEFAULTS.probeSize);
+  const evalEvery = nonNegativeInt('--eval-every', f.evalEvery, DEFAULTS.evalEvery);
+  const ks = intList('--ks', f.ks, DEFAULTS.ks);
+  const stalenessEvery = nonNegativeInt('--staleness-every', f.stalenessEvery, DEFAULTS.stalenessEvery);
+  const checkpointEvery = nonNegativeInt('--checkpoint-every', f.checkpointEvery, DEFAULTS.checkpointEvery);
+  const seed = nonNegativeInt('--seed', f.seed, DEFAULTS.seed);
+  const dataSeed = nonNegativeInt('--data-seed', f.dataSeed, DEFAULTS.dataSeed);
+  const lr = positive('--lr', f.lr, DEFAULTS.lr);
+  const momentum = optimizerKind === 'sgd' ? take('--momentum', f.momentum, DEFAULTS.momentum) : DEFAULTS.momentum;
 
   // Sizes (see MAX_TENSOR_BYTES): refuse here, not with a crash deep inside the backend.
   const headIn = model.kind === 'cnn' ? model.channels.at(-1)! : (model.hidden.at(-1) ?? 1);
@@ -381,30 +413,31 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
   return {
     name: basename(out),
     out,
-    dataset: { spec: datasetSpec, dataSeed: nonNegativeInt('--data-seed', f.dataSeed, DEFAULTS.dataSeed), ...(f.imagesPerClass !== undefined ? { imagesPerClass: positiveInt('--images-per-class', f.imagesPerClass, 1) } : {}), ...(image ? { image } : {}) },
+    dataset: { spec: datasetSpec, dataSeed, ...(f.imagesPerClass !== undefined ? { imagesPerClass: positiveInt('--images-per-class', f.imagesPerClass, 1) } : {}), ...(image ? { image } : {}) },
     sampler,
     batchSize,
     model,
     ...(backbone ? { backbone } : {}),
     loss,
-    optimizer: { kind: optimizerKind, lr: positive('--lr', f.lr, DEFAULTS.lr), momentum: f.momentum ?? DEFAULTS.momentum },
+    optimizer: { kind: optimizerKind, lr, momentum },
     schedule,
     iterations,
-    xbm: { size: xbmSize, weight: xbmWeight, start, init: xbmInit, guard: f.xbmGuard ?? false, adapt, ...(parity && parity.combine !== 'batch-plus-memory' ? { combine: parity.combine } : {}) },
+    xbm: { size: xbmSize, weight: xbmWeight, start, init: xbmInit, guard: memoryDefaults.take('--xbm-guard', f.xbmGuard, false), adapt, ...(parity && parity.combine !== 'batch-plus-memory' ? { combine: parity.combine } : {}) },
     ...(parity ? { parity: parity.kind } : {}),
-    eval: { every: nonNegativeInt('--eval-every', f.evalEvery, DEFAULTS.evalEvery), ks: intList('--ks', f.ks, DEFAULTS.ks), nmi: f.nmi ?? true },
+    eval: { every: evalEvery, ks, nmi: take('--nmi', f.nmi, true) },
     snapshots: {
       every: snapshotEvery,
       offsets,
       probeSize,
-      logBatches: f.logBatches ?? false,
-      stalenessEvery: nonNegativeInt('--staleness-every', f.stalenessEvery, DEFAULTS.stalenessEvery),
+      logBatches: take('--log-batches', f.logBatches, false),
+      stalenessEvery,
     },
-    checkpointEvery: nonNegativeInt('--checkpoint-every', f.checkpointEvery, DEFAULTS.checkpointEvery),
-    seed: nonNegativeInt('--seed', f.seed, DEFAULTS.seed),
+    checkpointEvery,
+    seed,
     backend,
-    threads: f.threads === undefined ? null : positiveInt('--threads', f.threads, 1),
+    threads: f.threads === undefined ? take('--threads', undefined, null, "the machine's cores") : positiveInt('--threads', f.threads, 1),
     ...(smartMining ? { smartMining } : {}),
+    defaultsApplied: applied.list,
   };
 }
 
@@ -415,14 +448,19 @@ function choice<T extends string>(flag: string, v: string | undefined, known: re
   return x as T;
 }
 
-/** --xbm-adapt and --xbm-momentum (memory/adapt); the memory itself was checked by the caller. */
-function resolveAdapt(f: TrainFlags): XbmAdaptConfig {
-  const kind = choice('--xbm-adapt', f.xbmAdapt, TRAIN_CHOICES.xbmAdapt, 'none');
+/**
+ * --xbm-adapt and --xbm-momentum (memory/adapt); the memory itself was checked by the caller. Not
+ * given: the XBM study's choice, or under --parity the reference implementation's (plain XBM).
+ */
+function resolveAdapt(f: TrainFlags, memorySize: number, parity: ParityMode | null, applied: AppliedDefaults): XbmAdaptConfig {
+  const dflt = memorySize === 0 ? 'none' : parity ? parity.adapt : STUDY_CHOICE.adapt;
+  const source = parity ? `--parity ${parity.kind}: the reference implementation has no memory compensation` : STUDY_CHOICE.source.adapt;
+  const kind = choice('--xbm-adapt', applied.take('--xbm-adapt', f.xbmAdapt, dflt, source), TRAIN_CHOICES.xbmAdapt, dflt);
   if (kind !== 'momentum') {
     if (f.xbmMomentum !== undefined) throw new UserError(M.flagNeeds('--xbm-momentum', '--xbm-adapt momentum', `--xbm-adapt ${kind}`));
     return { kind } as XbmAdaptConfig;
   }
-  const momentum = f.xbmMomentum ?? MOMENTUM_DEFAULT;
+  const momentum = applied.take('--xbm-momentum', f.xbmMomentum, MOMENTUM_DEFAULT, "MoCo's default (src/memory/adapt/momentum.ts)");
   if (typeof momentum !== 'number' || !(momentum >= 0 && momentum < 1)) throw new UserError(M.momentumRange(momentum));
   return { kind, momentum };
 }
@@ -435,6 +473,7 @@ function resolveSmartMining(
   f: TrainFlags,
   batchSize: number,
   positiveInt: (flag: string, v: number | undefined, dflt: number) => number,
+  take: AppliedDefaults['take'],
 ): SmartMiningConfig | undefined {
   if ((f.mining as string | undefined) === 'smart') throw new UserError(miningMessages.miningSmartIsBatchMining);
   const kind = choice('--batch-mining', f.batchMining, TRAIN_CHOICES.batchMining, 'none');
@@ -444,14 +483,14 @@ function resolveSmartMining(
     return undefined;
   }
   const d = SMART_MINING_DEFAULTS;
-  const index = choice('--index', f.index, TRAIN_CHOICES.index, d.index);
+  const index = choice('--index', take('--index', f.index, d.index), TRAIN_CHOICES.index, d.index);
   const negatives = positiveInt('--smart-negatives', f.smartNegatives, d.negatives);
   if (negatives + 2 > batchSize) throw new UserError(miningMessages.tooFewNegativesRoom(negatives, batchSize));
   const neighbours = positiveInt('--smart-neighbours', f.smartNeighbours, Math.max(d.neighbours, negatives + 2));
   if (neighbours < negatives + 2) throw new UserError(miningMessages.neighboursTooSmall(neighbours, negatives));
   const refresh = positiveInt('--index-refresh', f.indexRefresh, d.refresh);
   checkIndexAvailable(index);
-  return { refresh, index, negatives, neighbours, controller: f.smartController ?? d.controller };
+  return { refresh, index, negatives, neighbours, controller: take('--smart-controller', f.smartController, d.controller) };
 }
 
 /**
@@ -459,7 +498,7 @@ function resolveSmartMining(
  * working directory); whether it is a model is checked when the trainer loads it, before the run
  * folder is created. The built-in model flags would be ignored under a backbone: refused.
  */
-function resolveBackbone(f: TrainFlags): BackboneConfig | undefined {
+function resolveBackbone(f: TrainFlags, take: AppliedDefaults['take']): BackboneConfig | undefined {
   if (f.backbone === undefined) {
     if (f.backboneLrMult !== undefined) throw new UserError(M.flagNeeds('--backbone-lr-mult', '--backbone', 'no backbone'));
     if (f.freezeBackbone !== undefined) throw new UserError(M.flagNeeds('--freeze-backbone', '--backbone', 'no backbone'));
@@ -471,9 +510,9 @@ function resolveBackbone(f: TrainFlags): BackboneConfig | undefined {
     if (given !== undefined) throw new UserError(modelMessages.modelFlagWithBackbone(flag, text));
   }
   if (isBuiltinBackbone(text) && !BUILTIN_NAMES.includes(text)) throw new UserError(modelMessages.unknownBuiltin(text, BUILTIN_NAMES));
-  const freeze = f.freezeBackbone ?? false;
+  const freeze = take('--freeze-backbone', f.freezeBackbone, false);
   if (freeze && f.backboneLrMult !== undefined) throw new UserError(modelMessages.lrMultWithFreeze);
-  const lrMult = f.backboneLrMult ?? DEFAULTS.backboneLrMult;
+  const lrMult = freeze ? DEFAULTS.backboneLrMult : take('--backbone-lr-mult', f.backboneLrMult, DEFAULTS.backboneLrMult);
   if (!(lrMult > 0) || !Number.isFinite(lrMult)) throw new UserError(M.positiveNumber('--backbone-lr-mult', lrMult));
   return { source: isBuiltinBackbone(text) ? text : resolve(text), lrMult, freeze };
 }

@@ -53,6 +53,7 @@ export class RunRecorder {
       final: null,
       collapse: null,
       probe: probeSize ? { size: probeSize } : null,
+      defaultsApplied: config.defaultsApplied ?? [],
     };
     const r = new RunRecorder(paths.run, record);
     r.write();

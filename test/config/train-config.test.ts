@@ -88,7 +88,7 @@ test('flags that the chosen schedule, optimizer or loss would ignore are refused
   refuses({ xbmGuard: true }, M.flagNeeds('--xbm-guard', '--xbm-size M (a memory)', '--xbm-size 0'));
   assert.deepEqual(resolveWith({ schedule: 'step', lrStep: 100, lrGamma: 0.5 }).schedule, { kind: 'step', every: 100, gamma: 0.5 });
   assert.equal(resolveWith({ optimizer: 'sgd', momentum: 0.5 }).optimizer.momentum, 0.5);
-  assert.deepEqual(resolveWith({ loss: 'triplet', margin: 0.2, mining: 'hard' }).loss, { kind: 'triplet', margin: 0.2, mining: 'hard' });
+  assert.deepEqual(resolveWith({ loss: 'triplet', margin: 0.2, mining: 'hard' }).loss, { kind: 'triplet', margin: 0.2, mining: 'hard', reducer: 'mean-active' });
   refuses({ margin: 3 }, lossesMessages.marginRange(3));
 });
 
@@ -99,6 +99,6 @@ test('choice lists come from the registries, and unknown values are refused with
   refuses({ dataset: 'cifar' }, dataMessages.unknownDataset('cifar', DATASET_NAMES));
   assert.match(dataMessages.unknownDataset('cifar', DATASET_NAMES), /mnist2, mnist3, idx:<folder>, cub200:<root>/);
   assert.equal(resolveWith({ dataset: 'idx:/data/fashion' }).dataset.spec, 'idx:/data/fashion');
-  assert.deepEqual(resolveWith({ loss: 'multi-similarity' }).loss, LOSS_DEFAULTS['multi-similarity']);
+  assert.deepEqual(resolveWith({ loss: 'multi-similarity' }).loss, { ...LOSS_DEFAULTS['multi-similarity'], reducer: 'mean-active' });
   assert.equal(DEFAULTS.margin.triplet, LOSS_DEFAULTS.triplet.margin);
 });

@@ -174,10 +174,11 @@ test('--reducer: the choices are the registry, config.json records it, a config 
   assert.deepEqual(resolve({ reducer: 'mean-active' }).loss, { kind: 'contrastive', margin: 0.5, reducer: 'mean-active' });
   assert.deepEqual(resolve({ loss: 'triplet', reducer: 'sum-per-query' }).loss, { ...LOSS_DEFAULTS.triplet, reducer: 'sum-per-query' });
   const plain = resolve({});
-  assert.equal('reducer' in plain.loss, false);
+  assert.equal(plain.loss.reducer, 'mean-active', 'recorded even when not given (the default is the XBM study\'s since 0.2.0)');
   assert.throws(() => resolve({ reducer: 'median' }), userError(configMessages.unknownChoice('--reducer', 'median', REDUCER_KINDS)));
-  // A config.json written before --reducer existed: no field, the loss's default reducer.
-  const old = normaliseTrainConfig(JSON.parse(JSON.stringify(plain)));
+  // A config.json written before --reducer existed (or before 0.2.0 when not given): no field, the loss's default reducer.
+  const { reducer: _recorded, ...olderLoss } = plain.loss;
+  const old = normaliseTrainConfig(JSON.parse(JSON.stringify({ ...plain, loss: olderLoss })));
   assert.equal((createLoss(old.loss) as KernelLoss).reducer.kind, 'sum-per-query');
   const roundTrip = normaliseTrainConfig(JSON.parse(JSON.stringify(resolve({ reducer: 'mean' }))));
   assert.equal((createLoss(roundTrip.loss) as KernelLoss).reducer.kind, 'mean');

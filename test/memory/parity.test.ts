@@ -181,11 +181,13 @@ test('--parity sets each behaviour in the config, and refuses the flags it decid
   const t = resolveTrainConfig({ ...base, parity: 'tf-similarity', loss: 'multi-similarity' });
   assert.equal(t.loss.reducer, 'sum-per-query');
   assert.equal(t.xbm.combine, 'live-batch-plus-memory');
-  // Without --parity nothing new is recorded: older configs compare equal.
+  // Without --parity: no parity fields; the reducer and compensation are the XBM study's (config/study-choice.ts).
   const ours = resolveTrainConfig(base);
   assert.equal(ours.parity, undefined);
   assert.equal(ours.xbm.combine, undefined);
-  assert.deepEqual(ours.loss, { kind: 'contrastive', margin: 0.5 });
+  assert.deepEqual(ours.loss, { kind: 'contrastive', margin: 0.5, reducer: 'mean-active' });
+  assert.deepEqual(ours.xbm.adapt, { kind: 'moments' });
+  assert.deepEqual(rx.xbm.adapt, { kind: 'none' }, 'the paper has no compensation');
 
   assert.throws(() => resolveTrainConfig({ ...base, parity: 'pml', reducer: 'mean' }), userError(CM.parityConflict('--reducer', 'pml', 'it sets the reducer to mean-active')));
   assert.throws(() => resolveTrainConfig({ ...base, parity: 'pml', xbmStart: '10' }), userError(CM.parityConflict('--xbm-start', 'pml', 'it has no warm-up: the memory is used from iteration 0')));

@@ -31,7 +31,7 @@ test('--xbm-adapt and --xbm-momentum: bad or idle values are refused in one line
   const dir = tempDir(t);
   const cases: [Record<string, string>, string][] = [
     [{ '--xbm-adapt': 'sdc' }, C.flagNeeds('--xbm-adapt', '--xbm-size M (a memory)', '--xbm-size 0')],
-    [{ '--xbm-size': '40', '--xbm-start': '5', '--xbm-momentum': '0.9' }, C.flagNeeds('--xbm-momentum', '--xbm-adapt momentum', '--xbm-adapt none')],
+    [{ '--xbm-size': '40', '--xbm-start': '5', '--xbm-momentum': '0.9' }, C.flagNeeds('--xbm-momentum', '--xbm-adapt momentum', '--xbm-adapt moments')],
     [{ '--xbm-size': '40', '--xbm-start': '5', '--xbm-adapt': 'momentum', '--xbm-momentum': '1' }, C.momentumRange(1)],
     [{ '--xbm-size': '40', '--xbm-start': '5', '--xbm-adapt': 'momentum', '--xbm-momentum': '-0.1' }, C.momentumRange(-0.1)],
   ];
@@ -47,9 +47,9 @@ test('--xbm-adapt and --xbm-momentum: bad or idle values are refused in one line
   for (const kind of ADAPT_KINDS) assert.ok(bogus.stderr.includes(kind), bogus.stderr);
 });
 
-test('config.json without xbm.adapt (older runs) loads as plain XBM; the default is none and momentum defaults to MoCo\'s 0.999', () => {
+test('config.json without xbm.adapt (older runs) loads as plain XBM; the default is the XBM study\'s (moments) and momentum defaults to MoCo\'s 0.999', () => {
   const config = resolveTrainConfig({ out: '/tmp/xbm-drift-unused', xbmSize: 640 });
-  assert.deepEqual(config.xbm.adapt, { kind: 'none' });
+  assert.deepEqual(config.xbm.adapt, { kind: 'moments' });
   const { adapt: _adapt, ...older } = config.xbm;
   assert.deepEqual(normaliseTrainConfig(JSON.parse(JSON.stringify({ ...config, xbm: older }))).xbm.adapt, { kind: 'none' });
   assert.deepEqual(resolveTrainConfig({ out: '/tmp/x', xbmSize: 640, xbmAdapt: 'momentum' }).xbm.adapt, { kind: 'momentum', momentum: 0.999 });

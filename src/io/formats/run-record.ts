@@ -1,9 +1,7 @@
-import type { BackendInfo } from '../../backend/init-backend.js';
-import type { XbmStart } from '../../config/train-config.js';
 import type { EvalRow } from '../tables.js';
 import type { Json } from '../json-values.js';
 import { FieldCheck, readJsonFile, writeJsonFile, type JsonFormat } from './json-file.js';
-import type { XbmStartDecision } from './start-decision.js';
+import type { XbmStart, XbmStartDecision } from './start-decision.js';
 
 export const RUN_STATUSES = ['running', 'completed', 'interrupted', 'diverged', 'failed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -14,6 +12,24 @@ export interface RunXbmEvent {
   kind: string;
   message: string;
   evidence?: unknown;
+}
+
+/**
+ * run.json `backend`: the backend the run computed on, as backend/init-backend.ts reports it (its
+ * BackendInfo, with the choices and the WebGPU probe typed, is written here as is).
+ */
+export interface RunBackend {
+  /** --backend as given: 'auto', 'wasm', ... */
+  choice: string;
+  /** tf.getBackend(): 'tensorflow' for both tfjs-node packages, 'wasm', 'cpu' */
+  name: string;
+  threads: number;
+  attempts: { backend: string; ok: boolean; reason?: string }[];
+  tfjsVersion: string;
+  customKernels: string[];
+  notes: string[];
+  syncReads: boolean;
+  webgpu?: unknown;
 }
 
 /** run.json: what happened in a run (config.json says what was asked). Written by the trainer. */
@@ -29,7 +45,7 @@ export interface RunRecord {
     protocol?: string;
   };
   versions: { xbmDrift: string; node: string; tfjs: string };
-  backend: BackendInfo;
+  backend: RunBackend;
   seed: number;
   startedAt: string;
   endedAt: string | null;
@@ -63,6 +79,15 @@ export interface RunRecord {
   probe: { size: number } | null;
   /** Smart mining (--batch-mining smart): its configuration, refreshes and the controller's adjustments; absent otherwise. */
   smartMining?: SmartMiningSummary;
+  /** Every default the configuration applied (a flag not given) and where it came from; absent in older records. */
+  defaultsApplied?: DefaultApplied[];
+}
+
+/** One default applied to a flag that was not given: its value and the reason (a study row, a paper, the defaults table). */
+export interface DefaultApplied {
+  flag: string;
+  value: unknown;
+  source: string;
 }
 
 /** run.json `smartMining`: index.csv has the per-refresh rows, metrics.csv `event` the adjustments' iterations. */
@@ -125,6 +150,7 @@ export function readRunRecord(path: string): RunRecord | null {
   c.nullable(o, 'final', 'object');
   c.nullable(o, 'collapse', 'object');
   c.nullable(o, 'probe', 'object');
+  c.maybe(o, 'defaultsApplied', 'array');
   return o as unknown as RunRecord;
 }
 

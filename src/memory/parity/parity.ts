@@ -1,14 +1,15 @@
 import type { ContrastiveNegativeValue } from '../../losses/contrastive.js';
 import type { ReducerKind } from '../../losses/reducers/registry.js';
 import type { SelfExclusion } from '../../losses/self-exclusion.js';
+import type { XbmAdaptKind } from '../adapt/index.js';
 
 /**
  * A parity mode (--parity): every behaviour in which one reference implementation of XBM differs
  * from the others, set at once, so a run reproduces that implementation's definition. One file
  * per implementation, listed in registry.ts. No tfjs here (the config reads it).
  *
- * Without --parity the toolkit's own behaviour applies: the loss's default reducer, self-pairs
- * excluded by index, relu(s - margin) as a contrastive negative's value, L(b, b) + w L(b, M) with
+ * Without --parity the toolkit's own behaviour applies: the XBM study's reducer and memory
+ * compensation (config/study-choice.ts), self-pairs excluded by index, relu(s - margin) as a contrastive negative's value, L(b, b) + w L(b, M) with
  * the batch enqueued first, and `--xbm-start N` meaning "the memory from step N + 1 on".
  */
 export interface ParityMode<K extends string = string> {
@@ -21,6 +22,8 @@ export interface ParityMode<K extends string = string> {
   readonly selfExclusion: SelfExclusion;
   /** the value a mined contrastive negative adds (the gradient is 1 either way) */
   readonly contrastiveNegative: ContrastiveNegativeValue;
+  /** the memory compensation it has (--xbm-adapt's default under this mode; none: features stay as written) */
+  readonly adapt: XbmAdaptKind;
   /** how the batch and memory terms make the loss */
   readonly combine: XbmCombine;
   /** the start the implementation fixes (no warm-up: 0); absent: --xbm-start as given */

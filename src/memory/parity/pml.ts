@@ -14,6 +14,7 @@ export const pml: ParityMode<'pml'> = {
   reducer: 'mean-active',
   selfExclusion: { kind: 'index' },
   contrastiveNegative: 'excess',
+  adapt: 'none',
   combine: 'memory-only',
   fixedStart: 0,
   memoryWeight: false,

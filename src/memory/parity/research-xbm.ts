@@ -13,6 +13,7 @@ export const researchXbm: ParityMode<'research-xbm'> = {
   reducer: 'sum-per-query',
   selfExclusion: { kind: 'similarity', epsilon: RESEARCH_XBM_SELF_EPSILON },
   contrastiveNegative: 'similarity',
+  adapt: 'none',
   combine: 'batch-plus-memory',
   memoryWeight: true,
 };

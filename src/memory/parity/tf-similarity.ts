@@ -13,6 +13,7 @@ export const tfSimilarity: ParityMode<'tf-similarity'> = {
   reducer: 'sum-per-query',
   selfExclusion: { kind: 'index' },
   contrastiveNegative: 'excess',
+  adapt: 'none',
   combine: 'live-batch-plus-memory',
   memoryWeight: false,
 };
