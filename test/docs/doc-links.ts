@@ -4,7 +4,8 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 /**
  * Checks the documentation a newcomer reads: README.md and every docs/*.md. Every relative link
  * (a file, a folder, or a `#heading` in a Markdown file) must resolve, every docs page must be
- * reachable from the README by following links, and the README must stay short.
+ * reachable from the README by following links and open with its title and what it covers, and the
+ * README must stay short.
  */
 
 export const README_MAX_LINES = 300;
@@ -121,6 +122,12 @@ export function checkDocs(root: string): string[] {
     }
   }
   for (const file of files) if (!reached.has(file)) problems.push(`${file}: not linked from README.md, directly or through a page it links`);
+  for (const file of files.filter((f) => f !== 'README.md')) {
+    const [title, blank, first] = text.get(file)!.split('\n');
+    if (!/^# \S/.test(title) || blank !== '' || !/^[^#\s|`-]/.test(first ?? '')) {
+      problems.push(`${file}: does not start with a title (# ...), a blank line and a sentence saying what the page covers`);
+    }
+  }
 
   const lines = text.get('README.md')!.split('\n').length - (text.get('README.md')!.endsWith('\n') ? 1 : 0);
   if (lines >= README_MAX_LINES) problems.push(`README.md: ${lines} lines, at most ${README_MAX_LINES - 1} (move detail into docs/)`);

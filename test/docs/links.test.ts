@@ -8,7 +8,7 @@ import { README_MAX_LINES, checkDocs, headingAnchors, headingSlug, relativeLinks
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-test('README.md and docs/*.md: every relative link resolves, every page is linked, the README is short', () => {
+test('README.md and docs/*.md: every relative link resolves, every page is linked, every page says what it covers, the README is short', () => {
   assert.deepEqual(checkDocs(ROOT), []);
 });
 
@@ -34,7 +34,7 @@ function goodTree(t: Parameters<typeof tempDir>[0]): string {
   mkdirSync(join(root, 'data'));
   writeFileSync(join(root, 'data', 'fig.png'), '');
   writeFileSync(join(root, 'README.md'), '# Tool\n\n## Start\n\nRead [a](docs/a.md#section-one), see ![fig](data/fig.png) and [below](#start).\n');
-  writeFileSync(join(root, 'docs', 'a.md'), '# A\n\n## Section one\n\nThen [b](b.md) and [back](../README.md#tool).\n');
+  writeFileSync(join(root, 'docs', 'a.md'), '# A\n\nWhat a covers.\n\n## Section one\n\nThen [b](b.md) and [back](../README.md#tool).\n');
   writeFileSync(join(root, 'docs', 'b.md'), '# B\n\nOnly [a](./a.md).\n');
   return root;
 }
@@ -62,6 +62,12 @@ test('the check names a page nothing reachable from the README links', (t) => {
   const root = goodTree(t);
   writeFileSync(join(root, 'docs', 'c.md'), '# C\n\nLinks out to [a](a.md), but nothing links here.\n');
   assert.deepEqual(checkDocs(root), ['docs/c.md: not linked from README.md, directly or through a page it links']);
+});
+
+test('the check names a page that does not open with a title and a sentence', (t) => {
+  const root = goodTree(t);
+  writeFileSync(join(root, 'docs', 'b.md'), '# B\n\n## Straight to a section\n\nOnly [a](./a.md).\n');
+  assert.deepEqual(checkDocs(root), ['docs/b.md: does not start with a title (# ...), a blank line and a sentence saying what the page covers']);
 });
 
 test('the check refuses a README of 300 lines or more', (t) => {
