@@ -15,8 +15,9 @@ export interface InterruptOptions {
 
 /**
  * Runs a long job with an AbortSignal tied to Ctrl-C. The first SIGINT or SIGTERM aborts the
- * signal (the job finishes its step, saves and returns) and prints one line; a second one exits
- * at once with status 130. The handlers are removed when the job ends.
+ * signal (the job finishes its step, saves and returns, or rejects with the signal's reason when it
+ * had not begun) and prints one line; a second one exits at once with status 130. The handlers are
+ * removed when the job ends.
  */
 export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>, opts: InterruptOptions = {}): Promise<T> {
   const output = opts.output ?? consoleOutput;
@@ -34,6 +35,11 @@ export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>, 
   for (const s of signals) process.on(s, onSignal);
   try {
     return await fn(controller.signal);
+  } catch (e) {
+    // The job rejected with the signal's own reason (signal.throwIfAborted()): it stopped before
+    // it had anything to save, and the notice was printed. An interrupt all the same: status 130.
+    if (controller.signal.aborted && e === controller.signal.reason) exit(INTERRUPTED_EXIT_CODE);
+    throw e;
   } finally {
     for (const s of signals) process.off(s, onSignal);
   }

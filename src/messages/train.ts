@@ -6,6 +6,10 @@ export const trainMessages = {
     `${dir} has no checkpoint to resume from (it stopped before its first one, or checkpoints/ was removed), so it cannot be resumed. Its tables and snapshots stay readable by drift, warmup and report; to train again, start a new run with another --out (or --overwrite, which replaces this one).`,
   runLocked: (dir: string, pid: number, host: string, since: string) =>
     `${dir} is being written by another training (process ${pid} on ${host}, since ${since}): wait for it to finish, or stop it (Ctrl-C) and then \`xbm-drift train --resume ${dir}\`.`,
+  outNotARun: (dir: string) =>
+    `--out ${dir} is a folder that holds files but no run (no config.json or run.json): nothing was changed. Give a new or empty folder for the run (--overwrite replaces only a run).`,
+  badRunConfig: (path: string, why: string) =>
+    `${path} is not a configuration a run could start with (${why}): it was edited or damaged; restore it from a copy, or start a new run.`,
   outIsFile: (path: string) => `--out ${path} is a file, not a folder: give a folder for the run.`,
   runIsFile: (path: string) => `${path} is a file, not a run folder: give the folder a \`xbm-drift train --out\` wrote.`,
   unreadableFile: (path: string, why: string) => `${path} cannot be read (${why}): restore it from a copy, or start a new run.`,

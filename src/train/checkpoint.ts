@@ -12,8 +12,10 @@ import { trainMessages as M } from '../messages/train.js';
  * A checkpoint is a folder checkpoints/iter-NNNNNN/ with the model weights (weights.bin/.json),
  * the optimizer's slots (optimizer.bin/.json) and the trainer state (state.json: iteration,
  * sampler state, XBM state) and large float state such as the memory's embeddings (floats.bin/.json,
- * binary rather than JSON numbers). It is written under a temporary name and renamed;
- * checkpoints/latest.json then points at it, so a crash never leaves a half checkpoint "latest".
+ * binary rather than JSON numbers). It is written under a temporary name, state.json last, and
+ * renamed: a folder iter-NNNNNN/ holding state.json is complete. checkpoints/latest.json then
+ * points at it, for readers; resuming trusts the folders, so a kill between the rename and
+ * latest.json loses nothing (`latestCheckpoint`).
  */
 export interface CheckpointPointer { iteration: number; dir: string }
 
@@ -25,9 +27,21 @@ export async function saveCheckpoint(
   state: object,
   floats: FloatEntry[] = [],
 ): Promise<string> {
-  const name = `iter-${String(iteration).padStart(6, '0')}`;
+  const name = checkpointName(iteration);
   const tmp = join(checkpointsDir, `${name}.tmp`);
   const final = join(checkpointsDir, name);
+  // Saved again at the same iteration (an interrupt right after a scheduled checkpoint, a record
+  // closed on resume): the state is the same, and the complete folder is never taken apart.
+  if (!isComplete(final)) await writeCheckpoint(final, tmp, model, optimizer, state, floats);
+  writeJsonAtomic(join(checkpointsDir, 'latest.json'), { iteration, dir: name } satisfies CheckpointPointer);
+  // Keep only the newest checkpoint: a run folder should not grow with its length.
+  for (const entry of readdirSync(checkpointsDir)) {
+    if (entry !== name && entry.startsWith('iter-')) rmSync(join(checkpointsDir, entry), { recursive: true, force: true });
+  }
+  return final;
+}
+
+async function writeCheckpoint(final: string, tmp: string, model: Embedder, optimizer: tf.Optimizer, state: object, floats: FloatEntry[]): Promise<void> {
   rmSync(tmp, { recursive: true, force: true });
   try {
     mkdirSync(tmp, { recursive: true });
@@ -42,29 +56,42 @@ export async function saveCheckpoint(
       ...(await Promise.all(hiddenSlots(optimizer).map(async ([name, v]) => ({ name, shape: [] as number[], values: await read(v) })))),
     ]);
     writeFloatBundle(tmp, 'floats', floats);
-    writeJsonAtomic(join(tmp, 'state.json'), state);
+    // Last: its presence is what makes the folder complete (isComplete).
+    writeJsonAtomic(join(tmp, STATE_FILE), state);
   } catch (e) {
-    // A full disk: no half checkpoint stays behind; latest.json still names the previous one.
+    // A full disk: no half checkpoint stays behind; the previous one is still the newest.
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
-  rmSync(final, { recursive: true, force: true });
+  rmSync(final, { recursive: true, force: true }); // an incomplete leftover of a killed removal
   renameSync(tmp, final);
-  writeJsonAtomic(join(checkpointsDir, 'latest.json'), { iteration, dir: name } satisfies CheckpointPointer);
-  // Keep only the newest checkpoint: a run folder should not grow with its length.
-  for (const entry of readdirSync(checkpointsDir)) {
-    if (entry !== name && entry.startsWith('iter-')) rmSync(join(checkpointsDir, entry), { recursive: true, force: true });
-  }
-  return final;
 }
 
+const STATE_FILE = 'state.json';
+const CHECKPOINT_DIR = /^iter-(\d+)$/;
+
+function checkpointName(iteration: number): string {
+  return `iter-${String(iteration).padStart(6, '0')}`;
+}
+
+/** A checkpoint folder the writer finished: renamed from its temporary name, with state.json (written last). */
+function isComplete(dir: string): boolean {
+  return existsSync(join(dir, STATE_FILE));
+}
+
+/**
+ * The newest complete checkpoint on disk, or null. Read from the folders rather than latest.json,
+ * which is written after the rename: a kill in between leaves the newest checkpoint unnamed by it
+ * (or latest.json damaged), and the folder is still whole.
+ */
 export function latestCheckpoint(checkpointsDir: string): (CheckpointPointer & { path: string }) | null {
-  const pointer = join(checkpointsDir, 'latest.json');
-  if (!existsSync(pointer)) return null;
-  const p = readJson<CheckpointPointer>(pointer);
-  if (!Number.isInteger(p.iteration) || typeof p.dir !== 'string') throw new UserError(M.badCheckpoint(pointer, 'not a checkpoint pointer'));
-  const path = join(checkpointsDir, p.dir);
-  return existsSync(path) ? { ...p, path } : null;
+  if (!existsSync(checkpointsDir)) return null;
+  const complete = readdirSync(checkpointsDir)
+    .map((dir) => ({ dir, iteration: Number(CHECKPOINT_DIR.exec(dir)?.[1] ?? NaN) }))
+    .filter((c) => Number.isInteger(c.iteration) && isComplete(join(checkpointsDir, c.dir)))
+    .sort((a, b) => b.iteration - a.iteration);
+  const newest = complete[0];
+  return newest ? { ...newest, path: join(checkpointsDir, newest.dir) } : null;
 }
 
 /** Load weights into the model's variables (matched by checkpoint key and shape). */
@@ -97,7 +124,7 @@ export function loadFloats(checkpointPath: string): Map<string, FloatEntry> {
 }
 
 export function loadState<T>(checkpointPath: string): T {
-  return readJson<T>(join(checkpointPath, 'state.json'));
+  return readJson<T>(join(checkpointPath, STATE_FILE));
 }
 
 /**

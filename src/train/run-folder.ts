@@ -1,16 +1,18 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { INDEX_COLUMNS, indexTablePath } from '../io/formats/index-table.js';
-import { MEMORY_STALENESS_COLUMNS, memoryStalenessPath } from '../io/formats/memory-staleness.js';
-import { join, resolve } from 'node:path';
+import { indexTablePath } from '../io/formats/index-table.js';
+import { memoryStalenessPath } from '../io/formats/memory-staleness.js';
+import { basename, join, resolve } from 'node:path';
+import { checkRunConfig } from './run-config-check.js';
 import { normaliseTrainConfig, type TrainConfig } from '../config/train-config.js';
 import { UserError } from '../errors.js';
 import { trainMessages as M } from '../messages/train.js';
-import { writeJsonAtomic } from '../io/atomic-write.js';
-import { readCsv, writeCsv } from '../io/csv.js';
+import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write.js';
+import { readCsv } from '../io/csv.js';
 import { runPaths, type RunPaths } from '../io/run-paths.js';
-import { EVAL_COLUMNS, METRICS_COLUMNS, TRAINER_STALENESS_COLUMNS, type EvalRow, type MetricsRow } from '../io/tables.js';
+import { readRunConfig } from '../io/formats/run-config.js';
+import type { EvalRow, MetricsRow } from '../io/tables.js';
 import { latestCheckpoint, type CheckpointPointer } from './checkpoint.js';
-import { RunLock } from './run-lock.js';
+import { LOCK_FILE, RunLock } from './run-lock.js';
 
 /**
  * The run folder's lifecycle, apart from training itself: create a new run, or reopen one to
@@ -29,18 +31,24 @@ export interface OpenRun {
 
 /**
  * A new run in config.out. Call after every input has been validated: this is the first write.
- * Refuses a folder that holds a run unless `overwrite`, and a folder another process is writing.
+ * Refuses a folder that holds a run unless `overwrite`, a folder another process is writing, and a
+ * non-empty folder that holds no run (whatever `overwrite` says): a run verb deletes only what it
+ * can prove a run wrote, and overwriting removes only the run's own files (RUN_FILES), nothing else.
  */
 export function createRun(config: TrainConfig, overwrite: boolean): OpenRun {
   const paths = runPaths(config.out);
   if (existsSync(config.out) && !statSync(config.out).isDirectory()) throw new UserError(M.outIsFile(config.out));
+  // Before the lock: a stranger's folder gets no file from us, not even run.lock.
+  if (!holdsRun(paths) && foreignEntries(config.out).length > 0) throw new UserError(M.outNotARun(config.out));
   mkdirSync(config.out, { recursive: true });
   // The lock first: a folder another training is writing is refused as such, whatever it holds.
   const lock = RunLock.acquire(config.out);
   try {
-    if (holdsRun(paths) && !overwrite) throw new UserError(M.runExists(config.out));
-    if (overwrite) {
-      for (const entry of readdirSync(config.out)) if (join(config.out, entry) !== lock.path) rmSync(join(config.out, entry), { recursive: true, force: true });
+    if (holdsRun(paths)) {
+      if (!overwrite) throw new UserError(M.runExists(config.out));
+      for (const entry of runEntries(config.out)) rmSync(join(config.out, entry), { recursive: true, force: true });
+    } else if (foreignEntries(config.out).length > 0) {
+      throw new UserError(M.outNotARun(config.out)); // filled while we took the lock
     }
     mkdirSync(paths.snapshots, { recursive: true });
     writeRunConfig(paths, config);
@@ -49,6 +57,24 @@ export function createRun(config: TrainConfig, overwrite: boolean): OpenRun {
     throw e;
   }
   return { paths, lock, checkpoint: null, metrics: [], evals: [] };
+}
+
+/** What a run writes at the top of its folder (README "Run folder"); the folders are the run's alone. */
+const RUN_FILES = (() => {
+  const p = runPaths('');
+  return new Set([p.config, p.run, p.metrics, p.eval, p.probe, p.snapshots, p.batches, p.staleness, p.analysis, p.report, p.checkpoints,
+    indexTablePath(''), memoryStalenessPath('')].map((f) => basename(f)));
+})();
+
+/** The run's own entries in `dir`, with the temporaries its killed writes left. */
+function runEntries(dir: string): string[] {
+  return readdirSync(dir).filter((e) => RUN_FILES.has(e) || e.endsWith('.tmp'));
+}
+
+/** Entries of `dir` no run wrote (an absent folder has none); a lock and temporaries are a run's. */
+function foreignEntries(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((e) => e !== LOCK_FILE && !e.startsWith(`${LOCK_FILE}.`) && !e.endsWith('.tmp'));
 }
 
 /**
@@ -66,11 +92,11 @@ export async function resumeRun(runDir: string): Promise<{ config: TrainConfig; 
     const checkpoint = latestCheckpoint(paths.checkpoints);
     if (!checkpoint) throw new UserError(M.noCheckpoint(runDir));
     if (checkpoint.iteration >= config.iterations && recordStatus(paths) === 'completed') throw new UserError(M.alreadyComplete(runDir, config.iterations));
-    const metrics = await keepUpTo<MetricsRow>(paths.metrics, METRICS_COLUMNS, checkpoint.iteration);
-    const evals = await keepUpTo<EvalRow>(paths.eval, EVAL_COLUMNS, checkpoint.iteration);
-    await keepUpTo(paths.staleness, TRAINER_STALENESS_COLUMNS, checkpoint.iteration);
-    await keepUpTo(indexTablePath(config.out), INDEX_COLUMNS, checkpoint.iteration);
-    await keepUpTo(memoryStalenessPath(config.out), MEMORY_STALENESS_COLUMNS, checkpoint.iteration);
+    const metrics = await keepUpTo<MetricsRow>(paths.metrics, checkpoint.iteration);
+    const evals = await keepUpTo<EvalRow>(paths.eval, checkpoint.iteration);
+    await keepUpTo(paths.staleness, checkpoint.iteration);
+    await keepUpTo(indexTablePath(config.out), checkpoint.iteration);
+    await keepUpTo(memoryStalenessPath(config.out), checkpoint.iteration);
     return { config, open: { paths, lock, checkpoint, metrics, evals } };
   } catch (e) {
     lock.release();
@@ -86,15 +112,13 @@ export function loadRunConfig(runDir: string): TrainConfig {
   const paths = runPaths(runDir);
   if (existsSync(runDir) && !statSync(runDir).isDirectory()) throw new UserError(M.runIsFile(runDir));
   if (!existsSync(paths.config)) throw new UserError(M.notARun(runDir));
-  let raw: TrainConfig;
-  try {
-    raw = JSON.parse(readFileSync(paths.config, 'utf8')) as TrainConfig;
-  } catch (e) {
-    throw new UserError(M.unreadableFile(paths.config, (e as Error).message));
-  }
-  if (typeof raw !== 'object' || raw === null || typeof raw.iterations !== 'number') throw new UserError(M.unreadableFile(paths.config, 'not a training configuration'));
+  // The one config.json reader checks the file's shape (a damaged or mistyped field is one line naming it).
+  const raw = readRunConfig(paths.config);
+  if (raw === null || typeof raw.iterations !== 'number') throw new UserError(M.unreadableFile(paths.config, 'not a training configuration'));
   // Older versions kept the auto policy as text: normalised to today's typed form.
-  return { ...normaliseTrainConfig(raw), out: resolve(runDir) };
+  const config = { ...normaliseTrainConfig(raw), out: resolve(runDir) };
+  checkRunConfig(config, paths.config);
+  return config;
 }
 
 /** config.json holds `out: "."`: paths inside a run folder are relative to it. */
@@ -133,15 +157,26 @@ export function removeTemporaries(dir: string): void {
   }
 }
 
-async function keepUpTo<T extends { iteration: number }>(path: string, columns: readonly string[], iteration: number): Promise<T[]> {
+/**
+ * Keeps the rows of a table up to the checkpoint's iteration, by their iteration number: rows after
+ * it are written again, and a line that is not a row (a kill mid-write, an edit: the wrong number of
+ * cells, no integer iteration) is dropped. Kept lines stay byte for byte as they were.
+ */
+async function keepUpTo<T extends { iteration: number }>(path: string, iteration: number): Promise<T[]> {
   if (!existsSync(path)) return [];
-  let rows: T[];
+  const [header = '', ...lines] = readFileSync(path, 'utf8').split('\n').filter((l) => l !== '');
+  const at = header.split(',').indexOf('iteration');
+  if (at < 0) throw new UserError(M.unreadableFile(path, 'no header with an iteration column'));
+  const cells = header.split(',').length;
+  const keep = lines.filter((line) => {
+    const row = line.split(',');
+    const t = Number(row[at]);
+    return row.length === cells && /^\d+$/.test(row[at]) && t <= iteration;
+  });
+  if (keep.length !== lines.length) writeFileAtomic(path, [header, ...keep].map((l) => `${l}\n`).join(''));
   try {
-    rows = await readCsv<T>(path);
+    return await readCsv<T>(path);
   } catch (e) {
     throw new UserError(M.unreadableFile(path, (e as Error).message));
   }
-  const keep = rows.filter((r) => r.iteration <= iteration);
-  if (keep.length !== rows.length) await writeCsv(path, columns, keep);
-  return keep;
 }

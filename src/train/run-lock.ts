@@ -10,7 +10,7 @@ import { trainMessages as M } from '../messages/train.js';
  */
 interface LockInfo { pid: number; host: string; since: string; folder?: string }
 
-const LOCK_FILE = 'run.lock';
+export const LOCK_FILE = 'run.lock';
 
 /** Lets a test interleave two takeovers deterministically; the trainer passes none. */
 export interface LockHooks { beforeTakeover?: () => void }

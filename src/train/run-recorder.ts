@@ -1,18 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { tf } from '../backend/tf.js';
 import type { BackendInfo } from '../backend/init-backend.js';
 import type { TrainConfig } from '../config/train-config.js';
 import type { Dataset } from '../data/types.js';
 import { UserError } from '../errors.js';
+import { PACKAGE_VERSION as VERSION } from '../package-version.js';
 import { trainMessages as M } from '../messages/train.js';
 import type { RunPaths } from '../io/run-paths.js';
 import { readRunRecord, writeRunRecord, type RunRecord } from '../io/formats/run-record.js';
 import type { Instruments } from './instruments.js';
 import { describeProtocol } from './evaluate.js';
 import type { XbmController } from './xbm-controller.js';
-
-const VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /**
  * run.json: what happened in a run. Opened once per session (new, or reopened on resume), kept
@@ -84,7 +82,9 @@ export class RunRecorder {
   finish(status: RunRecord['status'], s: { iteration: number; memoryBytes: number; xbm: XbmController; instruments: Instruments; message?: string }): void {
     const r = this.record;
     r.status = status;
+    // A resumed run that finishes no longer carries the interrupt's "continue with --resume".
     if (s.message) r.message = s.message;
+    else delete r.message;
     r.endedAt = new Date().toISOString();
     r.iterationsDone = s.iteration;
     r.xbm = { ...r.xbm, bytes: s.memoryBytes, ...s.xbm.state() };

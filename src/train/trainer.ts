@@ -47,6 +47,8 @@ export interface TrainOptions {
   quiet?: boolean;
   /** stop after the current iteration when aborted (the CLI wires Ctrl-C to it) */
   signal?: AbortSignal;
+  /** called after each iteration is written (its row, and its checkpoint when one is due) */
+  onIteration?: (iteration: number) => void;
 }
 
 interface TrainerState {
@@ -116,9 +118,11 @@ async function session(config: TrainConfig, openFolder: () => OpenRun, opts: Tra
   };
   let folder: OpenRun;
   try {
+    // Stopped before the run exists (Ctrl-C while loading): create nothing, reject as fetch does.
+    opts.signal?.throwIfAborted();
     folder = openFolder();
   } catch (e) {
-    release(); // refused (a run already there, another writer): nothing of this session may linger
+    release(); // refused or stopped: nothing of this session may linger
     throw e;
   }
   const { paths, checkpoint: cp } = folder;
@@ -256,6 +260,7 @@ async function session(config: TrainConfig, openFolder: () => OpenRun, opts: Tra
       progress.update(t, `loss ${r.loss.toFixed(4)}${flags.memoryLoss ? ` mem ${r.memoryLoss.toFixed(4)}` : ''}${instruments.lastEval ? ` R@1 ${instruments.lastEval.recall_at_1.toFixed(3)}` : ''}`);
       // The synchronous step never yields: without a turn of the event loop a Ctrl-C would only be seen after the last iteration.
       await new Promise<void>((resolve) => setImmediate(resolve));
+      opts.onIteration?.(t);
       if (opts.signal?.aborted && t < config.iterations) {
         progress.done();
         await checkpoint(t);

@@ -24,6 +24,20 @@ test('the first signal aborts and says so once, the second exits 130, and the ha
   assert.equal(process.listenerCount('SIGINT'), before);
 });
 
+test('a job that stops before it began (rejects with the signal\'s reason) exits 130; any other error passes', async () => {
+  const exits: number[] = [];
+  const quiet = { output: { out: () => {}, err: () => {} }, exit: (code: number) => exits.push(code) };
+  await assert.rejects(withInterrupt(async (signal) => {
+    process.emit('SIGINT', 'SIGINT');
+    signal.throwIfAborted();
+  }, quiet), (e) => e === 'SIGINT');
+  assert.deepEqual(exits, [INTERRUPTED_EXIT_CODE]);
+  await assert.rejects(withInterrupt(async () => {
+    throw new Error('a bug');
+  }, quiet), /a bug/);
+  assert.deepEqual(exits, [INTERRUPTED_EXIT_CODE]);
+});
+
 const CHILD = fileURLToPath(new URL('./fixtures/interrupt-child.ts', import.meta.url));
 
 /** Runs the fixture, sends `signals` once it is ready (100 ms apart), and collects what it printed. */

@@ -11,6 +11,7 @@ import { configMessages } from '../../src/messages/config.js';
 import { trainMessages } from '../../src/messages/train.js';
 import { resolveTrainConfig } from '../../src/config/train-config.js';
 import { train } from '../../src/train/trainer.js';
+import { stopAfter } from '../train/stop-after.js';
 
 test('train writes a complete run folder, with XBM from a fixed start', async (t) => {
   const out = join(tempDir(t), 'run');
@@ -62,8 +63,8 @@ test('an interrupted run resumes to the same result as an uninterrupted one, wit
     probeSize: 24, snapshotEvery: 4, snapshotOffsets: '1', evalEvery: 4, checkpointEvery: 4, iterations: 8, xbmSize: 20, xbmStart: '0' };
   // XBM from the start: the checkpoint at iteration 1 holds a non-empty memory that must be restored exactly.
   const straight = await train(resolveTrainConfig({ ...flags, out: join(dir, 'a') }), { quiet: true });
-  // Abort before the first step: the trainer finishes iteration 1, checkpoints, and stops.
-  const stopped = await train(resolveTrainConfig({ ...flags, out: join(dir, 'b') }), { quiet: true, signal: AbortSignal.abort() });
+  // Stopped after the first step: the trainer checkpoints iteration 1 and stops.
+  const stopped = await train(resolveTrainConfig({ ...flags, out: join(dir, 'b') }), { quiet: true, ...stopAfter(1) });
   assert.equal(stopped.status, 'interrupted');
   assert.equal(stopped.iterationsDone, 1);
   const r = await runCli(['train', '--resume', join(dir, 'b')]);

@@ -12,6 +12,7 @@ import { resolveTrainConfig, type TrainFlags } from '../../src/config/train-conf
 import { resumeTraining, train } from '../../src/train/trainer.js';
 import { sampleJpegs, writeVehicleId } from '../data/image-fixtures.js';
 import { tempDir } from '../helpers/tmp.js';
+import { stopAfter } from './stop-after.js';
 
 test('an image dataset trains with augmentation and prefetch, evaluates per its protocol, and resumes bit-identically', async (t) => {
   const dir = tempDir(t);
@@ -29,7 +30,7 @@ test('an image dataset trains with augmentation and prefetch, evaluates per its 
   assert.equal(straight.final!.split, 'test');
 
   // Stop after the first step (a checkpoint at 1 holds the batch already drawn for step 2), then resume.
-  const stopped = await train(resolveTrainConfig({ ...flags, out: join(dir, 'b') }), { quiet: true, signal: AbortSignal.abort() });
+  const stopped = await train(resolveTrainConfig({ ...flags, out: join(dir, 'b') }), { quiet: true, ...stopAfter(1) });
   assert.equal(stopped.iterationsDone, 1);
   const resumed = await resumeTraining(join(dir, 'b'), { quiet: true });
   assert.equal(resumed.status, 'completed');
