@@ -6,7 +6,8 @@ import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { appendSlurmSubmission, readSlurmSubmissions, sweepPaths } from '../io/formats/sweep-file.js';
 import { reportMessages } from '../messages/report.js';
-import { parseGrid } from '../sweep/grid.js';
+import { describeGrid, gridSize, parseGrid } from '../sweep/grid.js';
+import type { GridAxis } from '../io/formats/sweep-file.js';
 import { k8sJob, toYaml } from '../sweep/k8s.js';
 import { cliCommand, trainPointRunner, type PointRunner } from '../sweep/point-runner.js';
 import { collectSweep, loadSweep, resolvePointIndex, runSweepPoint, unfinishedPoints, type CollectResult, type PointOutcome } from '../sweep/point.js';
@@ -24,6 +25,8 @@ export interface SweepArgs {
   dir?: string;
   iters?: number;
   jobs: number;
+  /** The largest grid trained or planned without confirmation (default MAX_POINTS). */
+  maxPoints?: number;
   /** Write sweep.json and plan.tsv, train nothing. */
   plan?: boolean;
   /**
@@ -130,10 +133,24 @@ function resources(a: SweepArgs, mode: SweepMode): ClusterResources {
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
-/** Check the grid and every point, then write sweep.json and plan.tsv (nothing is written when a point would fail). */
-async function plan(a: SweepArgs, dir: string, deps: SweepDepsCli): Promise<PreparedSweep> {
+/** Grids above this many points need --max-points: checking them alone takes minutes, training them weeks. */
+export const MAX_POINTS = 1000;
+
+/** The grid and --iters, checked; a grid above --max-points is refused, and the point count is said first. */
+function userGrid(a: SweepArgs, io: CliIo): GridAxis[] {
   const grid = parseGrid(a.grid ?? []);
   if (a.iters !== undefined && (!Number.isInteger(a.iters) || a.iters < 1)) throw new UserError(reportMessages.badIters(a.iters));
+  const max = a.maxPoints ?? MAX_POINTS;
+  if (!Number.isInteger(max) || max < 1) throw new UserError(reportMessages.badMaxPoints(a.maxPoints));
+  const n = gridSize(grid);
+  if (n > max) throw new UserError(reportMessages.gridTooLarge(n, describeGrid(grid), max));
+  io.out(reportMessages.gridCount(n, describeGrid(grid)));
+  return grid;
+}
+
+/** Check the grid and every point, then write sweep.json and plan.tsv (nothing is written when a point would fail). */
+async function plan(a: SweepArgs, dir: string, deps: SweepDepsCli): Promise<PreparedSweep> {
+  const grid = userGrid(a, deps.io ?? consoleOutput);
   return prepareSweep({ out: dir, grid, iterations: a.iters, trainFlags: (a['--'] ?? []).map(String) }, { trainArgs: deps.trainArgs ?? trainArgsCheck });
 }
 
@@ -189,8 +206,7 @@ async function sweepAny(a: SweepArgs, deps: SweepDepsCli): Promise<SweepOutcome>
     return { mode, collected };
   }
   if (mode === 'local') {
-    const grid = parseGrid(a.grid ?? []);
-    if (a.iters !== undefined && (!Number.isInteger(a.iters) || a.iters < 1)) throw new UserError(reportMessages.badIters(a.iters));
+    const grid = userGrid(a, io);
     const result = await runSweep(
       { out: dir, grid, iterations: a.iters, trainFlags: (a['--'] ?? []).map(String), jobs: a.jobs },
       { runPoint: deps.runPoint ?? trainPointRunner(), trainArgs: deps.trainArgs ?? trainArgsCheck, log: io.out },
@@ -281,6 +297,7 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       .option('out', { type: 'string', describe: 'sweep folder: sweep.json, plan.tsv, sweep.csv, logs/, one run folder per point' })
       .option('iters', { alias: 'iterations', type: 'number', describe: 'iterations of every point (train --iterations)' })
       .option('jobs', { type: 'number', default: 1, describe: 'points trained at the same time' })
+      .option('max-points', { type: 'number', describe: `refuse a grid of more points than this (default ${MAX_POINTS}); give the count to confirm a larger one` })
       .option('plan', { type: 'boolean', describe: 'check every point, write sweep.json and plan.tsv (index, point, run folder, train arguments); train nothing' })
       .option('point', {
         type: 'string',

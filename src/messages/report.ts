@@ -90,4 +90,16 @@ export const reportMessages = {
     `Slurm job ${jobId} of this sweep is still queued or running: wait for it (squeue -j ${jobId}) or scancel ${jobId}, then rerun to submit the points it leaves unfinished.`,
   nothingToSubmit: (dir: string) => `Every point of ${dir} is completed: nothing to submit; \`xbm-drift sweep --collect ${dir}\` writes sweep.csv.`,
   k8sImage: '--k8s needs --image <a container image with xbm-drift on its PATH>.',
+
+  // sweep: inputs checked before anything is written
+  gridFlagTwice: (grid: string, flag: string) =>
+    `${grid} and ${flag} after -- both set ${flag.split('=')[0]}, and only one could win: drop ${flag} after --, or list its value in the grid.`,
+  resumeAfterDashes:
+    '--resume after -- cannot go to every point: to resume a sweep, rerun the same sweep command (completed points are skipped, interrupted ones resume from their checkpoint).',
+  gridCount: (n: number, axes: string) => `sweep: ${n} point(s) (${axes}); checking every point before training any.`,
+  gridTooLarge: (n: number, axes: string, max: number) =>
+    `The grid has ${n} points (${axes}), more than --max-points ${max}: narrow the grid, or give --max-points ${n} to confirm.`,
+  badMaxPoints: (value: unknown) => `--max-points must be a whole number >= 1, got ${String(value)}.`,
+  sweepInterrupted: (running: number) =>
+    `sweep interrupted: waiting for ${running} running point(s) to save a checkpoint; rerun the same command to resume them (Ctrl-C again stops at once).`,
 } as const;

@@ -29,3 +29,13 @@ export function pointName(values: Record<string, string>): string {
     .map(([k, v]) => `${k}-${v.replace(/[^A-Za-z0-9.+-]+/g, '-')}`)
     .join('_');
 }
+
+/** The number of points of a grid, without expanding it (a huge grid is refused before it is built). */
+export function gridSize(axes: readonly GridAxis[]): number {
+  return axes.reduce((n, a) => n * a.values.length, 1);
+}
+
+/** `lr 3 x seed 2`: the values per key, for messages. */
+export function describeGrid(axes: readonly GridAxis[]): string {
+  return axes.map((a) => `${a.key} ${a.values.length}`).join(' x ');
+}

@@ -1,6 +1,6 @@
 import { UserError } from '../errors.js';
 import { reportMessages } from '../messages/report.js';
-import { BATCH_KEYS, MEMORY_KEYS, XBM_KEY } from '../io/formats/sweep-file.js';
+import { BATCH_KEYS, MEMORY_KEYS, XBM_KEY, type GridAxis } from '../io/formats/sweep-file.js';
 
 /** Flags the sweep sets for every point; the user cannot override them after `--`. */
 const RESERVED = ['out'];
@@ -48,10 +48,31 @@ export interface PointArgsOptions {
   overwrite: boolean;
 }
 
+/**
+ * Refuse train flags after `--` that a grid axis or --iters also sets: pointArgs would drop one
+ * of the two without a word. A forwarded --xbm-start is kept where the xbm axis has `on` (it
+ * means "as given"), so it conflicts only with an xbm axis whose every value sets the start.
+ */
+export function checkForwardedFlags(grid: readonly GridAxis[], trainFlags: readonly string[], iterations?: number): void {
+  const setBy = new Map<string, string>();
+  for (const a of grid) {
+    const flags = a.values.map((v) => gridFlag(a.key, v));
+    if (flags.some((f) => f === null)) continue;
+    setBy.set(flagName(flags[0]![0])!, `--grid ${a.key}=${a.values.join(',')}`);
+  }
+  if (iterations !== undefined) setBy.set('iterations', `--iters ${iterations}`);
+  for (const t of trainFlags) {
+    const by = setBy.get(flagName(t) ?? '');
+    if (by !== undefined) throw new UserError(reportMessages.gridFlagTwice(by, t));
+  }
+}
+
 /** The `train` arguments of one sweep point. Grid values win over the forwarded flags. */
 export function pointArgs(values: Record<string, string>, o: PointArgsOptions): string[] {
   for (const t of o.trainFlags) {
     const name = flagName(t);
+    // Every point resumes itself when the sweep is rerun; one --resume folder for all would be wrong.
+    if (name === 'resume') throw new UserError(reportMessages.resumeAfterDashes);
     if (name !== null && RESERVED.includes(name)) throw new UserError(reportMessages.reservedTrainFlag(`--${name}`));
   }
   const set: string[] = [];

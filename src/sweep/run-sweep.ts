@@ -5,7 +5,7 @@ import { folderKind } from '../io/folder-kind.js';
 import { readSweepFile, sweepIdentity, sweepPaths, writeSweepFile, writeSweepPlan, type GridAxis, type SweepFile } from '../io/formats/sweep-file.js';
 import { collectSweepRows, pointStatus, writeSweepTable, type SweepPointRow } from '../io/formats/sweep-table.js';
 import { expandGrid } from './grid.js';
-import { flagName, gridFlag, pointArgs } from './point-args.js';
+import { checkForwardedFlags, flagName, gridFlag, pointArgs } from './point-args.js';
 import type { PointRunner } from './point-runner.js';
 
 export interface SweepOptions {
@@ -73,6 +73,7 @@ export async function prepareSweep(o: Omit<SweepOptions, 'jobs'>, deps: Pick<Swe
   const kind = folderKind(o.out);
   if (kind === 'run') throw new UserError(reportMessages.outIsRun(o.out));
   if (kind === 'other' && readdirSync(o.out).length > 0) throw new UserError(reportMessages.outNotSweep(o.out));
+  checkForwardedFlags(o.grid, o.trainFlags, o.iterations);
   const paths = sweepPaths(o.out);
   const points = expandGrid(o.grid).map((p, index) => {
     const runDir = paths.point(p.name);

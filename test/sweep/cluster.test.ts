@@ -195,7 +195,7 @@ test('--slurm writes the array script, submits it with sbatch --parsable, and a 
   // Everything done: nothing to submit.
   for (const i of ['1', '2']) await sweep(['--point', i, out]);
   const none = await sweep(args, { env: slurm.env });
-  assert.deepEqual(none.out, [reportMessages.nothingToSubmit(out)]);
+  assert.deepEqual(none.out, [reportMessages.gridCount(4, 'batch 2 x xbm 2'), reportMessages.nothingToSubmit(out)]);
   assert.equal(submissions(dir).length, 2);
 });
 
