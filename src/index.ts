@@ -71,6 +71,12 @@ export { adviseMemorySize } from './analysis/warmup/memory-advice.js';
 export type { WarmupDecision, WarmupPolicyConfig, WarmupContext } from './analysis/warmup/types.js';
 export { detectCollapse, CollapseMonitor } from './analysis/collapse.js';
 
+// a run folder analysed as drift, warmup and report would (import --report, the demo)
+export { analyseRun, type AnalyseRunOptions, type RunAnalysis } from './pipeline/analyse-run.js';
+export { driftWithGaps } from './analysis/drift-on-demand.js';
+export { readDriftTable, writeDriftTable, type DriftTable } from './io/formats/drift-table.js';
+export { readRunConfig, type RunConfigFile } from './io/formats/run-config.js';
+
 // reports
 export { buildReport, FIGURE_BUILDERS } from './report/build-report.js';
 export { renderReport } from './report/render-report.js';

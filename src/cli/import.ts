@@ -1,7 +1,10 @@
 import type { Argv, CommandModule } from 'yargs';
 import { importRun } from '../import/import-run.js';
 import { importMessages as M } from '../messages/import.js';
+import { analyseRun } from '../pipeline/analyse-run.js';
+import { driftTable } from './drift.js';
 import { outputOf, type CliOutput } from './output.js';
+import { reportLines } from './report.js';
 import { VERBS } from './verbs.js';
 
 interface ImportArgs {
@@ -9,9 +12,6 @@ interface ImportArgs {
   report: boolean;
   output?: CliOutput;
 }
-
-/** What `import --report` runs after importing, each with its defaults: the verbs a trainer's run gets. */
-const ANALYSIS_VERBS = ['drift', 'warmup', 'report'] as const;
 
 /**
  * `xbm-drift import <folder>`: the numpy files python/xbm_drift_log.py wrote become probe.arrow and
@@ -46,19 +46,24 @@ export const importCommand: CommandModule<object, ImportArgs> = {
       io.out(M.outNext(args.folder));
       return;
     }
-    // Through the CLI itself, so each verb parses, prints and fails exactly as when typed.
-    const { main } = await import('./main.js');
-    for (const verb of ANALYSIS_VERBS) {
-      io.out('');
-      io.out(M.outRunning(verb, args.folder));
-      const code = await main([verb, args.folder]);
-      if (code === 0) continue;
-      if (verb === 'warmup') {
-        io.err(M.warmupSkipped(args.folder));
-        continue;
-      }
-      process.exitCode = code;
-      return;
+    // The library's analysis of a run folder; printed under the commands that do each step alone.
+    const dir = args.folder;
+    const a = await analyseRun(dir, { note: io.err });
+    io.out('');
+    io.out(M.outRunning('drift', dir));
+    for (const line of driftTable(a.drift, a.gaps)) io.out(line);
+    for (const p of a.written) io.out(M.outWrote(p));
+    io.out('');
+    io.out(M.outRunning('warmup', dir));
+    for (const line of a.warmupLines) io.out(line);
+    if (a.warmupSkipped !== null) {
+      io.err(`xbm-drift: ${a.warmupSkipped}`);
+      io.err(M.warmupSkipped(dir));
     }
+    io.out('');
+    io.out(M.outRunning('report', dir));
+    const { err, out } = reportLines(a.report!.report, a.report!.result);
+    for (const line of err) io.err(line);
+    for (const line of out) io.out(line);
   },
 };

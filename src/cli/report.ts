@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import { reportMessages } from '../messages/report.js';
 import { buildReport } from '../report/build-report.js';
 import { folderKind } from '../io/folder-kind.js';
+import { driftForReport } from '../pipeline/analyse-run.js';
 import { consoleOutput } from './output.js';
 import { renderReport, type RenderResult } from '../report/render-report.js';
 import { THEME_NAMES } from '../report/theme.js';
@@ -40,13 +41,23 @@ export async function reportMain(a: ReportArgs, io: CliIo = consoleOutput): Prom
   }
   const out = reportOutDir(inputs, a.out);
   if (!Number.isInteger(a.smooth) || a.smooth < 0) throw new UserError(reportMessages.badSmooth(a.smooth));
+  // A run without drift gets it first (the drift figures and the start need it), as `drift` would.
+  for (const dir of inputs) if (folderKind(dir) === 'run') await driftForReport(dir, io.err);
   const report = await buildReport(inputs, { theme: a.theme, force: a.force, smooth: a.smooth });
   const result = await renderReport(report, out, { theme: a.theme });
-  for (const w of report.summary.warnings) io.err(`warning: ${w}`);
-  for (const w of result.warnings) io.err(`warning: vega: ${w}`);
-  const skipped = report.skipped.map((s) => s.id);
-  io.out(`report: ${result.index} (${result.figures.length} figures${skipped.length ? `; not drawn: ${skipped.join(', ')}` : ''})`);
+  const lines = reportLines(report, result);
+  for (const line of lines.err) io.err(line);
+  for (const line of lines.out) io.out(line);
   return { report, result };
+}
+
+/** What the report verb says about a rendered report: warnings (stderr), then where it is (stdout). */
+export function reportLines(report: Report, result: RenderResult): { out: string[]; err: string[] } {
+  const skipped = report.skipped.map((s) => s.id);
+  return {
+    err: [...report.summary.warnings.map((w) => `warning: ${w}`), ...result.warnings.map((w) => `warning: vega: ${w}`)],
+    out: [`report: ${result.index} (${result.figures.length} figures${skipped.length ? `; not drawn: ${skipped.join(', ')}` : ''})`],
+  };
 }
 
 export const reportCommand: CommandModule<object, ReportArgs> = {

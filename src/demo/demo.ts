@@ -1,18 +1,12 @@
 import { join } from 'node:path';
 import { resolveTrainConfig, type TrainFlags } from '../config/train-config.js';
+import { UserError } from '../errors.js';
 import { train } from '../train/trainer.js';
 import type { RunRecord } from '../io/formats/run-record.js';
-import { writeWarmupFile, type WarmupFile } from '../io/formats/warmup-file.js';
-import { similarityScale } from '../losses/registry.js';
+import { writeWarmupFile } from '../io/formats/warmup-file.js';
 import { DEMO_XBM } from './study-choice.js';
-import { SnapshotReader } from '../io/snapshot-reader.js';
-import { computeDrift } from '../analysis/drift.js';
-import { writeDriftOutputs } from '../analysis/drift-output.js';
-import { decideWarmup } from '../analysis/warmup/decide.js';
-import { parseWarmupPolicy } from '../analysis/warmup/parse-policy.js';
-import type { WarmupDecision } from '../analysis/warmup/types.js';
+import { analyseRun } from '../pipeline/analyse-run.js';
 import { runPaths } from '../io/run-paths.js';
-import type { DriftRow } from '../io/tables.js';
 import { scheduledGap } from '../train/snapshot-schedule.js';
 import { memorySpan } from '../analysis/warmup/threshold.js';
 import { rowAtGap } from '../analysis/warmup/drift-at-gap.js';
@@ -20,7 +14,7 @@ import { buildReport } from '../report/build-report.js';
 import { renderReport } from '../report/render-report.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { formatDuration } from '../train/progress.js';
-import { formatDemoSummary } from './summary.js';
+import { formatDemoSummary, type DemoRuns } from './summary.js';
 import { demoMessages } from '../messages/demo.js';
 
 /**
@@ -41,16 +35,7 @@ export interface DemoOptions {
   log: (line: string) => void;
 }
 
-/** The two runs and the start decision between them: what the summary table reads. */
-export interface DemoRuns {
-  baseline: RunRecord;
-  xbm: RunRecord;
-  decision: WarmupDecision;
-  startUsed: number;
-  startSource: 'policy' | 'fallback';
-  driftAtStart: DriftRow | null;
-  gaps: number[];
-}
+export type { DemoRuns };
 
 /** Everything the demo made: the runs, the report, and the summary it wrote to summary.md. */
 export interface DemoResult extends DemoRuns {
@@ -129,14 +114,12 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const spanGap = scheduledGap(span, baselineConfig.snapshots.every)!;
   const gaps = [...new Set([...size.gaps, spanGap])].sort((a, b) => a - b);
   opts.log(`2/4 drift of the baseline at gaps ${gaps.join(', ')}`);
-  const drift = computeDrift(SnapshotReader.open(baselineDir), gaps);
-  await writeDriftOutputs(baselineDir, drift);
-  for (const w of drift.warnings) opts.log(`  ${w}`);
-
-  const ctx = { memorySize, batchSize: baselineConfig.batchSize, lossKind: baselineConfig.loss.kind, margin: similarityScale(baselineConfig.loss) };
-  const decision = decideWarmup(drift.rows, parseWarmupPolicy(opts.policy), ctx);
-  const warmupFile: WarmupFile = { schemaVersion: 1, source: 'demo', run: baselineDir, policySpec: opts.policy, context: ctx, decision, memoryAdvice: null };
-  writeWarmupFile(runPaths(baselineDir).warmup, warmupFile);
+  const note = (line: string) => opts.log(`  ${line}`);
+  const analysis = await analyseRun(baselineDir, { gaps, policy: opts.policy, memorySize, source: 'demo', reportDir: null, note });
+  if (analysis.warmup === null) throw new UserError(analysis.warmupSkipped!);
+  const warmupFile = analysis.warmup;
+  const decision = warmupFile.decision;
+  const drift = analysis.drift;
   // A policy that never fires is a result too, and so is one that fires only at the last snapshot
   // (XBM would never train): the XBM run then starts halfway, and the summary says so.
   const usable = decision.start !== null && decision.start < baselineConfig.iterations;
@@ -148,8 +131,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
 
   const xbmConfig = resolveTrainConfig({ ...common, xbmSize: memorySize, xbmStart: String(startUsed), xbmAdapt: DEMO_XBM.adapt, out: xbmDir });
   const xbm = whole('xbm', xbmDir, await train(xbmConfig, { overwrite: opts.overwrite, quiet: opts.quiet, signal: opts.signal }), opts.signal);
-  const xbmDrift = computeDrift(SnapshotReader.open(xbmDir), gaps);
-  await writeDriftOutputs(xbmDir, xbmDrift);
+  await analyseRun(xbmDir, { gaps, policy: null, reportDir: null, note });
+  // The XBM run's report shows the suggestion its start came from.
   writeWarmupFile(runPaths(xbmDir).warmup, warmupFile);
 
   // The drift at the start as the policy reads it; the largest measured gap if none reaches S.

@@ -1,7 +1,19 @@
 import type { RunRecord } from '../io/formats/run-record.js';
-import type { DemoRuns } from './demo.js';
+import type { DriftRow } from '../io/tables.js';
+import type { XbmStartDecision } from '../io/formats/start-decision.js';
 import { DEMO_XBM } from './study-choice.js';
 import { f1, f4 } from '../number-format.js';
+
+/** The two runs and the start decision between them: what the summary table reads. */
+export interface DemoRuns {
+  baseline: RunRecord;
+  xbm: RunRecord;
+  decision: XbmStartDecision;
+  startUsed: number;
+  startSource: 'policy' | 'fallback';
+  driftAtStart: DriftRow | null;
+  gaps: number[];
+}
 
 /**
  * The demo's closing table, in Markdown so it pastes into notes and issues. It states the

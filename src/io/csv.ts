@@ -1,5 +1,7 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { parseString, writeToString } from 'fast-csv';
+import { UserError } from '../errors.js';
+import { ioMessages } from '../messages/io.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 // Any object: interfaces such as MetricsRow have no index signature.
@@ -36,13 +38,16 @@ export class CsvAppender {
   }
 }
 
-/** Parse a CSV into rows of strings keyed by header. */
+/**
+ * Parse a CSV into rows of strings keyed by header. A file the parser rejects (an unclosed quote,
+ * a row with more cells than the header) is a one-line UserError naming it, never fast-csv's stack.
+ */
 export async function readCsvRaw(path: string): Promise<Record<string, string>[]> {
   const text = readFileSync(path, 'utf8');
   return new Promise((resolve, reject) => {
     const rows: Record<string, string>[] = [];
     parseString(text, { headers: true })
-      .on('error', reject)
+      .on('error', (e: Error) => reject(new UserError(ioMessages.badTable(path, `${e.message.split('\n')[0]} after ${rows.length} good row(s)`))))
       .on('data', (r: Record<string, string>) => rows.push(r))
       .on('end', () => resolve(rows));
   });

@@ -137,9 +137,6 @@ export const analysisMessages = {
     `Test Recall@1 ${fmt(recall)} at iteration ${iteration} fell below ${pct(fraction)} of its value ${fmt(reference)} at the XBM start.`,
 
   // warmup command
-  missingDriftCsv: (path: string, run: string, gap: number | null) =>
-    `No drift table at ${path}: compute it first with \`xbm-drift drift ${run} --gaps ${gap ?? '<S>'}\`` +
-    (gap === null ? ', where S = ceil(memory size / batch size).' : ` (the memory span S = ${gap}).`),
   missingContext: (flag: string, field: string) =>
     `Give ${flag}: the run's config.json has no ${field}.`,
   badContextFlag: (flag: string, value: string) => `${flag} must be a positive integer, got '${value}'.`,

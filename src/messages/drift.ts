@@ -24,4 +24,13 @@ export const driftMessages = {
     `${path} is a file, not a run folder: drift reads all snapshots of a run${runDir ? ` (this file's run: xbm-drift drift ${runDir})` : ' (give runs/<name>)'}${path.endsWith('.arrow') ? `; to describe one Arrow file, use \`xbm-drift inspect ${path}\`` : ''}.`,
   notARun: (path: string) =>
     `${path} is not a run folder: give the folder of a run (runs/<name>), which holds snapshots/.`,
+  noPossibleGap: (runDir: string, gaps: readonly number[], possible: readonly number[]) =>
+    possible.length === 0
+      ? `${runDir} has a single snapshot, so drift has no rows at any gap (analysis/ is left as it was): train longer or snapshot more often.`
+      : `No two snapshots of ${runDir} are ${listNumbers(gaps)} iterations apart, so drift would have no rows (analysis/ is left as it was): ` +
+        `give gaps of at most ${possible[possible.length - 1]} that the snapshots support (possible: ${listNumbers(possible)}).`,
+  noDriftNoSnapshots: (runDir: string) =>
+    `${runDir} has no analysis/drift.csv and no snapshots/ to compute it from: train it with snapshots (--snapshot-every), or give a run that has them.`,
+  computingMissing: (runDir: string, gaps: readonly number[], hadTable: boolean) =>
+    `computing drift of ${runDir} at gaps ${listNumbers(gaps)} first (${hadTable ? 'analysis/drift.csv had none' : 'the run had no analysis/drift.csv'})`,
 } as const;

@@ -85,3 +85,22 @@ test('bad input gives one-line errors that name the problem', async (t) => {
     assert.ok(!text.includes('\n'), `one line: ${text}`);
   }
 });
+
+test('gaps no two snapshots are apart are refused before anything is written: a good drift.csv stays', async (t) => {
+  const dir = tempDir(t);
+  makeRun(dir, { n: 6, dim: 3, iterations: [0, 10, 20] });
+  await drift([dir]);
+  const p = runPaths(dir);
+  const good = readFileSync(p.driftCsv, 'utf8');
+  const arrow = readFileSync(p.driftArrow);
+  await rejects([dir, '--gaps', '1000000000'], driftMessages.noPossibleGap(dir, [1000000000], [10, 20]));
+  assert.match(driftMessages.noPossibleGap(dir, [1000000000], [10, 20]), /at most 20 /);
+  await rejects([dir, '--gaps', '7,1000'], driftMessages.noPossibleGap(dir, [7, 1000], [10, 20]));
+  assert.equal(readFileSync(p.driftCsv, 'utf8'), good);
+  assert.deepEqual(readFileSync(p.driftArrow), arrow);
+  // A run of one snapshot has no gap at all: refused too, with nothing written.
+  const one = tempDir(t);
+  makeRun(one, { n: 6, dim: 3, iterations: [40] });
+  await rejects([one], driftMessages.noPossibleGap(one, [], []));
+  assert.equal(existsSync(runPaths(one).analysis), false);
+});

@@ -101,15 +101,15 @@ test('plateau and fixed policies, and memory-size advice', async (t) => {
     [[3000, 500, 50, 0.012, true]]);
 });
 
-test('fixed needs no drift table; every other policy names the command that makes it', async (t) => {
+test('fixed needs no drift table; without one and without snapshots to compute it, every other policy says so', async (t) => {
   const dir = await makeRun(t, { config: CONFIG });
   assert.equal((await cli(['warmup', dir, '--policy', 'fixed:500']))[0], 'start: iteration 500');
   await assert.rejects(cli(['warmup', dir]), {
     name: 'UserError',
-    message: `No drift table at ${runPaths(dir).driftCsv}: compute it first with \`xbm-drift drift ${dir} --gaps 47\` (the memory span S = 47).`,
+    message: `${dir} has no analysis/drift.csv and no snapshots/ to compute it from: train it with snapshots (--snapshot-every), or give a run that has them.`,
   });
   const bare = await makeRun(t);
-  await assert.rejects(cli(['warmup', bare]), { message: msg.missingDriftCsv(runPaths(bare).driftCsv, bare, null) });
+  await assert.rejects(cli(['warmup', bare]), { message: msg.missingContext('--memory-size', 'xbm.size') });
 });
 
 test('bad input gets one clear message each', async (t) => {

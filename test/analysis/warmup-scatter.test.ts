@@ -8,7 +8,8 @@ import { OnlineWarmup } from '../../src/analysis/warmup/online.js';
 import { parseWarmupPolicy } from '../../src/analysis/warmup/parse-policy.js';
 import { ScatterTracker } from '../../src/analysis/warmup/policies/scatter.js';
 import type { DriftPoint } from '../../src/analysis/warmup/types.js';
-import { readDriftRows, runWarmup, type WarmupFile } from '../../src/cli/warmup.js';
+import { runWarmup, type WarmupFile } from '../../src/cli/warmup.js';
+import { readDriftTable } from '../../src/io/formats/drift-table.js';
 import { readCsv } from '../../src/io/csv.js';
 import { SnapshotReader } from '../../src/io/snapshot-reader.js';
 import { runPaths } from '../../src/io/run-paths.js';
@@ -163,7 +164,7 @@ test('an old drift.csv without the scatter columns: old policies unchanged, scat
   const lines = ['iteration,gap,mean,median,p90,max,n', ...[10, 20, 30, 40].map((it) => `${it},10,0.01,0.01,0.01,0.01,8`)];
   writeFileSync(runPaths(dir).driftCsv, lines.join('\n') + '\n');
   const quiet = () => {};
-  const old = await readDriftRows(runPaths(dir).driftCsv);
+  const old = (await readDriftTable(dir))!;
   assert.deepEqual(old.lacking, ['scatter_within', 'scatter_between']);
   assert.ok(old.rows.every((r) => Number.isNaN(r.scatter_within) && Number.isNaN(r.scatter_between)));
   const staleness = await runWarmup({ run: dir }, quiet);

@@ -1,21 +1,11 @@
 import { UserError } from '../../errors.js';
 import type { DriftRow } from '../../io/tables.js';
+import type { MemorySizeAdvice } from '../../io/formats/warmup-file.js';
 import { analysisMessages as msg } from '../../messages/analysis.js';
 import { rowAtGap } from './drift-at-gap.js';
 import { memorySpan } from './threshold.js';
 
-export interface MemorySizeAdvice {
-  memorySize: number;
-  /** ceil(M / B) */
-  span: number;
-  /** D(t; span) at the first snapshot t >= start + span with a measured gap >= span; null if none. */
-  drift: number | null;
-  /** The snapshot and measured gap the drift was read at. */
-  iteration: number | null;
-  gap: number | null;
-  /** drift <= threshold; false when not measured. */
-  ok: boolean;
-}
+export type { MemorySizeAdvice };
 
 /**
  * For each candidate memory size M: how stale its oldest entries would be right after the memory

@@ -2,8 +2,28 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../errors.js';
 import { ioMessages as M } from '../../messages/io.js';
-import type { AgeBinStats } from '../../memory/in-loss-staleness.js';
 import { CsvAppender, readCsv } from '../csv.js';
+
+/**
+ * Staleness inside the loss, per entry-age bin, for one step (memory-staleness.csv). Ages are
+ * binned by powers of two, as drift grows roughly with the log of the gap at a constant lr and a
+ * memory of M / B iterations then needs only log2(M / B) + 2 bins: bin 0 holds age 0 (the batch
+ * just enqueued), bin 2^k the ages 2^k .. 2^(k+1) - 1.
+ */
+export interface AgeBinStats {
+  age_bin: number;
+  /** memory rows of this age in the loss's view (after the enqueue) */
+  entries: number;
+  /** valid query x memory pairs with a row of this age (self pairs excluded) */
+  pairs: number;
+  /** of those, pairs with a non-zero gradient; NaN when the memory loss was off */
+  active_pairs: number;
+  /** batch samples whose older copy of this age was in the memory */
+  returned: number;
+  /** mean ||f_t(x) - m_x||^2 over them: the true drift over exactly that age (NaN: none) */
+  mean_sq_drift: number;
+  max_sq_drift: number;
+}
 
 /**
  * memory-staleness.csv: the staleness inside the loss (README "Run folder"), one row per step that

@@ -1,8 +1,20 @@
-import type { WarmupContext } from '../../analysis/warmup/types.js';
-import type { MemorySizeAdvice } from '../../analysis/warmup/memory-advice.js';
 import { obj, type Json } from '../json-values.js';
 import { FieldCheck, readJsonFile, writeJsonFile, type JsonFormat } from './json-file.js';
-import type { XbmStartDecision } from './start-decision.js';
+import type { WarmupContext, XbmStartDecision } from './start-decision.js';
+
+/** `warmup --memory-sizes`: one candidate memory size and the drift its oldest entries would carry. */
+export interface MemorySizeAdvice {
+  memorySize: number;
+  /** ceil(M / B) */
+  span: number;
+  /** D(t; span) at the first snapshot t >= start + span with a measured gap >= span; null if none. */
+  drift: number | null;
+  /** The snapshot and measured gap the drift was read at. */
+  iteration: number | null;
+  gap: number | null;
+  /** drift <= threshold; false when not measured. */
+  ok: boolean;
+}
 
 export const WARMUP_SOURCES = ['warmup', 'demo'] as const;
 
