@@ -1,6 +1,6 @@
 /**
  * Chooses and initialises the TensorFlow.js backend. 'auto' tries, in order, tfjs-node-gpu,
- * webgpu (Dawn; only when an adapter is found), tfjs-node (the tfjs-node packages are optional:
+ * webgpu (Dawn; only on an adapter that is not a software renderer), tfjs-node (the tfjs-node packages are optional:
  * their install downloads libtensorflow, which often fails; so are the webgpu packages), wasm (with
  * this project's extra kernels, multithreaded when asked) and cpu; every attempt and its reason is
  * recorded, since the trainer writes them to run.json. An explicit choice that cannot be used is a
@@ -13,7 +13,7 @@ import { backendMessages as msg } from '../messages/backend.js';
 import { tf } from './tf.js';
 import { registeredWasmKernels, registerWasmKernels, unregisterWasmKernels } from './wasm-kernels/register.js';
 import {
-  probeWebgpuAdapter, webgpuMessages, WEBGPU_BACKEND_PACKAGE,
+  describeAdapter, installNavigatorGpu, probeWebgpuAdapter, softwareRenderer, webgpuMessages, WebgpuUnavailable, WEBGPU_BACKEND_PACKAGE,
   type WebgpuAdapterInfo, type WebgpuAdapterProbe, type WebgpuProbeResult,
 } from './webgpu.js';
 import { prepareWasmThreads, stopWasmThreads, takeThreadFailure, TESTED_WASM_VERSION, unrefWasmThreads } from './wasm-threads.js';
@@ -63,6 +63,8 @@ export interface InitBackendOptions {
    * does through OffscreenCanvas, absent in Node; otherwise the attempt fails with that reason.
    */
   asyncReadsOnly?: boolean;
+  /** where a warning the user must see goes (once per process): default stderr */
+  warn?: (line: string) => void;
 }
 
 type Concrete = Exclude<BackendChoice, 'auto'>;
@@ -126,17 +128,39 @@ async function tryNode(pkg: string): Promise<number> {
   return os.cpus().length;
 }
 
-/** webgpu, tried only when the probe finds an adapter; `probed` receives what the probe found. */
-async function tryWebgpu(probe: WebgpuAdapterProbe, probed: (r: WebgpuProbeResult) => void, asyncReadsOnly: boolean): Promise<number> {
+/** Adapters already announced as software renderers: the warning is said once per process. */
+const announcedSoftware = new Set<string>();
+
+/**
+ * webgpu, tried only when the probe finds an adapter; `probed` receives what the probe found. A
+ * software renderer is refused by 'auto' (the reason is recorded) and announced once when chosen.
+ */
+async function tryWebgpu(probe: WebgpuAdapterProbe, probed: (r: WebgpuProbeResult) => void, opts: InitBackendOptions, notes: string[]): Promise<number> {
   const found = await probe();
   probed(found);
   if (found.adapter === null) throw new AttemptFailed(webgpuMessages.noAdapter(found.reason ?? 'no reason given'));
+  const software = softwareRenderer(found.adapter);
+  if (software !== null) {
+    const name = describeAdapter(found.adapter);
+    if (opts.backend === 'auto') throw new AttemptFailed(webgpuMessages.softwareSkipped(name, software));
+    const line = webgpuMessages.softwareInUse(name);
+    notes.push(line);
+    if (!announcedSoftware.has(name)) {
+      announcedSoftware.add(name);
+      (opts.warn ?? ((l: string) => process.stderr.write(`${l}\n`)))(line);
+    }
+  }
   if (tf.findBackendFactory('webgpu') === null) {
+    try {
+      await installNavigatorGpu();
+    } catch (e) {
+      throw new AttemptFailed(e instanceof WebgpuUnavailable ? e.message : firstLine(e));
+    }
     await importOptional(WEBGPU_BACKEND_PACKAGE);
     if (tf.findBackendFactory('webgpu') === null) throw new AttemptFailed(webgpuMessages.notRegistered(WEBGPU_BACKEND_PACKAGE));
   }
   await activate('webgpu');
-  if (!asyncReadsOnly) {
+  if (!(opts.asyncReadsOnly ?? false)) {
     const detail = syncReadFailure();
     if (detail !== null) {
       await tf.setBackend('cpu');
@@ -273,7 +297,7 @@ export async function initBackend(opts: InitBackendOptions): Promise<BackendInfo
         attempts.push({ backend: choice, ok: true });
         if (opts.threads !== undefined) notes.push(msg.threadsIgnored(choice));
       } else if (choice === 'webgpu') {
-        used = await tryWebgpu(opts.webgpuProbe ?? probeWebgpuAdapter, (r) => { webgpu = r; }, opts.asyncReadsOnly ?? false);
+        used = await tryWebgpu(opts.webgpuProbe ?? probeWebgpuAdapter, (r) => { webgpu = r; }, opts, notes);
         attempts.push({ backend: 'webgpu', ok: true });
         if (opts.threads !== undefined) notes.push(msg.threadsIgnored('webgpu'));
       } else if (choice === 'wasm') {

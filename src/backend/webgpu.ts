@@ -5,13 +5,19 @@
  * no types and a missing package is a recorded reason, never a crash).
  *
  * Finding no adapter is an ordinary outcome: without a Vulkan loader or driver there is nothing to
- * find, and Dawn refuses software Vulkan (Mesa 22.3's lavapipe lacks
- * shaderUniform*ArrayDynamicIndexing), so on machines without a GPU requestAdapter returns null.
- * The probe says why in one line, which init-backend records in BackendInfo (run.json).
+ * find, and Dawn refuses old software Vulkan (Mesa 22.3's lavapipe lacks
+ * shaderUniform*ArrayDynamicIndexing). Mesa 25's llvmpipe is accepted, as a software renderer:
+ * correct but slow, so 'auto' never chooses it (softwareRenderer). The probe runs Dawn in a child
+ * process: Dawn writes its Vulkan warnings straight to the process's stderr (native code, past
+ * Node's streams), so only there can they be kept off the user's terminal; the reason it gives is
+ * one line, which init-backend records in BackendInfo (run.json).
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export const DAWN_PACKAGE = 'webgpu';
 export const WEBGPU_BACKEND_PACKAGE = '@tensorflow/tfjs-backend-webgpu';
@@ -22,6 +28,8 @@ export interface WebgpuAdapterInfo {
   architecture: string;
   device: string;
   description: string;
+  /** GPUAdapterInfo.isFallbackAdapter: Dawn's mark of a CPU (software) implementation; absent where not given */
+  isFallbackAdapter?: boolean;
 }
 
 /** Recorded in BackendInfo whenever the webgpu backend was considered. */
@@ -48,7 +56,12 @@ export const webgpuMessages = {
   softwareVulkanOnly: (names: string) =>
     `Dawn found no GPU it accepts: the only Vulkan driver is a software renderer (${names}), which Dawn refuses`,
   refusedDrivers: (names: string) => `Dawn accepted none of the Vulkan drivers found (${names})`,
-  requestFailed: (detail: string) => `requestAdapter failed: ${detail}`,
+  probeFailed: (detail: string) => `the adapter probe (a child process running Dawn) failed: ${detail}`,
+  dawnSaid: (reason: string, lines: string) => `${reason} (Dawn: ${lines})`,
+  softwareSkipped: (adapter: string, evidence: string) =>
+    `the only adapter is a software renderer (${adapter}; ${evidence}): correct but far slower than wasm, so auto does not use it; --backend webgpu uses it anyway`,
+  softwareInUse: (adapter: string) =>
+    `webgpu runs on a software renderer (${adapter}): slow, fit for correctness checks only; --backend auto uses wasm instead`,
   notRegistered: (pkg: string) =>
     `${pkg} loaded but registered no "webgpu" backend with our @tensorflow/tfjs-core (another copy of tfjs, or navigator.gpu was missing when it loaded)`,
   noSyncReads: (detail: string) =>
@@ -81,14 +94,26 @@ interface GpuLike {
 let installing: Promise<GpuLike> | null = null;
 
 /**
- * Loads Dawn and installs its WebGPU globals (GPUBufferUsage, ...) and `navigator.gpu`, once per
- * process. XDG_RUNTIME_DIR is set to a private temporary folder when unset: the Vulkan loader
- * otherwise prints a warning on every start.
+ * The Vulkan loader warns on every start when XDG_RUNTIME_DIR is unset: give it a private
+ * temporary folder then, which `release` removes (we created it, so it is ours to delete).
+ */
+function quietVulkanEnv(): { env: NodeJS.ProcessEnv; release: () => void } {
+  if ((process.env.XDG_RUNTIME_DIR ?? '') !== '') return { env: process.env, release: () => {} };
+  const dir = mkdtempSync(join(tmpdir(), 'xbm-drift-xdg-'));
+  return { env: { ...process.env, XDG_RUNTIME_DIR: dir }, release: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Loads Dawn in this process and installs its WebGPU globals (GPUBufferUsage, ...) and
+ * `navigator.gpu`, once per process; only once the probe found an adapter to use. A private
+ * XDG_RUNTIME_DIR (quietVulkanEnv) stays set for the process's life and is removed at exit.
  */
 export function installNavigatorGpu(): Promise<GpuLike> {
   installing ??= (async () => {
-    if (process.env.XDG_RUNTIME_DIR === undefined || process.env.XDG_RUNTIME_DIR === '') {
-      process.env.XDG_RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'xbm-drift-xdg-'));
+    const quiet = quietVulkanEnv();
+    if (quiet.env !== process.env) {
+      process.env.XDG_RUNTIME_DIR = quiet.env.XDG_RUNTIME_DIR;
+      process.once('exit', quiet.release);
     }
     const existing = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu;
     if (existing !== undefined) return existing;
@@ -159,37 +184,85 @@ function nullAdapterReason(): string {
   return webgpuMessages.refusedDrivers(drivers.join(', '));
 }
 
-function text(v: unknown): string {
-  return typeof v === 'string' ? v : '';
+/** What the probe's child process prints: the adapter's info, or why there is none. */
+type ChildAnswer = { adapter: WebgpuAdapterInfo } | { adapter: null; error?: string };
+
+/**
+ * The probe's child: loads Dawn, asks for the high-performance adapter, prints one JSON line.
+ * Its argument is the Dawn package's file URL (resolved here, so the child needs no module paths).
+ */
+const CHILD_PROBE = `
+const text = (v) => (typeof v === 'string' ? v : '');
+let answer;
+try {
+  const dawn = await import(process.argv[1]);
+  Object.assign(globalThis, dawn.globals);
+  const adapter = await dawn.create([]).requestAdapter({ powerPreference: 'high-performance' });
+  if (adapter == null) answer = { adapter: null };
+  else {
+    let info = {};
+    try { info = adapter.info ?? (await adapter.requestAdapterInfo?.()) ?? {}; } catch {}
+    answer = { adapter: { vendor: text(info.vendor), architecture: text(info.architecture), device: text(info.device), description: text(info.description),
+      ...(typeof info.isFallbackAdapter === 'boolean' ? { isFallbackAdapter: info.isFallbackAdapter } : {}) } };
+  }
+} catch (e) {
+  answer = { adapter: null, error: String(e?.message ?? e).split('\\n')[0] };
+}
+process.stdout.write(JSON.stringify(answer) + '\\n', () => process.exit(0));
+`;
+
+/** How long the probe's child may take (loading Dawn and enumerating adapters takes about a second). */
+const PROBE_TIMEOUT_MS = 60_000;
+
+/** Dawn's warnings (its stderr) as one line: the messages without their "at ..." locations. */
+export function collapseDawnOutput(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('at '));
+  const unique = [...new Set(lines.map((l) => l.replace(/^(Warning|Error|Info): /, '')))];
+  const joined = unique.join('; ');
+  return joined.length > 400 ? `${joined.slice(0, 397)}...` : joined;
 }
 
 /** The default probe: Dawn's high-performance adapter, or why there is none. */
 export const probeWebgpuAdapter: WebgpuAdapterProbe = async () => {
-  // Without the Vulkan loader Dawn can find nothing on Linux and would only print a warning.
+  // Without the Vulkan loader, or without any Vulkan driver, Dawn can find nothing on Linux and would only print warnings.
   if (vulkanLoaderPresent() === false) return { adapter: null, reason: webgpuMessages.noVulkanLoader() };
-  let gpu: GpuLike;
+  if (process.platform === 'linux' && vulkanDriverFiles().length === 0) return { adapter: null, reason: webgpuMessages.noVulkanDriver() };
+  let dawnUrl: string;
   try {
-    gpu = await installNavigatorGpu();
+    dawnUrl = pathToFileURL(createRequire(import.meta.url).resolve(DAWN_PACKAGE)).href;
   } catch (e) {
-    return { adapter: null, reason: e instanceof WebgpuUnavailable ? e.message : firstLine(e) };
+    return { adapter: null, reason: isNotInstalled(e, DAWN_PACKAGE) || (e as { code?: string }).code === 'MODULE_NOT_FOUND' ? webgpuMessages.notInstalled(DAWN_PACKAGE) : webgpuMessages.failedToLoad(DAWN_PACKAGE, firstLine(e)) };
   }
-  let adapter: GpuAdapterLike | null;
+  const quiet = quietVulkanEnv();
+  let child: ReturnType<typeof spawnSync>;
   try {
-    adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  } catch (e) {
-    return { adapter: null, reason: webgpuMessages.requestFailed(firstLine(e)) };
+    child = spawnSync(process.execPath, ['--input-type=module', '-e', CHILD_PROBE, dawnUrl], { env: quiet.env, encoding: 'utf8', timeout: PROBE_TIMEOUT_MS });
+  } finally {
+    quiet.release();
   }
-  if (adapter === null || adapter === undefined) return { adapter: null, reason: nullAdapterReason() };
-  let info: Partial<WebgpuAdapterInfo> = {};
+  const stderr = String(child.stderr ?? '');
+  let answer: ChildAnswer;
   try {
-    info = adapter.info ?? (typeof adapter.requestAdapterInfo === 'function' ? await adapter.requestAdapterInfo() : {});
+    answer = JSON.parse(String(child.stdout ?? '').trim().split('\n').pop() ?? '') as ChildAnswer;
   } catch {
-    // An adapter without readable info is still an adapter.
+    const why = child.error ? firstLine(child.error) : `exit ${child.status ?? child.signal}${stderr.trim() === '' ? '' : `: ${collapseDawnOutput(stderr)}`}`;
+    return { adapter: null, reason: webgpuMessages.probeFailed(why) };
   }
-  return {
-    adapter: { vendor: text(info.vendor), architecture: text(info.architecture), device: text(info.device), description: text(info.description) },
-  };
+  if (answer.adapter !== null) return { adapter: answer.adapter };
+  const reason = answer.error !== undefined ? webgpuMessages.failedToLoad(DAWN_PACKAGE, answer.error) : nullAdapterReason();
+  const said = collapseDawnOutput(stderr);
+  return { adapter: null, reason: said === '' ? reason : webgpuMessages.dawnSaid(reason, said) };
 };
+
+/**
+ * Why an adapter counts as a software renderer (CPU rasteriser: llvmpipe, lavapipe, SwiftShader),
+ * or null for a GPU: Dawn's isFallbackAdapter, else its names.
+ */
+export function softwareRenderer(a: WebgpuAdapterInfo): string | null {
+  if (a.isFallbackAdapter === true) return 'Dawn marks it a fallback adapter';
+  const named = /llvmpipe|lavapipe|swiftshader|software/i.exec([a.description, a.architecture, a.device, a.vendor].join(' '));
+  return named === null ? null : `its adapter info names "${named[0]}"`;
+}
 
 /** One line naming the adapter, for logs and the benchmark table. */
 export function describeAdapter(a: WebgpuAdapterInfo): string {

@@ -2,7 +2,7 @@ import type { tf } from '../backend/tf.js';
 import { contrastive } from './contrastive.js';
 import type { LossDefinition } from './loss-definition.js';
 import { multiSimilarity, type MultiSimilarityParams } from './multi-similarity.js';
-import { computePairLoss, type LossOutput, type PairLoss, type PairMask, type SimilarityLossKernel } from './pair-loss.js';
+import { computePairLoss, runDirect, type KernelRunner, type LossOutput, type PairLoss, type PairMask, type SimilarityLossKernel } from './pair-loss.js';
 import { reduceTerms, type ReducerDefinition } from './reducers/reducer.js';
 import { excludeBySimilarity, validateSelfExclusion } from './self-exclusion.js';
 import { reducerDefinition, type ReducerKind } from './reducers/registry.js';
@@ -21,10 +21,18 @@ export class KernelLoss<C extends LossConfig = LossConfig> implements PairLoss {
   readonly name: string;
   readonly reducer: ReducerDefinition<ReducerKind>;
   private readonly kernel: SimilarityLossKernel;
+  private run: KernelRunner = runDirect;
   constructor(definition: LossDefinition<C>, readonly config: C) {
     this.name = definition.kind;
     this.reducer = reducerDefinition(config.reducer ?? definition.defaultReducer);
     this.kernel = similarityKernel(config);
+  }
+
+  /** This loss (same config and kernel) with its kernels run by `run`: a view for one pass, the original unchanged. */
+  withKernelRunner(run: KernelRunner): PairLoss {
+    const copy = Object.create(this) as this;
+    copy.run = run;
+    return copy;
   }
 
   compute(q: tf.Tensor2D, qLabels: tf.Tensor1D, ref: tf.Tensor2D, refLabels: tf.Tensor1D, selfIndex?: Int32Array, columnActivity?: Int32Array): LossOutput {
@@ -36,9 +44,9 @@ export class KernelLoss<C extends LossConfig = LossConfig> implements PairLoss {
         // The counts travel with the result, so a replayed kernel (host-kernel.ts) reports them too.
         return { ...this.kernel(s, pairs), pairs: { positive: pairs.positive, negative: pairs.negative } };
       };
-      return computePairLoss(kernel, q, qLabels, ref, refLabels, undefined, columnActivity);
+      return computePairLoss(kernel, q, qLabels, ref, refLabels, undefined, columnActivity, this.run);
     }
-    return computePairLoss(this.kernel, q, qLabels, ref, refLabels, selfIndex, columnActivity);
+    return computePairLoss(this.kernel, q, qLabels, ref, refLabels, selfIndex, columnActivity, this.run);
   }
 }
 

@@ -2,7 +2,6 @@ import { tf } from '../backend/tf.js';
 import { UserError } from '../errors.js';
 import { lossesMessages as M } from '../messages/losses.js';
 import { cosineSimilarity } from './similarity.js';
-import { hostKernelResult } from './host-kernel.js';
 
 /** Pair counts read back as numbers: totals over all anchors. */
 export interface PairStats {
@@ -30,6 +29,12 @@ export interface PairLoss {
    * reference column (see countActiveColumns).
    */
   compute(q: tf.Tensor2D, qLabels: tf.Tensor1D, ref: tf.Tensor2D, refLabels: tf.Tensor1D, selfIndex?: Int32Array, columnActivity?: Int32Array): LossOutput;
+  /**
+   * The same loss with its host kernels run by `run` instead of runDirect (host-kernel.ts: the
+   * record and replay passes of a step on a backend that reads only asynchronously). Optional:
+   * a loss without it trains on the synchronous backends only.
+   */
+  withKernelRunner?(run: KernelRunner): PairLoss;
 }
 
 /**
@@ -60,6 +65,15 @@ export type SimilarityLossKernel = (s: Float32Array, pairs: PairMask) => {
   pairs?: { positive: number; negative: number };
 };
 
+/** What a kernel returns for one similarity matrix. */
+export type KernelResult = ReturnType<SimilarityLossKernel>;
+
+/** How computePairLoss obtains a kernel's result for the similarity matrix S held on the device. */
+export type KernelRunner = (kernel: SimilarityLossKernel, s: tf.Tensor, pairs: PairMask) => KernelResult;
+
+/** The runner of the synchronous backends (cpu, wasm, tfjs-node): read S in place, run the kernel. */
+export const runDirect: KernelRunner = (kernel, s, pairs) => kernel(s.dataSync() as Float32Array, pairs);
+
 /**
  * Shared body of every PairLoss: validate, build the pair mask, S = cosineSimilarity(q, ref),
  * then run the kernel on S inside a customGrad whose backward is dy * dLoss/dS.
@@ -68,8 +82,8 @@ export type SimilarityLossKernel = (s: Float32Array, pairs: PairMask) => {
  * by comparing similarities, which tfjs cannot differentiate through without a stop-gradient;
  * triplet mining over nq x P x N triplets would need [nq, nr, nr] tensors (4e9 floats at
  * nr = 8192), whereas sorting per anchor counts them in O(nr log nr); and the values are
- * accumulated in float64. S is read back once per call (cpu and wasm keep it in host memory; on
- * backends that read only asynchronously, host-kernel.ts records and replays).
+ * accumulated in float64. S is read back once per call by `run` (cpu and wasm keep it in host
+ * memory; on backends that read only asynchronously, host-kernel.ts's runners record and replay).
  */
 export function computePairLoss(
   kernel: SimilarityLossKernel,
@@ -79,6 +93,7 @@ export function computePairLoss(
   refLabels: tf.Tensor1D,
   selfIndex?: Int32Array,
   columnActivity?: Int32Array,
+  run: KernelRunner = runDirect,
 ): LossOutput {
   const pairs = pairMask(q, qLabels, ref, refLabels, selfIndex);
   if (columnActivity && columnActivity.length !== pairs.nr) throw new UserError(M.columnActivityLength(columnActivity.length, pairs.nr));
@@ -89,7 +104,7 @@ export function computePairLoss(
     // Empty sets: tfjs-wasm returns uninitialised memory for zero-size products, so skip them.
     if (pairs.nq === 0 || pairs.nr === 0) return zeroLoss(q, ref);
     const lossOfS = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-      const r = hostKernelResult(kernel, args[0] as tf.Tensor, pairs);
+      const r = run(kernel, args[0] as tf.Tensor, pairs);
       active = r.active;
       if (r.pairs) counted = r.pairs;
       if (columnActivity) countActiveColumns(r.grad, pairs.nq, pairs.nr, columnActivity);

@@ -1,9 +1,9 @@
 import { tf } from '../backend/tf.js';
 import type { Embedder } from '../model/embedder.js';
-import { readPairStats, type PairLoss } from '../losses/pair-loss.js';
+import { readPairStats, type KernelResult, type KernelRunner, type PairLoss } from '../losses/pair-loss.js';
 import type { CrossBatchMemory } from '../memory/cross-batch-memory.js';
 import { xbmLoss, type XbmLossOutput } from '../memory/xbm-loss.js';
-import { recordHostKernels, replayHostKernels, resolveRecorded } from '../losses/host-kernel.js';
+import { KernelRecording, KernelReplay } from '../losses/host-kernel.js';
 import type { MemoryAdapter, ReturnedSample } from '../memory/adapt/adapter.js';
 import { inLossStaleness, type AgeBinStats } from '../memory/in-loss-staleness.js';
 import type { KeyEncoder } from './key-encoder.js';
@@ -128,16 +128,27 @@ export async function trainStepAsyncReads(
     view = memoryView(memory, opts);
     const mem = view;
     const activity = mem ? written?.activity ?? undefined : undefined;
-    const lossOf = (emb: tf.Tensor2D) => xbmLoss(loss, emb, y, mem, mem ? written?.selfSlots ?? null : null, opts.weight, activity, opts.combine);
-    const { recorded } = recordHostKernels(() => {
+    if (loss.withKernelRunner === undefined) throw new Error(`the loss "${loss.name}" cannot run its kernels asynchronously (no withKernelRunner)`);
+    const lossOf = (run: KernelRunner, emb: tf.Tensor2D) =>
+      xbmLoss(loss.withKernelRunner!(run), emb, y, mem, mem ? written?.selfSlots ?? null : null, opts.weight, activity, opts.combine);
+    const recording = new KernelRecording();
+    let results: KernelResult[];
+    try {
       tf.tidy(() => {
-        tf.dispose(lossOf(tf.tensor2d(values, [input.labels.length, model.dim])));
+        tf.dispose(lossOf(recording.run, tf.tensor2d(values, [input.labels.length, model.dim])));
       });
-    });
-    const results = await resolveRecorded(recorded);
-    const total = replayHostKernels(results, () =>
-      optimizer.minimize(() => kept.take(lossOf(model.apply(x))), true, model.variables as tf.Variable[]),
-    );
+      results = await recording.resolve();
+    } finally {
+      recording.dispose();
+    }
+    const replay = new KernelReplay(results);
+    const total = optimizer.minimize(() => kept.take(lossOf(replay.run, model.apply(x))), true, model.variables as tf.Variable[]);
+    try {
+      replay.finish();
+    } catch (e) {
+      total?.dispose();
+      throw e;
+    }
     const [lossValues, parts] = await Promise.all([total!.data(), kept.read()]);
     total!.dispose();
     opts.keyEncoder?.update();

@@ -12,11 +12,17 @@ import { tf } from '../../src/backend/tf.js';
 import { registeredWasmKernels } from '../../src/backend/wasm-kernels/register.js';
 import { AUTO_ORDER } from '../../src/backend/init-backend.js';
 import { BACKEND_CHOICES } from '../../src/backend/choices.js';
-import { probeWebgpuAdapter, vulkanDriverFiles, vulkanLoaderPresent, webgpuMessages, type WebgpuAdapterInfo, type WebgpuProbeResult } from '../../src/backend/webgpu.js';
+import {
+  collapseDawnOutput, describeAdapter, probeWebgpuAdapter, softwareRenderer, vulkanDriverFiles, vulkanLoaderPresent, webgpuMessages,
+  type WebgpuAdapterInfo, type WebgpuProbeResult,
+} from '../../src/backend/webgpu.js';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from '../helpers/tmp.js';
 
 const require = createRequire(import.meta.url);
 function installed(pkg: string): boolean {
@@ -37,6 +43,10 @@ after(async () => {
 const NO_ADAPTER_REASON = 'test: no adapter here';
 const noAdapter = async (): Promise<WebgpuProbeResult> => ({ adapter: null, reason: NO_ADAPTER_REASON });
 const FAKE_ADAPTER: WebgpuAdapterInfo = { vendor: 'nvidia', architecture: 'hopper', device: '', description: 'NVIDIA H200 (test)' };
+/** What Dawn reports for Mesa 25's llvmpipe (bookworm-backports), as measured. */
+const LLVMPIPE: WebgpuAdapterInfo = {
+  vendor: 'mesa', architecture: 'software', device: 'llvmpipe-llvm-15-0-6-256-bits-', description: 'llvmpipe: Mesa 25.0.7-2~bpo12+1 (LLVM 15.0.6) 0.0.1', isFallbackAdapter: true,
+};
 
 describe('initBackend', () => {
   // First, before anything else writes to the cpu backend in this process.
@@ -187,6 +197,66 @@ describe('webgpu backend choice (injected adapter probe, no GPU needed)', () => 
     }
   });
 
+  test('a software renderer is recognised by isFallbackAdapter or by its name; a GPU is not', () => {
+    assert.equal(softwareRenderer(LLVMPIPE), 'Dawn marks it a fallback adapter');
+    assert.equal(softwareRenderer(FAKE_ADAPTER), null);
+    assert.equal(softwareRenderer({ ...FAKE_ADAPTER, isFallbackAdapter: false }), null);
+    const named = (description: string) => softwareRenderer({ vendor: '', architecture: '', device: '', description });
+    assert.equal(named('llvmpipe (LLVM 15.0.6, 256 bits)'), 'its adapter info names "llvmpipe"');
+    assert.equal(named('Google SwiftShader'), 'its adapter info names "SwiftShader"');
+    assert.equal(named('lavapipe'), 'its adapter info names "lavapipe"');
+    assert.equal(softwareRenderer({ ...LLVMPIPE, isFallbackAdapter: undefined }), 'its adapter info names "llvmpipe"');
+    assert.equal(named('Microsoft Basic Render Driver (software)'), 'its adapter info names "software"');
+  });
+
+  test('auto never chooses a software adapter: wasm, with the adapter and the reason recorded', { skip: installed(NODE_GPU) || installed(NODE) }, async () => {
+    const warned: string[] = [];
+    const info = await initBackend({ backend: 'auto', threads: 1, asyncReadsOnly: true, webgpuProbe: async () => ({ adapter: LLVMPIPE }), warn: (l) => warned.push(l) });
+    assert.equal(info.name, 'wasm');
+    const reason = webgpuMessages.softwareSkipped(describeAdapter(LLVMPIPE), 'Dawn marks it a fallback adapter');
+    assert.deepEqual(info.attempts[1], { backend: 'webgpu', ok: false, reason });
+    assert.match(reason, /^the only adapter is a software renderer \(llvmpipe: Mesa 25\.0\.7.*\): correct but far slower than wasm, so auto does not use it; --backend webgpu uses it anyway$/);
+    // run.json is written from this object: the adapter seen and why it was not used.
+    const recorded = JSON.parse(JSON.stringify(info));
+    assert.deepEqual(recorded.webgpu, { adapter: LLVMPIPE });
+    assert.equal(recorded.attempts[1].reason, reason);
+    assert.deepEqual(warned, [], 'auto says nothing on stderr: it did not use the adapter');
+  });
+
+  test('--backend webgpu still uses a software adapter and says so once per process', { skip: realPresent() ? SKIP_REAL : false }, async () => {
+    tf.registerBackend('webgpu', () => new MathBackendCPU(), 0);
+    const warned: string[] = [];
+    const opts = { backend: 'webgpu' as const, asyncReadsOnly: true, webgpuProbe: async () => ({ adapter: LLVMPIPE }), warn: (l: string) => warned.push(l) };
+    try {
+      const info = await initBackend(opts);
+      assert.equal(info.name, 'webgpu');
+      const line = webgpuMessages.softwareInUse(describeAdapter(LLVMPIPE));
+      assert.deepEqual(info.notes, [line]);
+      assert.match(line, /^webgpu runs on a software renderer \(llvmpipe: .*\): slow, fit for correctness checks only; --backend auto uses wasm instead$/);
+      await shutdownBackend();
+      const again = await initBackend(opts);
+      assert.deepEqual(again.notes, [line], 'run.json notes it every time');
+      assert.deepEqual(warned, [line], 'stderr hears it once');
+      await shutdownBackend();
+    } finally {
+      tf.removeBackend('webgpu');
+    }
+  });
+
+  test('Dawn\'s warnings collapse into one line without their source locations', () => {
+    const stderr = [
+      'Warning: loader_get_json: Failed to open JSON file /nonexistent.json',
+      'Warning: vkCreateInstance: Found no drivers!',
+      'Warning: vkCreateInstance failed with VK_ERROR_INCOMPATIBLE_DRIVER',
+      '    at CheckVkSuccessImpl (/home/runner/work/node-webgpu/node-webgpu/third_party/dawn/src/dawn/native/vulkan/VulkanError.cpp:106)',
+      '',
+      'Warning: vkCreateInstance: Found no drivers!',
+    ].join('\n');
+    assert.equal(collapseDawnOutput(stderr), 'loader_get_json: Failed to open JSON file /nonexistent.json; vkCreateInstance: Found no drivers!; vkCreateInstance failed with VK_ERROR_INCOMPATIBLE_DRIVER');
+    assert.equal(collapseDawnOutput(''), '');
+    assert.equal(collapseDawnOutput('Warning: x'.repeat(100)).length, 400);
+  });
+
   test('an adapter whose backend cannot start is a recorded failure, then the next backend', { skip: realPresent() ? SKIP_REAL : false }, async () => {
     tf.registerBackend('webgpu', () => { throw new Error('device lost\nsecond line'); }, 0);
     const warn = console.warn;
@@ -211,8 +281,6 @@ describe('webgpu backend choice (injected adapter probe, no GPU needed)', () => 
     } else {
       for (const k of ['vendor', 'architecture', 'device', 'description'] as const) assert.equal(typeof r.adapter[k], 'string');
     }
-    // Dawn is loaded unless the Vulkan loader is missing; then XDG_RUNTIME_DIR is set (quiet loader).
-    if (vulkanLoaderPresent() !== false) assert.ok((process.env.XDG_RUNTIME_DIR ?? '') !== '', 'XDG_RUNTIME_DIR is set for the Vulkan loader');
   });
 
   test('Vulkan driver manifests are listed from VK_DRIVER_FILES', () => {
@@ -229,3 +297,55 @@ describe('webgpu backend choice (injected adapter probe, no GPU needed)', () => 
     }
   });
 });
+
+/**
+ * The user's view of the automatic backend, in a child process as a user runs it: nothing of
+ * Dawn's on stderr, and no xbm-drift-xdg-* folder left in the temporary folder.
+ */
+describe('the automatic backend as a user meets it (child process)', () => {
+  const child = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'auto-backend-child.ts');
+  const runChild = (backend: string, tmp: string, env: NodeJS.ProcessEnv = {}) => {
+    const { XDG_RUNTIME_DIR: _unset, ...rest } = process.env;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', child, backend], {
+      env: { ...rest, TMPDIR: tmp, ...env }, encoding: 'utf8', timeout: 120_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return { out: JSON.parse(r.stdout.trim().split('\n').pop()!), stderr: r.stderr, xdg: readdirSync(tmp).filter((f) => f.startsWith('xbm-drift-xdg-')) };
+  };
+  const noLoader = vulkanLoaderPresent() === false ? 'the Vulkan loader (libvulkan1) is not installed' : false;
+
+  test('a Vulkan driver Dawn cannot use: its warnings stay off stderr and land, as one line, in the recorded reason', { skip: noLoader, timeout: 150_000 }, (t) => {
+    const tmp = tempDir(t);
+    const icd = join(tmp, 'broken_icd.json');
+    writeFileSync(icd, JSON.stringify({ file_format_version: '1.0.0', ICD: { library_path: join(tmp, 'missing-driver.so'), api_version: '1.3.0' } }));
+    const { out, stderr, xdg } = runChild('auto', tmp, { VK_DRIVER_FILES: icd });
+    assert.doesNotMatch(stderr, /CheckVkSuccessImpl|Warning:/);
+    const webgpu = out.attempts.find((a: { backend: string }) => a.backend === 'webgpu');
+    assert.equal(webgpu.ok, false);
+    assert.match(webgpu.reason, /^no WebGPU adapter was found \(Dawn accepted none of the Vulkan drivers found \(broken_icd\) \(Dawn: .*VK_ERROR_INCOMPATIBLE_DRIVER.*\)\)$/);
+    assert.doesNotMatch(webgpu.reason, /CheckVkSuccessImpl|\n/);
+    assert.deepEqual(xdg, [], 'no xbm-drift-xdg-* folder is left behind');
+  });
+
+  test('on a machine whose only adapter is a software renderer: auto trains on wasm, silently; --backend webgpu says so once', { timeout: 300_000 }, async (t) => {
+    const found = await probeWebgpuAdapter();
+    if (found.adapter === null || softwareRenderer(found.adapter) === null) {
+      t.skip(`no software WebGPU adapter here (${found.adapter === null ? found.reason : describeAdapter(found.adapter)})`);
+      return;
+    }
+    const tmp = tempDir(t);
+    const auto = runChild('auto', tmp);
+    assert.equal(auto.out.name, 'wasm');
+    assert.deepEqual(auto.out.webgpu, { adapter: found.adapter });
+    const webgpu = auto.out.attempts.find((a: { backend: string }) => a.backend === 'webgpu');
+    assert.equal(webgpu.reason, webgpuMessages.softwareSkipped(describeAdapter(found.adapter), softwareRenderer(found.adapter)!));
+    assert.equal(auto.stderr, '', 'auto writes nothing to stderr');
+    assert.deepEqual(auto.xdg, []);
+    const explicit = runChild('webgpu', tmp);
+    assert.equal(explicit.out.name, 'webgpu');
+    const line = webgpuMessages.softwareInUse(describeAdapter(found.adapter));
+    assert.equal(explicit.stderr.split('\n').filter((l) => l === line).length, 1, explicit.stderr);
+    assert.deepEqual(explicit.xdg, [], 'the XDG_RUNTIME_DIR folder made for Dawn is removed at exit');
+  });
+});
+
