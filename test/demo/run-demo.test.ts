@@ -41,20 +41,20 @@ test('runDemo makes the whole result: both runs, the report and summary.md', asy
   assert.ok(studyPolicy === 'staleness' || r.summary.includes(`(given; the study supports ${studyPolicy})`), 'a policy other than the study\'s is named as such');
 });
 
-test('an interrupted demo stops after the run in progress and says where it is saved', async (t) => {
+test('a demo interrupted between runs stops before the next one: what is done stays, nothing of the next is made', async (t) => {
+  // Aborted before anything: the trainer creates no run folder and rejects with the signal's reason
+  // (the CLI's withInterrupt turns that into exit 130).
+  const early = tempDir(t);
+  const before = AbortSignal.abort();
+  await assert.rejects(runDemo({ out: early, quick: true, policy: 'staleness', overwrite: true, quiet: true, flags: TINY, log: () => {}, signal: before }), (e: unknown) => e === before.reason);
+  assert.equal(existsSync(join(early, 'baseline')), false);
+  // Aborted once the baseline is done (at the XBM start): the baseline and its analysis stay; no XBM run, no report.
   const out = tempDir(t);
-  const baselineDir = join(out, 'baseline');
-  await assert.rejects(
-    runDemo({ out, quick: true, policy: 'staleness', overwrite: true, quiet: true, flags: TINY, log: () => {}, signal: AbortSignal.abort() }),
-    (e: unknown) => {
-      assert.ok(e instanceof DemoInterrupted, String(e));
-      assert.equal(e.stage, 'baseline');
-      assert.equal(e.runDir, baselineDir);
-      assert.equal(e.record.status, 'interrupted');
-      assert.equal(e.message, demoMessages.interrupted('baseline', baselineDir));
-      return true;
-    },
-  );
-  assert.equal(existsSync(join(out, 'xbm')), false);
+  const controller = new AbortController();
+  const log = (line: string) => void (line.startsWith('3/4') && controller.abort());
+  await assert.rejects(runDemo({ out, quick: true, policy: 'staleness', overwrite: true, quiet: true, flags: TINY, log, signal: controller.signal }), (e: unknown) => e === controller.signal.reason || e instanceof DemoInterrupted);
+  assert.ok(existsSync(join(out, 'baseline', 'analysis', 'warmup.json')));
+  assert.equal(existsSync(join(out, 'xbm', 'config.json')), false);
   assert.equal(existsSync(join(out, 'report')), false);
+  assert.match(demoMessages.interrupted('baseline', join(out, 'baseline')), /xbm-drift train --resume /);
 });
