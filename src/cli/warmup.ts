@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { decideRunStart, runStartContext } from '../analysis/warmup-run.js';
 import { parseWarmupPolicy, validateWarmupPolicy } from '../analysis/warmup/parse-policy.js';
+import { DEFAULT_WARMUP_POLICY, WARMUP_POLICY_USAGES } from '../analysis/warmup/policies/index.js';
 import type { WarmupPolicyConfig } from '../analysis/warmup/types.js';
 import { UserError } from '../errors.js';
 import type { WarmupFile } from '../io/formats/warmup-file.js';
@@ -29,8 +30,8 @@ export const warmupCommand: CommandModule<object, WarmupArgs> = {
       .positional('run', { type: 'string', demandOption: true, describe: 'run folder' })
       .option('policy', {
         type: 'string',
-        describe: "staleness | plateau | scatter | fixed:N, with parameters, e.g. 'staleness:threshold=0.02,window=3' " +
-          "(default: config.json's auto policy, else staleness)",
+        describe: `${WARMUP_POLICY_USAGES.join(' | ')}, with parameters, e.g. 'staleness:threshold=0.02,window=3' ` +
+          `(default: config.json's auto policy, else ${DEFAULT_WARMUP_POLICY})`,
       })
       .option('threshold', { type: 'number', describe: 'staleness: drift threshold on D(t; S) (default (margin/4)^2)' })
       .option('window', { type: 'number', describe: 'staleness/plateau/scatter: consecutive snapshots required' })

@@ -1,0 +1,41 @@
+/** scripts/xbm-study.ts's flags, checked before anything is written or trained. */
+import type { TrainFlags } from '../config/train-config.js';
+import { REDUCER_KINDS } from '../losses/reducers/registry.js';
+import { ADAPT_KINDS } from '../memory/adapt/index.js';
+import { CLUSTER_FLAGS, clusterOptions, intFlag, listFlag, parseFlags, type ClusterOptions } from './args.js';
+import { autoPolicies, studyAdapts, studyReducers } from './arms.js';
+import { DEFAULT_BUDGETS, xbmRegimes } from './regimes.js';
+import type { XbmStudyMode, XbmStudyOptions } from './xbm-study.js';
+
+export interface XbmStudyArgs {
+  options: XbmStudyOptions;
+  mode: XbmStudyMode;
+  cluster: ClusterOptions;
+}
+
+export function parseXbmStudyArgs(argv: readonly string[]): XbmStudyArgs {
+  const perRegime = Object.keys(DEFAULT_BUDGETS).map((r) => `iterations-${r}`);
+  const { values: v, mode } = parseFlags(argv, {
+    script: 'xbm-study',
+    values: ['out', 'seeds', 'regimes', 'fashion', 'iterations', ...perRegime, 'backend', 'reducers', 'adapts', 'policies', ...CLUSTER_FLAGS],
+    modes: ['plan', 'slurm', 'k8s'],
+  });
+  const iterationsOf = Object.fromEntries(Object.keys(DEFAULT_BUDGETS).filter((r) => v[`iterations-${r}`] !== undefined).map((r) => [r, intFlag(v, `iterations-${r}`, 0, 4)]));
+  const regimes = xbmRegimes({
+    iterations: v.iterations === undefined ? undefined : intFlag(v, 'iterations', 0, 4),
+    iterationsOf,
+    fashion: v.fashion ?? null,
+    wanted: v.regimes?.split(',').map((s) => s.trim()),
+  });
+  const seedCount = intFlag(v, 'seeds', 3);
+  const options: XbmStudyOptions = {
+    out: v.out ?? 'runs/xbm-study',
+    seeds: Array.from({ length: seedCount }, (_, i) => i + 1),
+    regimes,
+    backend: (v.backend ?? 'auto') as TrainFlags['backend'],
+    reducers: v.reducers === undefined ? studyReducers() : listFlag(v, 'reducers', 'reducer', REDUCER_KINDS),
+    adapts: v.adapts === undefined ? studyAdapts() : listFlag(v, 'adapts', '--xbm-adapt strategy', ADAPT_KINDS),
+    policies: listFlag(v, 'policies', 'auto policy', autoPolicies()),
+  };
+  return { options, mode: (mode ?? 'local') as XbmStudyMode, cluster: clusterOptions(v) };
+}
