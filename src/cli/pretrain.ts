@@ -1,13 +1,12 @@
 import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { BACKEND_CHOICES, type BackendChoice } from '../backend/choices.js';
-import { DEFAULTS, TRAIN_CHOICES, TRAIN_HELP, type ModelKind, type NormalizationKind } from '../config/train-config.js';
-import { isDatasetSpec, isImageDatasetSpec } from '../data/registry.js';
+import { componentOptions, FLAG_FAMILIES } from '../config/component-flags.js';
+import { positiveFlag, positiveIntFlag } from '../config/flag-checks.js';
+import { DEFAULTS, TRAIN_CHOICES, TRAIN_HELP, resolveBackend, resolveDatasetSpec, resolveImage, resolveModel, type ModelKind, type NormalizationKind } from '../config/train-config.js';
 import { UserError } from '../errors.js';
-import { configMessages as C } from '../messages/config.js';
-import { dataMessages } from '../messages/data.js';
 import { modelMessages as M } from '../messages/model.js';
-import type { EmbedderConfig } from '../model/embedder.js';
+import { modelKind } from '../model/kinds/index.js';
 import type { PretrainConfig } from '../train/pretrain.js';
 import { writingIn } from './fs-errors.js';
 import { outputOf, type CliOutput } from './output.js';
@@ -17,20 +16,20 @@ import { VERBS } from './verbs.js';
 export const PRETRAIN_DEFAULTS = { dataset: 'mnist', iterations: 300, batchSize: 64, lr: 1e-3 } as const;
 
 interface PretrainArgs {
-  out?: string; dataset?: string; model?: ModelKind; channels?: string; hidden?: string; iterations?: number; batchSize?: number; lr?: number;
+  out?: string; dataset?: string; model?: ModelKind; iterations?: number; batchSize?: number; lr?: number;
   seed?: number; backend?: BackendChoice; threads?: number; imageSize?: number; normalization?: NormalizationKind; overwrite: boolean; quiet: boolean;
   output?: CliOutput;
+  /** the model kinds' own flags (--channels, --hidden, ...), declared in model/kinds/ */
+  [kindFlag: string]: unknown;
 }
 
 export const pretrainCommand: CommandModule<object, PretrainArgs> = {
   command: VERBS.pretrain.usage,
   describe: VERBS.pretrain.describe,
   builder: (y) =>
-    y.option('out', { type: 'string', describe: 'folder to write model.json + weights.bin into (data/backbones/<name>)' })
+    componentOptions([FLAG_FAMILIES.model]).reduce((a, { name, option }) => a.option(name, option), y).option('out', { type: 'string', describe: 'folder to write model.json + weights.bin into (data/backbones/<name>)' })
       .option('dataset', { type: 'string', describe: `labelled dataset (default ${PRETRAIN_DEFAULTS.dataset}: all 10 digits of the MNIST train file); others train on their train classes` })
       .option('model', { choices: TRAIN_CHOICES.model, describe: `trunk: ${TRAIN_HELP.model} (default ${DEFAULTS.model})` })
-      .option('channels', { type: 'string', describe: `CNN channels (default ${DEFAULTS.channels.join(',')})` })
-      .option('hidden', { type: 'string', describe: `MLP hidden widths (default ${DEFAULTS.hidden.join(',')})` })
       .option('iterations', { alias: 'iters', type: 'number', describe: `iterations (default ${PRETRAIN_DEFAULTS.iterations})` })
       .option('batch-size', { type: 'number', describe: `batch size (default ${PRETRAIN_DEFAULTS.batchSize})` })
       .option('lr', { type: 'number', describe: `Adam learning rate (default ${PRETRAIN_DEFAULTS.lr})` })
@@ -52,52 +51,29 @@ export const pretrainCommand: CommandModule<object, PretrainArgs> = {
   },
 };
 
-/** Flags -> a validated PretrainConfig; touches no disk but for checking --out. */
+/** Flags -> a validated PretrainConfig, checked by the train flags' own resolvers (config/); touches no disk but for checking --out. */
 export function resolvePretrainConfig(a: PretrainArgs): PretrainConfig {
   if (a.out === undefined || a.out === '') throw new UserError(M.pretrainNeedsOut);
-  const int = (flag: string, v: number | undefined, d: number) => {
-    const x = v ?? d;
-    if (!Number.isInteger(x) || x < 1) throw new UserError(C.positiveInteger(flag, x));
-    return x;
-  };
-  const list = (flag: string, text: string | undefined, d: number[]) => {
-    if (text === undefined) return d;
-    const xs = String(text).split(',').filter((s) => s.trim() !== '').map(Number);
-    if (xs.length === 0 || xs.some((x) => !Number.isInteger(x) || x < 1)) throw new UserError(C.intList(flag, String(text)));
-    return xs;
-  };
-  const dataset = a.dataset ?? PRETRAIN_DEFAULTS.dataset;
-  if (!isDatasetSpec(dataset)) throw new UserError(dataMessages.unknownDataset(dataset, TRAIN_CHOICES.dataset));
-  const kind = a.model ?? DEFAULTS.model;
-  const model: EmbedderConfig = kind === 'cnn'
-    ? { kind: 'cnn', channels: list('--channels', a.channels, DEFAULTS.channels), dim: 1 }
-    : { kind: 'mlp', hidden: list('--hidden', a.hidden, DEFAULTS.hidden), dim: 1 };
-  const lr = a.lr ?? PRETRAIN_DEFAULTS.lr;
-  if (!(lr > 0) || !Number.isFinite(lr)) throw new UserError(C.positiveNumber('--lr', lr));
-  const image = isImageDatasetSpec(dataset) && (a.imageSize !== undefined || a.normalization !== undefined)
-    ? { ...(a.imageSize !== undefined ? { size: int('--image-size', a.imageSize, 1) } : {}), ...(a.normalization ? { normalization: a.normalization } : {}) }
-    : undefined;
-  if (!isImageDatasetSpec(dataset)) {
-    for (const [flag, v] of [['--image-size', a.imageSize], ['--normalization', a.normalization]] as const) {
-      if (v !== undefined) throw new UserError(C.flagNeeds(flag, 'an image dataset', `--dataset ${dataset}`));
-    }
-  }
+  const dataset = resolveDatasetSpec(a.dataset ?? PRETRAIN_DEFAULTS.dataset);
+  // The trunk only: its head's width is the number of classes, so dim is a placeholder.
+  const model = resolveModel(a, 1);
+  const image = resolveImage(a, dataset);
+  const lr = positiveFlag('--lr', a.lr ?? PRETRAIN_DEFAULTS.lr);
   const config: PretrainConfig = {
     dataset,
     out: resolve(a.out),
     model,
-    iterations: int('--iterations', a.iterations, PRETRAIN_DEFAULTS.iterations),
-    batchSize: int('--batch-size', a.batchSize, PRETRAIN_DEFAULTS.batchSize),
+    iterations: positiveIntFlag('--iterations', a.iterations ?? PRETRAIN_DEFAULTS.iterations),
+    batchSize: positiveIntFlag('--batch-size', a.batchSize ?? PRETRAIN_DEFAULTS.batchSize),
     lr,
     seed: a.seed ?? DEFAULTS.seed,
-    backend: a.backend ?? DEFAULTS.backend,
-    ...(a.threads !== undefined ? { threads: int('--threads', a.threads, 1) } : {}),
+    backend: resolveBackend(a.backend ?? DEFAULTS.backend),
+    ...(a.threads !== undefined ? { threads: positiveIntFlag('--threads', a.threads) } : {}),
     ...(image ? { image } : {}),
     overwrite: a.overwrite,
     command: '',
   };
-  const arch = model.kind === 'cnn' ? `--model cnn --channels ${model.channels.join(',')}` : `--model mlp --hidden ${model.hidden.join(',')}`;
-  config.command = `xbm-drift pretrain --dataset ${dataset} ${arch} --iterations ${config.iterations} --batch-size ${config.batchSize} --lr ${lr} --seed ${config.seed}` +
+  config.command = `xbm-drift pretrain --dataset ${dataset} ${modelKind(model.kind).args(model)} --iterations ${config.iterations} --batch-size ${config.batchSize} --lr ${lr} --seed ${config.seed}` +
     `${image?.size ? ` --image-size ${image.size}` : ''}${image?.normalization ? ` --normalization ${image.normalization}` : ''} --out ${a.out}`;
   return config;
 }

@@ -4,7 +4,7 @@ import type { TrainConfig } from '../config/train-config.js';
 import { UserError } from '../errors.js';
 import { cliMessages } from '../messages/cli.js';
 import { SMART_MINING_DEFAULTS } from '../mining/smart-config.js';
-import { MOMENTUM_DEFAULT } from '../memory/adapt/momentum.js';
+import { componentOptions } from '../config/component-flags.js';
 import { formatRunSummary } from './format.js';
 import { writingIn } from './fs-errors.js';
 import { INTERRUPTED_EXIT_CODE, withInterrupt } from './interrupt.js';
@@ -13,7 +13,7 @@ import { VERBS } from './verbs.js';
 
 /** The train flags, shared with `sweep` and `demo` so every verb spells them the same way. */
 export function trainOptions<T>(y: Argv<T>) {
-  return y
+  return withComponentOptions(y
     .option('out', { type: 'string', describe: 'run folder to write (runs/<name>)' })
     .option('resume', { type: 'string', describe: 'continue this interrupted run from its last checkpoint' })
     .option('overwrite', { type: 'boolean', default: false, describe: 'replace a run already in --out' })
@@ -26,15 +26,10 @@ export function trainOptions<T>(y: Argv<T>) {
     .option('batch-size', { type: 'number', describe: `batch size (default ${DEFAULTS.classesPerBatch * DEFAULTS.perClass} = P x K)` })
     .option('classes-per-batch', { type: 'number', describe: `P: classes in a batch (default ${DEFAULTS.classesPerBatch})` })
     .option('per-class', { type: 'number', describe: `K: images of each class in a batch (default ${DEFAULTS.perClass})` })
-    .group(['model', 'channels', 'hidden', 'dim', 'loss', 'margin', 'mining', 'global-weight', 'reducer'], 'Model and loss:')
+    .group(['model', 'dim', 'loss', 'reducer'], 'Model and loss:')
     .option('model', { choices: TRAIN_CHOICES.model, describe: `embedder: ${TRAIN_HELP.model} (default ${DEFAULTS.model})` })
-    .option('channels', { type: 'string', describe: `CNN channels (default ${DEFAULTS.channels.join(',')})` })
-    .option('hidden', { type: 'string', describe: `MLP hidden widths (default ${DEFAULTS.hidden.join(',')})` })
     .option('dim', { type: 'number', describe: `embedding width (default ${DEFAULTS.dim})` })
     .option('loss', { choices: TRAIN_CHOICES.loss, describe: `pair loss (default ${DEFAULTS.loss})` })
-    .option('margin', { type: 'number', describe: `loss margin (${TRAIN_HELP.margin})` })
-    .option('mining', { choices: TRAIN_CHOICES.mining, describe: `triplet mining (${TRAIN_HELP.mining})` })
-    .option('global-weight', { type: 'number', describe: 'triplet-global: weight of the global loss on the similarity distributions (default 1)' })
     .option('reducer', { choices: TRAIN_CHOICES.reducer, describe: `how the loss terms are reduced: ${TRAIN_HELP.reducer}` })
     .group(['backbone', 'backbone-lr-mult', 'freeze-backbone', 'image-size', 'normalization'], 'Backbone and images:')
     .option('backbone', { type: 'string', describe: `pretrained trunk under a head (pool, linear to --dim, L2 norm): ${TRAIN_HELP.backbone}` })
@@ -53,7 +48,7 @@ export function trainOptions<T>(y: Argv<T>) {
     .option('seed', { type: 'number', describe: `seed of model init, sampler and probe (default ${DEFAULTS.seed})` })
     .option('backend', { choices: TRAIN_CHOICES.backend, describe: `tfjs backend (auto tries ${TRAIN_CHOICES.backend.filter((b) => b !== 'auto').join(', ')} in order)` })
     .option('threads', { type: 'number', describe: 'wasm threads (default: the machine\'s cores)' })
-    .group(['xbm-size', 'xbm-start', 'xbm-weight', 'xbm-init', 'xbm-guard', 'xbm-adapt', 'xbm-momentum', 'parity'], 'Cross-batch memory:')
+    .group(['xbm-size', 'xbm-start', 'xbm-weight', 'xbm-init', 'xbm-guard', 'xbm-adapt', 'parity'], 'Cross-batch memory:')
     .option('xbm-size', { type: 'number', describe: 'memory size M (0: no XBM)' })
     .option('xbm-start', { type: 'string', describe: `N | off | auto[:policy], policy one of ${TRAIN_HELP.warmupPolicy} (default auto = auto:staleness when a memory is given)` })
     .option('xbm-weight', { type: 'number', describe: `weight w of the memory loss (default ${DEFAULTS.xbmWeight})` })
@@ -61,7 +56,6 @@ export function trainOptions<T>(y: Argv<T>) {
     .option('xbm-guard', { type: 'boolean', describe: 'pause the memory loss while the memory is too stale' })
     .option('xbm-adapt', { choices: TRAIN_CHOICES.xbmAdapt, describe: `memory compensation for drift: ${TRAIN_HELP.xbmAdapt} (${TRAIN_HELP.xbmAdaptDefault})` })
     .option('parity', { choices: TRAIN_CHOICES.parity, describe: `follow a reference implementation's definitions (reducer, self-pairs, loss values, how XBM combines terms, warm-up): ${TRAIN_HELP.parity}` })
-    .option('xbm-momentum', { type: 'number', describe: `with --xbm-adapt momentum: m in [0, 1), 0 = plain XBM (default ${MOMENTUM_DEFAULT}, MoCo's)` })
     .group(['batch-mining', 'index-refresh', 'index', 'smart-negatives', 'smart-neighbours', 'smart-controller'], 'Smart mining (Harwood et al. 2017):')
     .option('batch-mining', { choices: TRAIN_CHOICES.batchMining, describe: `how batches are built: ${TRAIN_HELP.batchMining} (default none)` })
     .option('index-refresh', { type: 'number', describe: `smart: embed the training split and rebuild the index every N iterations (default ${SMART_MINING_DEFAULTS.refresh})` })
@@ -78,7 +72,14 @@ export function trainOptions<T>(y: Argv<T>) {
     .option('probe-size', { type: 'number', describe: `probe images embedded at each snapshot (default ${DEFAULTS.probeSize})` })
     .option('log-batches', { type: 'boolean', describe: 'also write the embeddings each step computed (batches/*.arrow)' })
     .option('staleness-every', { type: 'number', describe: 'measure the memory\'s true staleness every N iterations (0: never)' })
-    .option('checkpoint-every', { type: 'number', describe: `checkpoint every N iterations (default ${DEFAULTS.checkpointEvery})` });
+    .option('checkpoint-every', { type: 'number', describe: `checkpoint every N iterations (default ${DEFAULTS.checkpointEvery})` }));
+}
+
+/** The flags the components declare beside their code (a model kind's, a loss's, a strategy's: config/component-flags.ts), each in its group. */
+function withComponentOptions<T>(y: Argv<T>): Argv<T> {
+  let out = y;
+  for (const { name, group, option } of componentOptions()) out = out.option(name, option).group([name], group);
+  return out;
 }
 
 type TrainArgs = TrainFlags & { resume?: string; overwrite: boolean; quiet: boolean; out?: string; output?: CliOutput };

@@ -3,9 +3,9 @@ import { parseWarmupPolicy, validateWarmupPolicy } from '../analysis/warmup/pars
 import { DEFAULT_WARMUP_POLICY, WARMUP_POLICY_USAGES, warmupPolicy, type WarmupPolicyConfig } from '../analysis/warmup/policies/index.js';
 import { memorySpan as spanOf } from '../analysis/warmup/threshold.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../backend/choices.js';
-import { DATASET_NAMES, isDatasetSpec, isImageDatasetSpec } from '../data/registry.js';
+import { DATASET_NAMES, IMAGE_DATASET_KINDS, isDatasetSpec, isImageDatasetSpec } from '../data/registry.js';
+import { intListFlag, nonNegativeIntFlag, positiveFlag, positiveIntFlag } from './flag-checks.js';
 import type { SamplerConfig } from '../data/samplers.js';
-import { LOSS_FLAGS, lossFlagName } from '../losses/loss-definition.js';
 import { LOSSES, LOSS_DEFAULTS, LOSS_KINDS, lossDefinition, type LossConfig } from '../losses/registry.js';
 import { REDUCERS, REDUCER_KINDS, type ReducerKind } from '../losses/reducers/registry.js';
 import { TRIPLET_MINING, type TripletMining } from '../losses/triplet.js';
@@ -16,8 +16,8 @@ import { miningMessages } from '../messages/mining.js';
 import { BATCH_MINING, SMART_MINING_DEFAULTS, type BatchMiningKind, type SmartMiningConfig } from '../mining/smart-config.js';
 import { INDEX_KINDS, checkIndexAvailable, type IndexKind } from '../mining/neighbour-index.js';
 import { UserError } from '../errors.js';
-import { ADAPT_KINDS, ADAPT_STRATEGIES, type XbmAdaptConfig } from '../memory/adapt/index.js';
-import { MOMENTUM_DEFAULT } from '../memory/adapt/momentum.js';
+import { ADAPT_KINDS, ADAPT_STRATEGIES, type AdaptStrategy, type XbmAdaptConfig } from '../memory/adapt/index.js';
+import { flagKey, type FlagSpec, type GivenFlags } from '../flag-spec.js';
 import { XBM_COMBINES, parityLossFields, type ParityMode, type XbmCombine } from '../memory/parity/parity.js';
 import { PARITY_KINDS, PARITY_MODES, parityMode, type ParityKind } from '../memory/parity/registry.js';
 import { dataMessages } from '../messages/data.js';
@@ -26,6 +26,10 @@ import type { DefaultApplied } from '../io/formats/run-record.js';
 import type { RunConfigFile } from '../io/formats/run-config.js';
 import type { XbmStart as XbmStartOf } from '../io/formats/start-decision.js';
 import { AppliedDefaults } from './applied-defaults.js';
+import { FLAG_FAMILIES, familyFlags, memberTake, refuseUnreadFlags, type ComponentFlags } from './component-flags.js';
+import { MODEL_KIND_NAMES, modelKind, type ModelKindName } from '../model/kinds/index.js';
+import { CNN_CHANNELS } from '../model/kinds/cnn.js';
+import { MLP_HIDDEN } from '../model/kinds/mlp.js';
 import { STUDY_CHOICE } from './study-choice.js';
 
 /**
@@ -33,7 +37,6 @@ import { STUDY_CHOICE } from './study-choice.js';
  * module's type (satisfies), so a kind added there and not here, or misspelt here, fails to compile.
  */
 const SAMPLERS = { pk: 'P x K class-balanced batches', shuffle: 'a plain shuffle' } as const satisfies Record<SamplerConfig['kind'], string>;
-const MODELS = { cnn: 'small CNN', mlp: 'MLP' } as const satisfies Record<EmbedderConfig['kind'], string>;
 const OPTIMIZERS = { adam: 'Adam', sgd: 'SGD with momentum' } as const;
 const SCHEDULES = { constant: 'constant', step: 'multiply by --lr-gamma every --lr-step iterations', cosine: 'cosine decay to 0' } as const;
 const NORMALIZATIONS = { imagenet: 'ImageNet mean/std per channel (Keras/torchvision backbones)', none: 'values in [0, 1]' } as const;
@@ -41,7 +44,7 @@ const XBM_INITS = { empty: 'start empty', random: 'fill from random training ima
 const keys = <T extends object>(o: T) => Object.keys(o) as (keyof T & string)[];
 
 export type SamplerKind = keyof typeof SAMPLERS;
-export type ModelKind = keyof typeof MODELS;
+export type ModelKind = ModelKindName;
 export type OptimizerKind = keyof typeof OPTIMIZERS;
 export type ScheduleKind = keyof typeof SCHEDULES;
 export type XbmInit = keyof typeof XBM_INITS;
@@ -55,7 +58,7 @@ export type NormalizationKind = keyof typeof NORMALIZATIONS;
 export const TRAIN_CHOICES = {
   dataset: DATASET_NAMES,
   sampler: keys(SAMPLERS),
-  model: keys(MODELS),
+  model: MODEL_KIND_NAMES,
   loss: LOSS_KINDS,
   mining: TRIPLET_MINING,
   reducer: REDUCER_KINDS,
@@ -73,23 +76,18 @@ export const TRAIN_CHOICES = {
 } as const;
 
 const describe = (o: Readonly<Record<string, string>>) => Object.entries(o).map(([k, v]) => `${k}: ${v}`).join('; ');
-/** For each loss flag, the losses that read it and their defaults: 'contrastive 0.5, triplet 0.1'. */
-const lossFlagDefaults = (flag: 'margin' | 'mining') =>
-  LOSSES.filter((d) => d.flags.includes(flag)).map((d) => `${d.kind} ${(d.defaults as unknown as Record<string, unknown>)[flag]}`).join(', ');
 
 /** Help texts built from the same tables (the CLI's describe:), so they cannot fall out of date. */
 export const TRAIN_HELP = {
   dataset: TRAIN_CHOICES.dataset.join(' | '),
   sampler: describe(SAMPLERS),
-  model: describe(MODELS),
+  model: MODEL_KIND_NAMES.map((k) => `${k}: ${modelKind(k).describe}`).join('; '),
   optimizer: describe(OPTIMIZERS),
   schedule: describe(SCHEDULES),
   xbmInit: describe(XBM_INITS),
   xbmAdapt: ADAPT_STRATEGIES.map((a) => `${a.kind}: ${a.describe}`).join('; '),
   normalization: describe(NORMALIZATIONS),
   backbone: `a TensorFlow.js model.json (LayersModel: fine-tuned; GraphModel: frozen) or its folder, or ${BUILTIN_NAMES.join(', ')}`,
-  margin: `${lossFlagDefaults('margin')}; not read by ${LOSSES.filter((d) => !d.flags.includes('margin')).map((d) => d.kind).join(', ')}`,
-  mining: `default: ${lossFlagDefaults('mining')}`,
   reducer: `${REDUCERS.map((r) => `${r.kind}: ${r.describe}`).join('; ')}. Default: ${STUDY_CHOICE.reducer} (the XBM study: ${STUDY_CHOICE.source.reducer.replace(/^.*?: /, '')}); --reducer sum-per-query for the paper's`,
   xbmAdaptDefault: `default with a memory: ${STUDY_CHOICE.adapt} (the XBM study's best configuration); none under --parity`,
   warmupPolicy: TRAIN_CHOICES.warmupPolicy.join(', '),
@@ -159,8 +157,8 @@ export const DEFAULTS = {
   perClass: 4,
   sampler: 'pk' as SamplerKind,
   model: 'cnn' as ModelKind,
-  channels: [32, 64, 128],
-  hidden: [256],
+  channels: [...CNN_CHANNELS],
+  hidden: [...MLP_HIDDEN],
   dim: 64,
   loss: 'contrastive' as LossConfig['kind'],
   margin: { contrastive: LOSS_DEFAULTS.contrastive.margin, triplet: LOSS_DEFAULTS.triplet.margin },
@@ -200,8 +198,12 @@ const FLOAT32_BYTES = 4;
 /** The largest n such that an [n, width] float32 tensor fits. */
 const maxRows = (width: number) => Math.floor(MAX_TENSOR_BYTES / FLOAT32_BYTES / width);
 
-/** Train flags as the CLI (or a library caller) gives them; undefined means "default". */
-export interface TrainFlags {
+/**
+ * Train flags as the CLI (or a library caller) gives them; undefined means "default". The flags a
+ * component declares (a model kind's --channels, a loss's --margin, a strategy's --xbm-momentum)
+ * come from those declarations (ComponentFlags, config/component-flags.ts).
+ */
+export interface TrainFlags extends ComponentFlags {
   out: string;
   dataset?: string;
   dataSeed?: number;
@@ -211,8 +213,6 @@ export interface TrainFlags {
   classesPerBatch?: number;
   perClass?: number;
   model?: ModelKind;
-  channels?: string;
-  hidden?: string;
   dim?: number;
   backbone?: string;
   backboneLrMult?: number;
@@ -220,9 +220,6 @@ export interface TrainFlags {
   imageSize?: number;
   normalization?: NormalizationKind;
   loss?: LossSettings['kind'];
-  margin?: number;
-  mining?: TripletMining;
-  globalWeight?: number;
   reducer?: ReducerKind;
   optimizer?: OptimizerKind;
   lr?: number;
@@ -237,7 +234,6 @@ export interface TrainFlags {
   xbmInit?: XbmInit;
   xbmGuard?: boolean;
   xbmAdapt?: string;
-  xbmMomentum?: number;
   evalEvery?: number;
   ks?: string;
   nmi?: boolean;
@@ -261,35 +257,18 @@ export interface TrainFlags {
 
 /** Flags -> a validated TrainConfig. Throws UserError naming the flag and the fix. Touches no disk. */
 export function resolveTrainConfig(f: TrainFlags): TrainConfig {
+  // The flags by key, for the components that read their own (config/component-flags.ts).
+  const given = f as unknown as GivenFlags;
   const applied = new AppliedDefaults();
   const take = applied.take.bind(applied);
   const pick = <T extends string>(flag: string, v: string | undefined, known: readonly T[], dflt: T, source?: string): T =>
     choice(flag, take(flag, v, dflt, source), known, dflt);
-  const positiveInt = (flag: string, v: number | undefined, dflt: number) => {
-    const x = take(flag, v, dflt);
-    if (!Number.isInteger(x) || x < 1) throw new UserError(M.positiveInteger(flag, x));
-    return x;
-  };
-  const nonNegativeInt = (flag: string, v: number | undefined, dflt: number) => {
-    const x = take(flag, v, dflt);
-    if (!Number.isInteger(x) || x < 0) throw new UserError(M.nonNegativeInteger(flag, x));
-    return x;
-  };
-  const positive = (flag: string, v: number | undefined, dflt: number) => {
-    const x = take(flag, v, dflt);
-    if (!(x > 0) || !Number.isFinite(x)) throw new UserError(M.positiveNumber(flag, x));
-    return x;
-  };
-  const intList = (flag: string, text: string | undefined, dflt: number[], min = 1) => {
-    if (text === undefined) return take(flag, undefined, dflt);
-    const xs = String(text).split(',').filter((s) => s.trim() !== '').map(Number);
-    if (xs.some((x) => !Number.isInteger(x) || x < min)) throw new UserError(M.intList(flag, String(text)));
-    return xs;
-  };
-  const backend = take('--backend', f.backend, DEFAULTS.backend);
-  if (!BACKEND_CHOICES.includes(backend)) throw new UserError(M.unknownBackend(String(backend), BACKEND_CHOICES));
-  const datasetSpec = take('--dataset', f.dataset, DEFAULTS.dataset);
-  if (!isDatasetSpec(datasetSpec)) throw new UserError(dataMessages.unknownDataset(datasetSpec, TRAIN_CHOICES.dataset));
+  const positiveInt = (flag: string, v: number | undefined, dflt: number) => positiveIntFlag(flag, take(flag, v, dflt));
+  const nonNegativeInt = (flag: string, v: number | undefined, dflt: number) => nonNegativeIntFlag(flag, take(flag, v, dflt));
+  const positive = (flag: string, v: number | undefined, dflt: number) => positiveFlag(flag, take(flag, v, dflt));
+  const intList = (flag: string, text: string | undefined, dflt: number[]) => (text === undefined ? take(flag, undefined, dflt) : intListFlag(flag, text));
+  const backend = resolveBackend(take('--backend', f.backend, DEFAULTS.backend));
+  const datasetSpec = resolveDatasetSpec(take('--dataset', f.dataset, DEFAULTS.dataset));
 
   // Batch: P x K for the PK sampler; --batch-size alone picks P = batch / K.
   const samplerKind = pick('--sampler', f.sampler, TRAIN_CHOICES.sampler, DEFAULTS.sampler);
@@ -315,23 +294,14 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
   const backbone = resolveBackbone(f, take);
   // Under a backbone the built-in model is not built (its flags were refused): its defaults are not "applied".
   const modelDefaults = backbone ? new AppliedDefaults() : applied;
-  const modelKind = choice('--model', modelDefaults.take('--model', f.model, DEFAULTS.model), TRAIN_CHOICES.model, DEFAULTS.model);
-  const modelList = (flag: string, text: string | undefined, dflt: number[]) => text === undefined ? modelDefaults.take(flag, undefined, dflt) : intList(flag, text, dflt);
-  const model: EmbedderConfig = modelKind === 'cnn'
-    ? { kind: 'cnn', channels: modelList('--channels', f.channels, DEFAULTS.channels), dim }
-    : { kind: 'mlp', hidden: modelList('--hidden', f.hidden, DEFAULTS.hidden), dim };
-  if (model.kind === 'cnn' && model.channels.length === 0) throw new UserError(M.intList('--channels', String(f.channels)));
+  const model = resolveModel(f, dim, modelDefaults);
   const image = resolveImage(f, datasetSpec);
 
   const smartMining = resolveSmartMining(f, batchSize, positiveInt, take);
 
   // The loss: its own file says which flags it reads, its defaults and its checks (losses/registry.ts).
   const lossDef = lossDefinition(pick('--loss', f.loss, TRAIN_CHOICES.loss, DEFAULTS.loss));
-  for (const flag of LOSS_FLAGS) {
-    if (f[flag] !== undefined && !lossDef.flags.includes(flag)) {
-      throw new UserError(M.flagNotForLoss(lossFlagName(flag), lossDef.kind, LOSSES.filter((d) => d.flags.includes(flag)).map((d) => d.kind)));
-    }
-  }
+  refuseUnreadFlags(FLAG_FAMILIES.loss, lossDef.kind, given);
   // --parity sets every behaviour in which the reference implementations differ (memory/parity).
   const parity = f.parity === undefined ? null : parityMode(choice('--parity', f.parity, TRAIN_CHOICES.parity, PARITY_KINDS[0]));
   if (parity && f.reducer !== undefined) throw new UserError(M.parityConflict('--reducer', parity.kind, `it sets the reducer to ${parity.reducer}`));
@@ -339,12 +309,8 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
   // (lossDef.defaultReducer: how every config.json from before 0.2.0 was run). Not given: the XBM
   // study's choice; under --parity the parity mode sets it.
   const reducer = parity ? undefined : pick('--reducer', f.reducer, TRAIN_CHOICES.reducer, STUDY_CHOICE.reducer, STUDY_CHOICE.source.reducer);
-  const lossFromFlags = lossDef.fromFlags({ margin: f.margin, mining: f.mining, globalWeight: f.globalWeight });
-  for (const flag of lossDef.flags) {
-    take(lossFlagName(flag), f[flag], (lossFromFlags as unknown as Record<string, unknown>)[flag], `the ${lossDef.kind} loss's own default (src/losses/registry.ts -> its file)`);
-  }
   const loss = {
-    ...lossFromFlags,
+    ...lossDef.fromFlags(given, memberTake(applied, FLAG_FAMILIES.loss, lossDef.kind)),
     ...(reducer === undefined ? {} : { reducer }),
     ...(parity ? parityLossFields(parity, lossDef.kind) : {}),
   } as LossConfig;
@@ -373,7 +339,8 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
   if (fixedStart !== undefined && fixedStart >= iterations) throw new UserError(M.startAfterEnd(String(f.xbmStart), fixedStart, iterations));
   if (xbmSize === 0) {
     // Memory settings without a memory would be recorded in config.json yet do nothing.
-    for (const [flag, given] of [['--xbm-weight', f.xbmWeight], ['--xbm-init', f.xbmInit], ['--xbm-guard', f.xbmGuard], ['--xbm-adapt', f.xbmAdapt], ['--xbm-momentum', f.xbmMomentum]] as const) {
+    const strategyFlags = familyFlags(FLAG_FAMILIES.xbmAdapt).map(({ spec }) => [`--${spec.name}`, (f as unknown as GivenFlags)[flagKey(spec.name)]] as const);
+    for (const [flag, given] of [['--xbm-weight', f.xbmWeight], ['--xbm-init', f.xbmInit], ['--xbm-guard', f.xbmGuard], ['--xbm-adapt', f.xbmAdapt], ...strategyFlags] as const) {
       if (given !== undefined) throw new UserError(M.flagNeeds(flag, '--xbm-size M (a memory)', '--xbm-size 0'));
     }
   }
@@ -398,7 +365,7 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
   const momentum = optimizerKind === 'sgd' ? take('--momentum', f.momentum, DEFAULTS.momentum) : DEFAULTS.momentum;
 
   // Sizes (see MAX_TENSOR_BYTES): refuse here, not with a crash deep inside the backend.
-  const headIn = model.kind === 'cnn' ? model.channels.at(-1)! : (model.hidden.at(-1) ?? 1);
+  const headIn = modelKind(model.kind).featureWidth(model, null);
   if (!backbone && dim > maxRows(headIn)) throw new UserError(M.tensorTooLarge('--dim', dim, 'the embedding head', [headIn, dim], maxRows(headIn)));
   const maxBatch = Math.floor(Math.sqrt(MAX_TENSOR_BYTES / FLOAT32_BYTES));
   if (batchSize > maxBatch) throw new UserError(M.tensorTooLarge('--batch-size', batchSize, "a batch's similarities", [batchSize, batchSize], maxBatch));
@@ -441,6 +408,29 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
   };
 }
 
+/** --backend among the backends (backend/choices.ts). */
+export function resolveBackend(backend: string): BackendChoice {
+  if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) throw new UserError(M.unknownBackend(String(backend), BACKEND_CHOICES));
+  return backend as BackendChoice;
+}
+
+/** --dataset: a registered kind of dataset (data/registry.ts), checked before any disk access. */
+export function resolveDatasetSpec(spec: string): string {
+  if (!isDatasetSpec(spec)) throw new UserError(dataMessages.unknownDataset(spec, TRAIN_CHOICES.dataset));
+  return spec;
+}
+
+/**
+ * --model and the chosen kind's own flags (model/kinds/): another kind's flag is refused, the
+ * defaults applied are recorded in `applied`. `dim` is the embedding width.
+ */
+export function resolveModel(f: Pick<TrainFlags, 'model'>, dim: number, applied: AppliedDefaults = new AppliedDefaults()): EmbedderConfig {
+  const given = f as unknown as GivenFlags;
+  const name = choice('--model', applied.take('--model', f.model, DEFAULTS.model), TRAIN_CHOICES.model, DEFAULTS.model);
+  refuseUnreadFlags(FLAG_FAMILIES.model, name, given);
+  return modelKind(name).fromFlags(given, dim, memberTake(applied, FLAG_FAMILIES.model, name));
+}
+
 /** A flag's (or config field's) value among `known`, `dflt` when it was not given; else one-line refusal. */
 function choice<T extends string>(flag: string, v: string | undefined, known: readonly T[], dflt: T): T {
   const x = v ?? dflt;
@@ -456,13 +446,9 @@ function resolveAdapt(f: TrainFlags, memorySize: number, parity: ParityMode | nu
   const dflt = memorySize === 0 ? 'none' : parity ? parity.adapt : STUDY_CHOICE.adapt;
   const source = parity ? `--parity ${parity.kind}: the reference implementation has no memory compensation` : STUDY_CHOICE.source.adapt;
   const kind = choice('--xbm-adapt', applied.take('--xbm-adapt', f.xbmAdapt, dflt, source), TRAIN_CHOICES.xbmAdapt, dflt);
-  if (kind !== 'momentum') {
-    if (f.xbmMomentum !== undefined) throw new UserError(M.flagNeeds('--xbm-momentum', '--xbm-adapt momentum', `--xbm-adapt ${kind}`));
-    return { kind } as XbmAdaptConfig;
-  }
-  const momentum = applied.take('--xbm-momentum', f.xbmMomentum, MOMENTUM_DEFAULT, "MoCo's default (src/memory/adapt/momentum.ts)");
-  if (typeof momentum !== 'number' || !(momentum >= 0 && momentum < 1)) throw new UserError(M.momentumRange(momentum));
-  return { kind, momentum };
+  refuseUnreadFlags(FLAG_FAMILIES.xbmAdapt, kind, f as unknown as GivenFlags);
+  const strategy = ADAPT_STRATEGIES.find((s) => s.kind === kind) as AdaptStrategy<XbmAdaptConfig, FlagSpec>;
+  return strategy.fromFlags?.(f as unknown as GivenFlags, memberTake(applied, FLAG_FAMILIES.xbmAdapt, kind)) ?? ({ kind } as XbmAdaptConfig);
 }
 
 /**
@@ -506,7 +492,8 @@ function resolveBackbone(f: TrainFlags, take: AppliedDefaults['take']): Backbone
   }
   const text = String(f.backbone).trim();
   if (text === '') throw new UserError(modelMessages.backboneMissing('""'));
-  for (const [flag, given] of [['--model', f.model], ['--channels', f.channels], ['--hidden', f.hidden]] as const) {
+  const modelFlags = familyFlags(FLAG_FAMILIES.model).map(({ spec }) => [`--${spec.name}`, (f as unknown as GivenFlags)[flagKey(spec.name)]] as const);
+  for (const [flag, given] of [['--model', f.model], ...modelFlags] as const) {
     if (given !== undefined) throw new UserError(modelMessages.modelFlagWithBackbone(flag, text));
   }
   if (isBuiltinBackbone(text) && !BUILTIN_NAMES.includes(text)) throw new UserError(modelMessages.unknownBuiltin(text, BUILTIN_NAMES));
@@ -518,10 +505,10 @@ function resolveBackbone(f: TrainFlags, take: AppliedDefaults['take']): Backbone
 }
 
 /** --image-size and --normalization: for image datasets (read with sharp) only; the digit datasets have fixed shapes and [0, 1] values. */
-function resolveImage(f: TrainFlags, spec: string): TrainConfig['dataset']['image'] {
+export function resolveImage(f: Pick<TrainFlags, 'imageSize' | 'normalization'>, spec: string): TrainConfig['dataset']['image'] {
   const given = [['--image-size', f.imageSize], ['--normalization', f.normalization]] as const;
   if (!isImageDatasetSpec(spec)) {
-    for (const [flag, v] of given) if (v !== undefined) throw new UserError(M.flagNeeds(flag, 'an image dataset (cub200:, cars196:, sop:, inshop:, vehicleid:, folder:, list:)', `--dataset ${spec}`));
+    for (const [flag, v] of given) if (v !== undefined) throw new UserError(M.flagNeeds(flag, `an image dataset (${IMAGE_DATASET_KINDS.join(', ')})`, `--dataset ${spec}`));
     return undefined;
   }
   if (f.imageSize === undefined && f.normalization === undefined) return undefined;

@@ -1,4 +1,5 @@
-import { assertFinite, choiceFlag, marginFlag, type LossDefinition } from './loss-definition.js';
+import { useDefault } from '../flag-spec.js';
+import { assertFinite, choiceFlag, MARGIN_FLAG, marginFlag, type LossDefinition } from './loss-definition.js';
 import type { PairMask } from './pair-loss.js';
 import type { LossTerms, TermWeights } from './reducers/reducer.js';
 
@@ -20,18 +21,18 @@ const NEGATIVE_VALUES: readonly ContrastiveNegativeValue[] = ['excess', 'similar
 /**
  * Contrastive loss on cosine similarities, as in the XBM paper's code (and the peer PyTorch
  * reference). Terms, in two groups: (1 - s) for every valid positive pair and relu(s - margin)
- * for every negative pair. The default reducer, sum-per-query, divides their sum by the number
+ * for every negative pair. The reference reducer (a config without one), sum-per-query, divides their sum by the number
  * of queries nq, as the paper's code: against a memory the loss scale grows with the memory size
  * (kept for fidelity; the XBM weight or another reducer compensates). mean-active is PML's
  * ContrastiveLoss reduction (pos_margin 0, neg_margin = margin, on similarities).
  * Active pairs: positives with s < 1 and negatives with s > margin.
  */
-export const contrastive: LossDefinition<ContrastiveConfig> = {
+export const contrastive: LossDefinition<ContrastiveConfig, typeof MARGIN_FLAG> = {
   kind: 'contrastive',
   // XBM's margin 0.5.
   defaults: { kind: 'contrastive', margin: 0.5 },
-  flags: ['margin'],
-  fromFlags: (f) => ({ kind: 'contrastive', margin: marginFlag(f.margin, contrastive.defaults.margin) }),
+  flags: [MARGIN_FLAG],
+  fromFlags: (f, take = useDefault) => ({ kind: 'contrastive', margin: marginFlag(f.margin as number | undefined, contrastive.defaults.margin, take) }),
   validate: (cfg) => {
     assertFinite(cfg.kind, 'margin', cfg.margin);
     if (cfg.negativeValue !== undefined) choiceFlag('contrastive negativeValue', cfg.negativeValue, NEGATIVE_VALUES, 'excess');

@@ -1,20 +1,17 @@
 import { UserError } from '../errors.js';
+import { useDefault, type FlagSpec, type GivenFlags, type TakeDefault } from '../flag-spec.js';
 import { configMessages } from '../messages/config.js';
 import { lossesMessages as M } from '../messages/losses.js';
 import type { PairMask } from './pair-loss.js';
 import type { LossTerms } from './reducers/reducer.js';
 import type { ReducerKind } from './reducers/registry.js';
 
-/** The train flags a loss may read; each loss says which ones apply to it. */
-export interface LossFlags {
-  margin?: number;
-  mining?: string;
-  globalWeight?: number;
-}
-export type LossFlag = keyof LossFlags;
-export const LOSS_FLAGS: readonly LossFlag[] = ['margin', 'mining', 'globalWeight'];
-/** A loss flag as the CLI spells it: globalWeight -> global-weight. */
-export const lossFlagName = (flag: LossFlag) => flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/**
+ * --margin, read by every loss with a margin on cosine similarities (each lists it in its flags;
+ * the CLI declares it once). A loss's own flag is declared in its file the same way; its config
+ * field has the flag's key (global-weight -> globalWeight).
+ */
+export const MARGIN_FLAG = { name: 'margin', type: 'number', describe: 'loss margin on cosine similarities, in [0, 2]' } as const satisfies FlagSpec;
 
 /**
  * Everything about one loss, in its own file: its name, defaults, the flags it reads, validation,
@@ -24,14 +21,14 @@ export const lossFlagName = (flag: LossFlag) => flag.replace(/[A-Z]/g, (c) => `-
  * TensorFlow.js; create-loss.ts wraps the kernel into a differentiable PairLoss.
  * Adding a loss: one file exporting a LossDefinition, and one line in registry.ts.
  */
-export interface LossDefinition<C extends { kind: string }> {
+export interface LossDefinition<C extends { kind: string }, F extends FlagSpec = FlagSpec> {
   readonly kind: C['kind'];
   /** The defaults, in one place (DEFAULTS in train-config and LOSS_DEFAULTS read them here). */
   readonly defaults: C;
-  /** The train flags this loss reads; any other loss flag given with it is refused. */
-  readonly flags: readonly LossFlag[];
-  /** Config from the flags (defaults for what is not given); throws a UserError naming the flag. */
-  fromFlags(flags: LossFlags): C;
+  /** The train flags this loss reads, declared here (the CLI's options and typed flags come from them); any other loss's flag given with it is refused. */
+  readonly flags: readonly F[];
+  /** Config from the flags (defaults, through `take`, for what is not given); throws a UserError naming the flag. */
+  fromFlags(flags: GivenFlags, take?: TakeDefault): C;
   /** Throws a UserError for an invalid config (one built in code, or read back from config.json). */
   validate(cfg: C): void;
   /**
@@ -40,8 +37,9 @@ export interface LossDefinition<C extends { kind: string }> {
    */
   similarityScale(cfg: C): number;
   /**
-   * The reducer used when the config names none: the one that reproduces this loss's reference
-   * normalisation (and every number from before reducers were parts).
+   * The reducer a loss config without one means: the one that reproduces this loss's reference
+   * normalisation (config.json files from before 0.2.0, and configs built in code). `train`
+   * always records its reducer; the flag's default is the XBM study's (config/study-choice.ts).
    */
   readonly defaultReducer: ReducerKind;
   /** The loss's terms on the similarity matrix S (row-major [nq, nr]), with their gradients; see reducers/reducer.ts. */
@@ -53,8 +51,8 @@ export function assertFinite(loss: string, param: string, value: number): void {
 }
 
 /** --margin on cosine similarities of unit vectors: in [0, 2]. */
-export function marginFlag(value: number | undefined, dflt: number): number {
-  const m = value ?? dflt;
+export function marginFlag(value: number | undefined, dflt: number, take: TakeDefault = useDefault): number {
+  const m = take('margin', value, dflt);
   if (!(m >= 0 && m <= 2)) throw new UserError(M.marginRange(m));
   return m;
 }

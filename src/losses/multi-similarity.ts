@@ -17,7 +17,7 @@ export interface MultiSimilarityParams {
  * s_ip - epsilon < max negative similarity (both thresholds from the unmined sets); then
  *   (1/alpha) log(1 + sum_p exp(-alpha (s_ip - base))) + (1/beta) log(1 + sum_n exp(beta (s_in - base))).
  * Terms: one per anchor (every query), one group; an anchor without a positive or a negative, or
- * whose mined set is empty, has term 0. The default reducer, sum-per-query, divides the sum over
+ * whose mined set is empty, has term 0. The reference reducer (a config without one), sum-per-query, divides the sum over
  * anchors by nq, as the authors' and XBM's code; mean-active averages over the anchors with a
  * term > 0, as pytorch-metric-learning's MultiSimilarityLoss with AvgNonZeroReducer ("element"
  * reduction); mean equals sum-per-query here. The log-sum-exps are computed stably.
@@ -27,7 +27,7 @@ export interface MultiSimilarityConfig extends MultiSimilarityParams {
   kind: 'multi-similarity';
 }
 
-export const multiSimilarity: LossDefinition<MultiSimilarityConfig> = {
+export const multiSimilarity: LossDefinition<MultiSimilarityConfig, never> = {
   kind: 'multi-similarity',
   // The paper's alpha 2, beta 50, base 0.5, epsilon 0.1.
   defaults: { kind: 'multi-similarity', alpha: 2, beta: 50, base: 0.5, epsilon: 0.1 },

@@ -15,7 +15,7 @@ import { tripletGlobal } from './triplet-global.js';
  */
 export const LOSSES = [contrastive, triplet, multiSimilarity, tripletGlobal] as const;
 
-type ConfigOf<D> = D extends LossDefinition<infer C> ? C : never;
+type ConfigOf<D> = D extends LossDefinition<infer C, infer _F> ? C : never;
 /**
  * A loss as configured: the union of the registered losses' configs, each with an optional
  * reducer (reducers/registry.ts) and self-pair exclusion (self-exclusion.ts); absent means the
@@ -24,6 +24,8 @@ type ConfigOf<D> = D extends LossDefinition<infer C> ? C : never;
  */
 export type LossConfig = ConfigOf<(typeof LOSSES)[number]> & { reducer?: ReducerKind; selfExclusion?: SelfExclusion };
 export type LossKind = LossConfig['kind'];
+/** Every flag a registered loss declares (the union of their specs). */
+export type LossFlagSpec = (typeof LOSSES)[number]['flags'][number];
 
 export const LOSS_KINDS: readonly LossKind[] = LOSSES.map((d) => d.kind);
 

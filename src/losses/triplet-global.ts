@@ -1,9 +1,13 @@
 import { UserError } from '../errors.js';
 import { lossesMessages as M } from '../messages/losses.js';
-import { assertFinite, choiceFlag, marginFlag, type LossDefinition } from './loss-definition.js';
+import { useDefault, type FlagSpec } from '../flag-spec.js';
+import { assertFinite, choiceFlag, MARGIN_FLAG, marginFlag, type LossDefinition } from './loss-definition.js';
 import type { PairMask } from './pair-loss.js';
 import type { LossTerms, TermGroup, TermWeights } from './reducers/reducer.js';
-import { TRIPLET_MINING, tripletKernel, type TripletMining } from './triplet.js';
+import { MINING_FLAG, TRIPLET_MINING, tripletKernel, type TripletMining } from './triplet.js';
+
+/** --global-weight: this loss's own flag. */
+export const GLOBAL_WEIGHT_FLAG = { name: 'global-weight', type: 'number', describe: 'triplet-global: weight of the global loss on the similarity distributions (default 1)' } as const satisfies FlagSpec;
 
 export interface TripletGlobalConfig {
   kind: 'triplet-global';
@@ -30,15 +34,15 @@ export interface TripletGlobalConfig {
  * Defaults: margin 0.1 and mining 'all' as triplet; globalWeight 1 and globalMargin 0.4 (our
  * choice for cosine similarities; README "Smart mining" says where this differs from the papers).
  */
-export const tripletGlobal: LossDefinition<TripletGlobalConfig> = {
+export const tripletGlobal: LossDefinition<TripletGlobalConfig, typeof MARGIN_FLAG | typeof MINING_FLAG | typeof GLOBAL_WEIGHT_FLAG> = {
   kind: 'triplet-global',
   defaults: { kind: 'triplet-global', margin: 0.1, mining: 'all', globalWeight: 1, globalMargin: 0.4 },
-  flags: ['margin', 'mining', 'globalWeight'],
-  fromFlags: (f) => ({
+  flags: [MARGIN_FLAG, MINING_FLAG, GLOBAL_WEIGHT_FLAG],
+  fromFlags: (f, take = useDefault) => ({
     kind: 'triplet-global',
-    margin: marginFlag(f.margin, tripletGlobal.defaults.margin),
-    mining: choiceFlag('--mining', f.mining, TRIPLET_MINING, tripletGlobal.defaults.mining),
-    globalWeight: f.globalWeight ?? tripletGlobal.defaults.globalWeight,
+    margin: marginFlag(f.margin as number | undefined, tripletGlobal.defaults.margin, take),
+    mining: choiceFlag('--mining', take('mining', f.mining as string | undefined, tripletGlobal.defaults.mining), TRIPLET_MINING, tripletGlobal.defaults.mining),
+    globalWeight: take('global-weight', f.globalWeight as number | undefined, tripletGlobal.defaults.globalWeight),
     globalMargin: tripletGlobal.defaults.globalMargin,
   }),
   validate: (cfg) => {

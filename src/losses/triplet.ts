@@ -1,11 +1,14 @@
 import { UserError } from '../errors.js';
 import { lossesMessages as M } from '../messages/losses.js';
-import { assertFinite, choiceFlag, marginFlag, type LossDefinition } from './loss-definition.js';
+import { useDefault, type FlagSpec } from '../flag-spec.js';
+import { assertFinite, choiceFlag, MARGIN_FLAG, marginFlag, type LossDefinition } from './loss-definition.js';
 import type { PairMask } from './pair-loss.js';
 import type { LossTerms, TermWeights } from './reducers/reducer.js';
 
 export type TripletMining = 'all' | 'semi-hard' | 'hard';
 export const TRIPLET_MINING: readonly TripletMining[] = ['all', 'semi-hard', 'hard'];
+/** --mining, read by the triplet losses (triplet-global lists it too). */
+export const MINING_FLAG = { name: 'mining', type: 'string', choices: TRIPLET_MINING, describe: 'triplet mining' } as const satisfies FlagSpec;
 
 export interface TripletConfig {
   kind: 'triplet';
@@ -31,14 +34,14 @@ export interface TripletConfig {
  * Default margin 0.1 (similarities lie in [-1, 1]), mining 'all'.
  * Active pairs: (anchor, p) or (anchor, n) pairs that take part in at least one triplet with t > 0.
  */
-export const triplet: LossDefinition<TripletConfig> = {
+export const triplet: LossDefinition<TripletConfig, typeof MARGIN_FLAG | typeof MINING_FLAG> = {
   kind: 'triplet',
   defaults: { kind: 'triplet', margin: 0.1, mining: 'all' },
-  flags: ['margin', 'mining'],
-  fromFlags: (f) => ({
+  flags: [MARGIN_FLAG, MINING_FLAG],
+  fromFlags: (f, take = useDefault) => ({
     kind: 'triplet',
-    margin: marginFlag(f.margin, triplet.defaults.margin),
-    mining: choiceFlag('--mining', f.mining, TRIPLET_MINING, triplet.defaults.mining),
+    margin: marginFlag(f.margin as number | undefined, triplet.defaults.margin, take),
+    mining: choiceFlag('--mining', take('mining', f.mining as string | undefined, triplet.defaults.mining), TRIPLET_MINING, triplet.defaults.mining),
   }),
   validate: (cfg) => {
     assertFinite(cfg.kind, 'margin', cfg.margin);

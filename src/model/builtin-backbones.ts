@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { EmbedderConfig } from './embedder.js';
+import { modelKind } from './kinds/index.js';
 
 /**
  * Built-in backbones: `--backbone builtin:<name>`. Each is a trunk that `xbm-drift pretrain`
@@ -47,6 +48,6 @@ export function builtinBackboneDirs(b: BuiltinBackbone): { shipped: string; cach
 /** The command that makes it, for the README next to it and the first-use message. */
 export function builtinCommand(b: BuiltinBackbone, out: string): string {
   const p = b.pretrain;
-  const arch = p.model.kind === 'cnn' ? `--model cnn --channels ${p.model.channels.join(',')}` : `--model mlp --hidden ${p.model.hidden.join(',')}`;
+  const arch = modelKind(p.model.kind).args(p.model);
   return `xbm-drift pretrain --dataset ${p.dataset} ${arch} --iterations ${p.iterations} --batch-size ${p.batchSize} --lr ${p.lr} --seed ${p.seed} --out ${out}`;
 }

@@ -1,11 +1,9 @@
 import { tf } from '../backend/tf.js';
 import type { Rng } from '../random.js';
+import { modelKind, type ModelConfig } from './kinds/index.js';
 
-/** The embedder architectures: a small CNN (default) or an MLP, each with a linear head and L2 norm. */
-export type EmbedderConfig =
-  /** fused: conv + bias + ReLU as one tf.fused.conv2d (faster inference; the same function) */
-  | { kind: 'cnn'; channels: number[]; dim: number; fused?: boolean }
-  | { kind: 'mlp'; hidden: number[]; dim: number };
+/** The built-in embedder architectures (model/kinds/: a small CNN, the default, or an MLP), each with a linear head and L2 norm. */
+export type EmbedderConfig = ModelConfig;
 
 /**
  * A pretrained backbone as the run uses it (model/backbone.ts): `source` is a model.json path
@@ -42,12 +40,10 @@ export function checkpointVariables(e: Embedder): readonly NamedVariable[] {
 }
 
 /**
- * conv3x3(c1)-ReLU-maxpool2 -> ... -> conv3x3(c_last)-ReLU -> global average pool -> linear(dim)
- * -> L2 normalise. With channels 32,64,128 and dim 64 this is exactly the PyTorch reference in
- * shared/peers/pytorch_reference.py, so speed comparisons are like for like.
+ * The built-in embedder of `config` (its kind's forward pass, model/kinds/) followed by L2 norm;
+ * weights drawn from `rng`, seeded.
  */
 export function createEmbedder(config: EmbedderConfig, inputShape: readonly [number, number, number], rng: Rng): Embedder {
-  const [h, w, c] = inputShape;
   const vars: tf.Variable[] = [];
   const param = (name: string, shape: number[], fanIn: number | null) => {
     const size = shape.reduce((a, b) => a * b, 1);
@@ -61,51 +57,10 @@ export function createEmbedder(config: EmbedderConfig, inputShape: readonly [num
     vars.push(v);
     return v;
   };
-
-  if (config.kind === 'cnn') {
-    const convs: { kernel: tf.Variable; bias: tf.Variable }[] = [];
-    let inC = c;
-    config.channels.forEach((outC, i) => {
-      convs.push({
-        kernel: param(`conv${i + 1}/kernel`, [3, 3, inC, outC], 9 * inC),
-        bias: param(`conv${i + 1}/bias`, [outC], null),
-      });
-      inC = outC;
-    });
-    const head = { kernel: param('head/kernel', [inC, config.dim], inC), bias: param('head/bias', [config.dim], null) };
-    return {
-      config, inputShape, dim: config.dim, variables: vars,
-      apply: (x) => tf.tidy(() => {
-        let y: tf.Tensor4D = x;
-        convs.forEach((layer, i) => {
-          y = config.fused
-            ? tf.fused.conv2d({ x: y, filter: layer.kernel as tf.Tensor4D, strides: 1, pad: 'same', bias: layer.bias, activation: 'relu' })
-            : (tf.relu(tf.add(tf.conv2d(y, layer.kernel as tf.Tensor4D, 1, 'same'), layer.bias)) as tf.Tensor4D);
-          if (i < convs.length - 1) y = tf.maxPool(y, 2, 2, 'valid');
-        });
-        const pooled = tf.mean(y, [1, 2]) as tf.Tensor2D;
-        return l2Normalize(tf.add(tf.matMul(pooled, head.kernel as tf.Tensor2D), head.bias));
-      }),
-    };
-  }
-
-  const layers: { kernel: tf.Variable; bias: tf.Variable }[] = [];
-  let inF = h * w * c;
-  [...config.hidden, config.dim].forEach((outF, i) => {
-    const name = i === config.hidden.length ? 'head' : `dense${i + 1}`;
-    layers.push({ kernel: param(`${name}/kernel`, [inF, outF], inF), bias: param(`${name}/bias`, [outF], null) });
-    inF = outF;
-  });
+  const forward = modelKind(config.kind).build(config, inputShape, param, tf);
   return {
     config, inputShape, dim: config.dim, variables: vars,
-    apply: (x) => tf.tidy(() => {
-      let y: tf.Tensor2D = tf.reshape(x, [x.shape[0], h * w * c]);
-      layers.forEach((layer, i) => {
-        y = tf.add(tf.matMul(y, layer.kernel as tf.Tensor2D), layer.bias);
-        if (i < layers.length - 1) y = tf.relu(y);
-      });
-      return l2Normalize(y);
-    }),
+    apply: (x) => tf.tidy(() => l2Normalize(forward(x))),
   };
 }
 

@@ -1,31 +1,17 @@
 import { tf, tfjs } from '../backend/tf.js';
 import type { Rng } from '../random.js';
 import type { EmbedderConfig } from './embedder.js';
+import { modelKind } from './kinds/index.js';
 
 /**
  * A built-in embedder's trunk (everything before its linear head) as a tfjs LayersModel, so
  * `pretrain` can save it in the format a converted Keras model has.
- * - cnn: conv3x3-ReLU-maxpool2 ... conv3x3-ReLU, the same layers as createEmbedder's CNN; input
- *   [h?, w?, c] with free height and width: fully convolutional, so a trunk pretrained on 28x28
- *   digits applies to 28x56 and 28x84 composites (the head's global average pooling does the rest).
- * - mlp: flatten + dense-ReLU layers; fixed to the input shape it was built for.
+ * The layers are the model kind's own (model/kinds/), the same as createEmbedder's trunk.
  * Weights are drawn from `rng` (He-normal, zero biases), like createEmbedder: seeded, reproducible.
  */
 export function buildTrunk(config: EmbedderConfig, inputShape: readonly [number, number, number], rng: Rng): tfjs.LayersModel {
-  const [h, w, c] = inputShape;
   const model = tfjs.sequential();
-  if (config.kind === 'cnn') {
-    config.channels.forEach((filters, i) => {
-      model.add(tfjs.layers.conv2d({
-        name: `conv${i + 1}`, filters, kernelSize: 3, padding: 'same', activation: 'relu',
-        ...(i === 0 ? { inputShape: [null, null, c] } : {}),
-      }));
-      if (i < config.channels.length - 1) model.add(tfjs.layers.maxPooling2d({ name: `pool${i + 1}`, poolSize: 2, strides: 2, padding: 'valid' }));
-    });
-  } else {
-    model.add(tfjs.layers.flatten({ name: 'flatten', inputShape: [h, w, c] }));
-    config.hidden.forEach((units, i) => model.add(tfjs.layers.dense({ name: `dense${i + 1}`, units, activation: 'relu' })));
-  }
+  for (const layer of modelKind(config.kind).trunkLayers(config, inputShape, tfjs.layers)) model.add(layer);
   for (const layer of model.layers) {
     const shapes = layer.getWeights().map((t) => t.shape);
     if (shapes.length === 0) continue;

@@ -1,3 +1,5 @@
+import type { FlagSpec, GivenFlags, TakeDefault } from '../../flag-spec.js';
+
 /**
  * Memory compensation (--xbm-adapt): how a strategy corrects the cross-batch memory for feature
  * drift. Each strategy is one file exporting an AdaptStrategy and one line in index.ts. This
@@ -59,10 +61,14 @@ export interface AdaptEnv {
   classesPerBatch: number;
 }
 
-export interface AdaptStrategy<C extends { kind: string } = { kind: string }> {
+export interface AdaptStrategy<C extends { kind: string } = { kind: string }, F extends FlagSpec = never> {
   readonly kind: C['kind'];
   /** one line for --help and the README */
   readonly describe: string;
+  /** the train flags its parameters are given by (declared here; the CLI's options come from them); absent: none */
+  readonly flags?: readonly F[];
+  /** its config from those flags (defaults through `take`); absent: `{ kind }`. Throws a UserError naming the flag. */
+  fromFlags?(flags: GivenFlags, take: TakeDefault): C;
   create(config: C, env: AdaptEnv): MemoryAdapter;
 }
 

@@ -13,10 +13,12 @@ import { sdc } from './sdc.js';
  */
 export const ADAPT_STRATEGIES = [none, momentsStrategy, sdc, momentum, refreshById] as const;
 
-type ConfigOf<S> = S extends AdaptStrategy<infer C> ? C : never;
+type ConfigOf<S> = S extends AdaptStrategy<infer C, infer _F> ? C : never;
 /** A validated strategy as config.json records it (xbm.adapt). */
 export type XbmAdaptConfig = ConfigOf<(typeof ADAPT_STRATEGIES)[number]>;
 export type XbmAdaptKind = XbmAdaptConfig['kind'];
+/** Every flag a registered strategy declares. */
+export type AdaptFlagSpec = NonNullable<(typeof ADAPT_STRATEGIES)[number]['flags']>[number];
 
 export const ADAPT_KINDS: readonly XbmAdaptKind[] = ADAPT_STRATEGIES.map((s) => s.kind);
 

@@ -1,3 +1,6 @@
+import { UserError } from '../../errors.js';
+import type { FlagSpec } from '../../flag-spec.js';
+import { configMessages } from '../../messages/config.js';
 import type { AdaptStrategy } from './adapter.js';
 
 /**
@@ -9,8 +12,18 @@ import type { AdaptStrategy } from './adapter.js';
  */
 export const MOMENTUM_DEFAULT = 0.999; // MoCo's default and the best of its ablation (0.9 to 0.9999)
 
-export const momentum: AdaptStrategy<{ kind: 'momentum'; momentum: number }> = {
+export const MOMENTUM_FLAG = {
+  name: 'xbm-momentum', type: 'number', field: 'momentum', describe: `with --xbm-adapt momentum: m in [0, 1), 0 = plain XBM (default ${MOMENTUM_DEFAULT}, MoCo's)`,
+} as const satisfies FlagSpec;
+
+export const momentum: AdaptStrategy<{ kind: 'momentum'; momentum: number }, typeof MOMENTUM_FLAG> = {
   kind: 'momentum',
   describe: 'fill the memory from a momentum key encoder (MoCo), one more forward pass per step; --xbm-momentum m',
+  flags: [MOMENTUM_FLAG],
+  fromFlags: (f, take) => {
+    const m = take('xbm-momentum', f.xbmMomentum as number | undefined, MOMENTUM_DEFAULT);
+    if (typeof m !== 'number' || !(m >= 0 && m < 1)) throw new UserError(configMessages.momentumRange(m));
+    return { kind: 'momentum', momentum: m };
+  },
   create: (config) => ({ keyMomentum: config.momentum }),
 };
