@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { driftGaps, readDriftTable, writeDriftTable, type DriftTable } from '../io/formats/drift-table.js';
-import { runPaths } from '../io/run-paths.js';
+import { iterationFromSnapshotName, runPaths } from '../io/run-paths.js';
 import { SnapshotReader } from '../io/snapshot-reader.js';
 import type { DriftRow } from '../io/tables.js';
 import { driftMessages } from '../messages/drift.js';
@@ -18,9 +18,8 @@ import { computeDrift, possibleGaps } from './drift.js';
 export async function driftWithGaps(runDir: string, needed: readonly number[], note: (line: string) => void): Promise<DriftTable | null> {
   const table = await readDriftTable(runDir);
   const have = driftGaps(table?.rows ?? []);
-  const snapshots = existsSync(runPaths(runDir).snapshots);
-  if (table === null && needed.length > 0 && !snapshots) throw new UserError(driftMessages.noDriftNoSnapshots(runDir));
-  const reader = snapshots ? SnapshotReader.open(runDir) : null;
+  const reader = hasSnapshots(runDir) ? SnapshotReader.open(runDir) : null;
+  if (table === null && needed.length > 0 && reader === null) throw new UserError(driftMessages.noDriftNoSnapshots(runDir));
   const possible = reader ? possibleGaps(reader.iterations()) : [];
   const missing = new Set<number>();
   for (const g of needed) {
@@ -34,6 +33,12 @@ export async function driftWithGaps(runDir: string, needed: readonly number[], n
   const rows = [...(table?.rows ?? []), ...drift.rows].sort(byIterationThenGap);
   await writeDriftTable(runDir, rows, drift.runId);
   return { rows, lacking: [] }; // the file now has every column (NaN where an older file had none)
+}
+
+/** Whether the run holds a snapshot file to compute drift from. */
+export function hasSnapshots(runDir: string): boolean {
+  const dir = runPaths(runDir).snapshots;
+  return existsSync(dir) && readdirSync(dir).some((name) => iterationFromSnapshotName(name) !== null);
 }
 
 const byIterationThenGap = (a: DriftRow, b: DriftRow) => a.iteration - b.iteration || a.gap - b.gap;

@@ -184,6 +184,15 @@ export function possibleGaps(iterations: readonly number[]): number[] {
 }
 
 /**
+ * Refuses gaps of which no two snapshots are apart (before anything is written): their drift table
+ * would be empty and replace a good one. Some of them possible is enough (the rest are a warning).
+ */
+export function assertSomeGapPossible(runDir: string, iterations: readonly number[], gaps: readonly number[]): void {
+  const possible = possibleGaps(iterations);
+  if (!gaps.some((g) => possible.includes(g))) throw new UserError(driftMessages.noPossibleGap(runDir, gaps, possible));
+}
+
+/**
  * Gaps to use when the user gives none: the powers of ten (1, 10, 100, ...) that some snapshot
  * pair supports, plus the smallest spacing of the snapshots (the finest drift the run can show).
  */

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { computeDrift, defaultGaps, possibleGaps, type DriftResult } from '../analysis/drift.js';
+import { assertSomeGapPossible, computeDrift, defaultGaps, type DriftResult } from '../analysis/drift.js';
 import { writeDriftOutputs } from '../analysis/drift-output.js';
 import {
   computeNeighbourChurn, DEFAULT_NEIGHBOUR_LIMIT, type NeighbourChurnResult, type NeighbourMetric,
@@ -65,9 +65,7 @@ async function runDrift(args: DriftArgs, io: CliOutput): Promise<void> {
   refuseFile(args.run);
   const reader = SnapshotReader.open(args.run);
   const chosen = gaps ?? defaultGaps(reader.iterations());
-  // Gaps no two snapshots are apart would write an empty table over a good one: refuse first.
-  const possible = possibleGaps(reader.iterations());
-  if (!chosen.some((g) => possible.includes(g))) throw new UserError(driftMessages.noPossibleGap(args.run, chosen, possible));
+  assertSomeGapPossible(args.run, reader.iterations(), chosen);
   const drift = computeDrift(reader, chosen, { byClass: args.byClass });
   for (const w of drift.warnings) io.err(w);
   let churn: NeighbourChurnResult | undefined;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { computeDrift, defaultGaps, type DriftResult } from '../analysis/drift.js';
-import { driftWithGaps } from '../analysis/drift-on-demand.js';
+import { assertSomeGapPossible, computeDrift, defaultGaps, type DriftResult } from '../analysis/drift.js';
+import { driftWithGaps, hasSnapshots } from '../analysis/drift-on-demand.js';
 import { writeDriftOutputs } from '../analysis/drift-output.js';
 import { decideRunStart, runStartContext } from '../analysis/warmup-run.js';
 import { parseWarmupPolicy } from '../analysis/warmup/parse-policy.js';
@@ -57,6 +57,7 @@ export async function analyseRun(dir: string, options: AnalyseRunOptions = {}): 
   const given = typeof options.policy === 'string' ? parseWarmupPolicy(options.policy) : undefined;
   const reader = SnapshotReader.open(dir);
   const gaps = [...(options.gaps ?? defaultGaps(reader.iterations()))];
+  assertSomeGapPossible(dir, reader.iterations(), gaps);
   const drift = computeDrift(reader, gaps);
   for (const w of drift.warnings) note(w);
   const written = await writeDriftOutputs(dir, drift);
@@ -91,15 +92,8 @@ export async function analyseRun(dir: string, options: AnalyseRunOptions = {}): 
  * A run with a drift table, or without snapshots to compute one from, is left as it is.
  */
 export async function driftForReport(dir: string, note: (line: string) => void): Promise<void> {
-  if (existsSync(runPaths(dir).driftCsv) || !existsSync(runPaths(dir).snapshots)) return;
+  if (existsSync(runPaths(dir).driftCsv) || !hasSnapshots(dir)) return;
   const { memorySize, batchSize } = runStartContext(dir);
   const span = memorySize !== undefined && batchSize !== undefined ? [memorySpan(memorySize, batchSize)] : [];
-  let iterations: number[];
-  try {
-    iterations = SnapshotReader.open(dir).iterations();
-  } catch (e) {
-    if (isUserError(e)) return; // an empty snapshots/: the report says what it cannot draw
-    throw e;
-  }
-  await driftWithGaps(dir, [...defaultGaps(iterations), ...span], note);
+  await driftWithGaps(dir, [...defaultGaps(SnapshotReader.open(dir).iterations()), ...span], note);
 }

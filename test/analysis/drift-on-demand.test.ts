@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { computeDrift } from '../../src/analysis/drift.js';
 import { decideWarmup } from '../../src/analysis/warmup/decide.js';
@@ -72,6 +72,7 @@ test('warmup --memory-sizes computes the gaps of the candidate memories that dri
 test('warmup on a run with neither drift.csv nor snapshots says what it lacks in one line', async (t) => {
   const dir = tempDir(t);
   writeFileSync(runPaths(dir).config, JSON.stringify(CONFIG));
+  mkdirSync(runPaths(dir).snapshots); // an empty snapshots/ holds nothing to compute from either
   await assert.rejects(runWarmup({ run: dir, memorySize: 3000 }, () => {}, () => {}), new UserError(driftMessages.noDriftNoSnapshots(dir)));
   // fixed reads no drift: it needs neither.
   assert.equal((await runWarmup({ run: dir, memorySize: 3000, policy: 'fixed:100' }, () => {}, () => {})).decision.start, 100);

@@ -12,6 +12,7 @@ import { readWarmupFile } from '../../src/io/formats/warmup-file.js';
 import { runPaths } from '../../src/io/run-paths.js';
 import { SnapshotReader } from '../../src/io/snapshot-reader.js';
 import { analysisMessages } from '../../src/messages/analysis.js';
+import { driftMessages } from '../../src/messages/drift.js';
 import { makeRun } from '../analysis/drift-fixtures.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -56,6 +57,9 @@ test('analyseRun: a decision that cannot be made is skipped with its reason and 
 
   const fresh = run(t);
   await assert.rejects(analyseRun(fresh, { policy: 'bogus', memorySize: 3000 }), UserError);
+  assert.equal(existsSync(runPaths(fresh).analysis), false);
+  // Gaps no snapshots support are refused before a write, as by the drift verb.
+  await assert.rejects(analyseRun(fresh, { gaps: [7], policy: null, reportDir: null }), new UserError(driftMessages.noPossibleGap(fresh, [7], ITERATIONS.slice(1))));
   assert.equal(existsSync(runPaths(fresh).analysis), false);
   // No decision and no report when asked for neither.
   const only = await analyseRun(fresh, { policy: null, reportDir: null });
