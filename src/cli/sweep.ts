@@ -15,6 +15,7 @@ import { prepareSweep, runSweep, type PreparedSweep, type SweepResult, type Trai
 import { checkResources, sbatchScript, slurmJobActive, submitSbatch, type ClusterResources } from '../sweep/slurm.js';
 import type { CliIo } from './report.js';
 import { trainOptions } from './train.js';
+import { INTERRUPTED_EXIT_CODE, withInterrupt } from './interrupt.js';
 import { consoleOutput } from './output.js';
 import { VERBS } from './verbs.js';
 
@@ -189,8 +190,11 @@ async function sweepAny(a: SweepArgs, deps: SweepDepsCli): Promise<SweepOutcome>
     const folder = sweepDir({ ...a, dir }, mode);
     const sweep = loadSweep(folder);
     const index = resolvePointIndex(value, sweep.points.length, env);
-    const outcome = await runSweepPoint(folder, index, { runPoint: deps.runPoint ?? trainPointRunner(), log: io.out });
-    if (outcome.status !== 'completed') process.exitCode = 1;
+    const outcome = await withInterrupt((signal) => runSweepPoint(folder, index, { runPoint: deps.runPoint ?? trainPointRunner(), log: io.out, signal }), { output: io });
+    if (outcome.status === 'interrupted') {
+      io.err(reportMessages.sweepInterrupted([outcome.name]));
+      process.exitCode = INTERRUPTED_EXIT_CODE;
+    } else if (outcome.status !== 'completed') process.exitCode = 1;
     return { mode, outcome };
   }
   const dir = sweepDir(mode === 'collect' && a.collect ? { ...a, dir: a.collect } : a, mode);
@@ -207,15 +211,17 @@ async function sweepAny(a: SweepArgs, deps: SweepDepsCli): Promise<SweepOutcome>
   }
   if (mode === 'local') {
     const grid = userGrid(a, io);
-    const result = await runSweep(
+    const result = await withInterrupt((signal) => runSweep(
       { out: dir, grid, iterations: a.iters, trainFlags: (a['--'] ?? []).map(String), jobs: a.jobs },
-      { runPoint: deps.runPoint ?? trainPointRunner(), trainArgs: deps.trainArgs ?? trainArgsCheck, log: io.out },
-    );
+      { runPoint: deps.runPoint ?? trainPointRunner(), trainArgs: deps.trainArgs ?? trainArgsCheck, log: io.out, signal },
+    ), { output: io });
     const n = result.sweep.points.length;
-    io.out(
-      `sweep: ${sweepPaths(dir).csv} (${n} points: ${result.ran.length - result.failed.length} trained, ${result.skipped.length} done earlier, ${result.failed.length} failed)`,
-    );
-    if (result.failed.length > 0) {
+    const trained = result.ran.length - result.failed.length - result.interrupted.length;
+    io.out(`sweep: ${sweepPaths(dir).csv} (${n} points: ${trained} trained, ${result.skipped.length} done earlier, ${result.failed.length} failed)`);
+    if (result.interrupted.length > 0 || trained + result.skipped.length + result.failed.length < n) {
+      io.err(reportMessages.sweepInterrupted(result.interrupted));
+      process.exitCode = INTERRUPTED_EXIT_CODE;
+    } else if (result.failed.length > 0) {
       io.err(reportMessages.sweepFailures(result.failed.length, n));
       process.exitCode = 1;
     }

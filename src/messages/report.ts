@@ -100,6 +100,7 @@ export const reportMessages = {
   gridTooLarge: (n: number, axes: string, max: number) =>
     `The grid has ${n} points (${axes}), more than --max-points ${max}: narrow the grid, or give --max-points ${n} to confirm.`,
   badMaxPoints: (value: unknown) => `--max-points must be a whole number >= 1, got ${String(value)}.`,
-  sweepInterrupted: (running: number) =>
-    `sweep interrupted: waiting for ${running} running point(s) to save a checkpoint; rerun the same command to resume them (Ctrl-C again stops at once).`,
+  sweepInterrupted: (points: readonly string[]) =>
+    `sweep interrupted${points.length > 0 ? `: ${points.join(', ')} saved a checkpoint` : ''}; rerun the same command to resume (completed points are skipped, interrupted ones continue from their checkpoint).`,
+  pointResuming: (name: string, dir: string) => `sweep point ${name}: resuming the interrupted run in ${dir} from its checkpoint.`,
 } as const;

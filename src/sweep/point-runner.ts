@@ -9,6 +9,8 @@ export interface PointJob {
   args: string[];
   runDir: string;
   logPath: string;
+  /** Aborted when the sweep is interrupted: the run is asked to save a checkpoint and stop. */
+  signal?: AbortSignal;
 }
 
 export interface PointResult {
@@ -19,18 +21,30 @@ export interface PointResult {
 /** Runs one sweep point. Injected into runSweep so tests can use a fake trainer. */
 export type PointRunner = (job: PointJob) => Promise<PointResult>;
 
-/** Run `command ...prefixArgs ...job.args` as a child process, its stdout and stderr into the log. */
+/**
+ * Run `command ...prefixArgs ...job.args` as a child process, its stdout and stderr into the log
+ * (appended: a resumed point keeps the log of its first part). The child has its own process
+ * group, so a terminal's Ctrl-C reaches only the sweep, which passes it on exactly once when
+ * `job.signal` aborts (a second SIGINT would make train stop without saving). If the sweep exits
+ * while the child runs (a second Ctrl-C), the child is signalled again and stops at once.
+ */
 export function processPointRunner(command: string, prefixArgs: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): PointRunner {
   return (job) =>
     new Promise((resolve) => {
       mkdirSync(dirname(job.logPath), { recursive: true });
-      const fd = openSync(job.logPath, 'w');
+      const fd = openSync(job.logPath, 'a');
       writeSync(fd, `$ ${[command, ...prefixArgs, ...job.args].join(' ')}\n`);
-      const child = spawn(command, [...prefixArgs, ...job.args], { stdio: ['ignore', fd, fd], env });
+      const child = spawn(command, [...prefixArgs, ...job.args], { stdio: ['ignore', fd, fd], env, detached: true });
+      const interrupt = () => child.kill('SIGINT');
+      if (job.signal?.aborted) interrupt();
+      else job.signal?.addEventListener('abort', interrupt, { once: true });
+      process.on('exit', interrupt);
       let done = false;
       const finish = (code: number | null, message?: string) => {
         if (done) return;
         done = true;
+        job.signal?.removeEventListener('abort', interrupt);
+        process.off('exit', interrupt);
         if (message) writeSync(fd, `${message}\n`);
         closeSync(fd);
         resolve({ exitCode: code });

@@ -2,7 +2,7 @@ import { UserError } from '../errors.js';
 import { reportMessages } from '../messages/report.js';
 import { readSweepFile, sweepPaths, type SweepFile } from '../io/formats/sweep-file.js';
 import { collectSweepRows, pointStatus, writeSweepTable, type SweepPointRow } from '../io/formats/sweep-table.js';
-import { pointArgs } from './point-args.js';
+import { pointRunArgs } from './point-resume.js';
 import type { PointRunner } from './point-runner.js';
 
 /** sweep.json of a sweep folder, or a one-line UserError saying how to write it. */
@@ -43,7 +43,7 @@ export interface PointOutcome {
  * A completed point is left alone; an unfinished one is replaced (--overwrite). The run folder is
  * derived from `dir` as given, so the sweep folder may be mounted elsewhere than where it was planned.
  */
-export async function runSweepPoint(dir: string, index: number, deps: { runPoint: PointRunner; log?: (line: string) => void }): Promise<PointOutcome> {
+export async function runSweepPoint(dir: string, index: number, deps: { runPoint: PointRunner; log?: (line: string) => void; signal?: AbortSignal }): Promise<PointOutcome> {
   const sweep = loadSweep(dir);
   if (!Number.isInteger(index) || index < 0 || index >= sweep.points.length) throw new UserError(reportMessages.badPointIndex(String(index), sweep.points.length));
   const p = sweep.points[index];
@@ -55,10 +55,10 @@ export async function runSweepPoint(dir: string, index: number, deps: { runPoint
     deps.log?.(reportMessages.pointSkipped(index, p.name));
     return { index, name: p.name, status: before, skipped: true, exitCode: 0, log: logPath };
   }
-  const args = pointArgs(p.values, { trainFlags: sweep.trainFlags, iterations: sweep.iterations ?? undefined, runDir, overwrite: before !== 'pending' });
-  deps.log?.(`sweep point ${index} (${p.name}): training into ${runDir}, log ${logPath}`);
+  const { args, resume } = pointRunArgs(p.values, before, { trainFlags: sweep.trainFlags, iterations: sweep.iterations ?? undefined, runDir });
+  deps.log?.(resume ? reportMessages.pointResuming(p.name, runDir) : `sweep point ${index} (${p.name}): training into ${runDir}, log ${logPath}`);
   const t0 = Date.now();
-  const { exitCode } = await deps.runPoint({ name: p.name, args, runDir, logPath });
+  const { exitCode } = await deps.runPoint({ name: p.name, args, runDir, logPath, signal: deps.signal });
   const after = pointStatus(runDir);
   if (exitCode === 0 && after === 'completed') deps.log?.(`sweep point ${index} (${p.name}): completed in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   else deps.log?.(reportMessages.pointFailed(p.name, exitCode, logPath));

@@ -6,6 +6,7 @@ import { readSweepFile, sweepIdentity, sweepPaths, writeSweepFile, writeSweepPla
 import { collectSweepRows, pointStatus, writeSweepTable, type SweepPointRow } from '../io/formats/sweep-table.js';
 import { expandGrid } from './grid.js';
 import { checkForwardedFlags, flagName, gridFlag, pointArgs } from './point-args.js';
+import { pointRunArgs } from './point-resume.js';
 import type { PointRunner } from './point-runner.js';
 
 export interface SweepOptions {
@@ -32,6 +33,8 @@ export interface SweepDeps {
   trainArgs?: TrainArgsCheck;
   log?: (line: string) => void;
   now?: () => Date;
+  /** Aborted by an interrupt: no further point starts, running ones save a checkpoint and stop. */
+  signal?: AbortSignal;
 }
 
 export interface SweepResult {
@@ -41,6 +44,8 @@ export interface SweepResult {
   ran: string[];
   skipped: string[];
   failed: { name: string; exitCode: number | null; log: string }[];
+  /** Points stopped by the interrupt; a rerun resumes them. */
+  interrupted: string[];
 }
 
 /** Refuse a grid key that is no train flag, then any point whose train arguments would fail. */
@@ -110,7 +115,7 @@ export async function runSweep(o: SweepOptions, deps: SweepDeps): Promise<SweepR
 
   const gridKeys = sweep.grid.map((a) => a.key);
   const overrides = new Map<string, string>();
-  const result: SweepResult = { dir: o.out, sweep, rows: [], ran: [], skipped: [], failed: [] };
+  const result: SweepResult = { dir: o.out, sweep, rows: [], ran: [], skipped: [], failed: [], interrupted: [] };
   // Serialised, so a slower write of an older state never lands after a newer one.
   let writing = Promise.resolve();
   const writeTable = () => (writing = writing.then(async () => writeSweepTable(o.out, gridKeys, await collectSweepRows(o.out, sweep, overrides))));
@@ -119,7 +124,7 @@ export async function runSweep(o: SweepOptions, deps: SweepDeps): Promise<SweepR
   const queue = points.map((p) => ({ ...p, index: p.index + 1 }));
   const total = queue.length;
   const worker = async () => {
-    for (let p = queue.shift(); p; p = queue.shift()) {
+    for (let p = queue.shift(); p && !deps.signal?.aborted; p = queue.shift()) {
       const status = pointStatus(p.runDir);
       const tag = `[${p.index}/${total}] ${p.name}`;
       if (status === 'completed') {
@@ -127,14 +132,17 @@ export async function runSweep(o: SweepOptions, deps: SweepDeps): Promise<SweepR
         log(`${tag}: completed earlier, skipped`);
         continue;
       }
-      const args = pointArgs(p.values, { trainFlags: o.trainFlags, iterations: o.iterations, runDir: p.runDir, overwrite: status !== 'pending' });
+      const { args, resume } = pointRunArgs(p.values, status, { trainFlags: o.trainFlags, iterations: o.iterations, runDir: p.runDir });
       const logPath = paths.log(p.name);
-      log(`${tag}: training`);
+      log(`${tag}: ${resume ? reportMessages.pointResuming(p.name, p.runDir) : 'training'}`);
       const t0 = Date.now();
-      const { exitCode } = await deps.runPoint({ name: p.name, args, runDir: p.runDir, logPath });
+      const { exitCode } = await deps.runPoint({ name: p.name, args, runDir: p.runDir, logPath, signal: deps.signal });
       const after = pointStatus(p.runDir);
       result.ran.push(p.name);
-      if (exitCode !== 0 || after !== 'completed') {
+      if (deps.signal?.aborted && after !== 'completed') {
+        result.interrupted.push(p.name);
+        log(`${tag}: interrupted (${after})`);
+      } else if (exitCode !== 0 || after !== 'completed') {
         overrides.set(p.name, after === 'pending' || after === 'incomplete' || after === 'completed' ? 'failed' : after);
         result.failed.push({ name: p.name, exitCode, log: logPath });
         log(`${tag}: ${reportMessages.pointFailed(p.name, exitCode, logPath)}`);
