@@ -74,6 +74,7 @@ export { detectCollapse, CollapseMonitor } from './analysis/collapse.js';
 // a run folder analysed as drift, warmup and report would (import --report, the demo)
 export { analyseRun, type AnalyseRunOptions, type RunAnalysis } from './pipeline/analyse-run.js';
 export { driftWithGaps } from './analysis/drift-on-demand.js';
+export { decideRunStart, runStartContext, type RunStartContext, type RunStartOptions } from './analysis/warmup-run.js';
 export { readDriftTable, writeDriftTable, type DriftTable } from './io/formats/drift-table.js';
 export { readRunConfig, type RunConfigFile } from './io/formats/run-config.js';
 

@@ -125,3 +125,25 @@ function cycleWithin(graph: ImportGraph, comp: Set<string>): string[] {
   }
   return [start, start];
 }
+
+/** The layer of a file (a path relative to the root): its rank in `layers` and its name; undefined when unplaced. */
+export function layerOf(layers: readonly (readonly string[])[], file: string): { rank: number; name: string } | undefined {
+  const top = file.split('/')[0];
+  for (const [rank, names] of layers.entries()) if (names.includes(top)) return { rank, name: top };
+  return undefined;
+}
+
+/** Every import that goes up a layer or across to a sibling, as 'from -> to (why)', sorted. */
+export function layerViolations(graph: ImportGraph, layers: readonly (readonly string[])[]): string[] {
+  const out: string[] = [];
+  for (const [from, targets] of graph) {
+    const a = layerOf(layers, from);
+    for (const to of targets) {
+      const b = layerOf(layers, to);
+      if (!a || !b || a.name === b.name) continue;
+      if (b.rank > a.rank) out.push(`${from} -> ${to} (${a.name} imports ${b.name}, a higher layer)`);
+      else if (b.rank === a.rank) out.push(`${from} -> ${to} (${a.name} imports its sibling ${b.name})`);
+    }
+  }
+  return out.sort();
+}
