@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { runWarmup } from '../../src/cli/warmup.js';
+import { reportMain } from '../../src/cli/report.js';
 import { UserError } from '../../src/errors.js';
 import { runPaths } from '../../src/io/run-paths.js';
 import { ioMessages } from '../../src/messages/io.js';
@@ -42,4 +43,14 @@ test('warmup on a damaged drift.csv says in one line which file and what is wron
   // A file that is not a drift table at all.
   const other = runWithDrift(t, ['a,b', '1,2']);
   await refused(other, analysisMessages.badDriftCsv(runPaths(other).driftCsv, 'iteration'));
+});
+
+test('report on a damaged drift.csv is the same one line', async (t) => {
+  const dir = runWithDrift(t, [HEADER, ...GOOD, '400,50,"0.01']);
+  writeFileSync(runPaths(dir).metrics, 'iteration,loss\n0,1\n');
+  await assert.rejects(reportMain({ inputs: [dir], theme: 'default', force: false, smooth: 0 }, { out: () => {}, err: () => {} }), (e: unknown) => {
+    assert.ok(e instanceof UserError, String(e));
+    assert.ok(e.message.startsWith(`${runPaths(dir).driftCsv} is damaged (`), e.message);
+    return true;
+  });
 });
