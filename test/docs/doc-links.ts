@@ -3,7 +3,8 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 
 /**
  * Checks the documentation a newcomer reads: README.md and every docs/*.md. Every relative link
- * (a file, a folder, or a `#heading` in a Markdown file) must resolve, every docs page must be
+ * (a file, a folder, or a `#heading` in a Markdown file) must resolve, every repository path it
+ * names in code (`src/io/csv.ts`) must exist, every docs page must be
  * reachable from the README by following links and open with its title and what it covers, and the
  * README must stay short.
  */
@@ -69,6 +70,24 @@ export function relativeLinks(markdown: string): DocLink[] {
   return links;
 }
 
+/** Repository paths written in code spans (`src/io/csv.ts`), outside code blocks; patterns (`<name>`, `*`) left out. */
+export function pathMentions(markdown: string): DocLink[] {
+  const out: DocLink[] = [];
+  for (const { line, n } of proseLines(markdown)) {
+    for (const m of line.matchAll(/`((?:src|test|scripts|python|data|docs|notebooks|bin|\.ci)\/[^`\s]*)`/g)) {
+      if (!/[<>*{}]|\.\.\./.test(m[1])) out.push({ target: m[1], line: n });
+    }
+  }
+  return out;
+}
+
+/** The folders .gitignore names (`runs/`, `data/cache/`): what the program makes at run time, so absent from a checkout. */
+function ignoredFolders(root: string): string[] {
+  const path = join(root, '.gitignore');
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8').split('\n').map((l) => l.trim().replace(/^\//, '')).filter((l) => l.endsWith('/') && !/[*!#]/.test(l));
+}
+
 /** README.md and docs/*.md, as paths relative to the root. */
 export function docFiles(root: string): string[] {
   const docs = existsSync(join(root, 'docs'))
@@ -89,6 +108,7 @@ export function checkDocs(root: string): string[] {
   };
   const rel = (abs: string) => relative(root, abs).split(sep).join('/');
   const linkedPages = new Map<string, Set<string>>();
+  const ignored = ignoredFolders(root);
 
   for (const file of files) {
     const out = new Set<string>();
@@ -108,6 +128,11 @@ export function checkDocs(root: string): string[] {
         else if (!anchorsOf(abs).has(anchor)) problems.push(`${where}: ${rel(abs)} has no heading #${anchor}`);
       }
       if (abs.endsWith('.md')) out.add(rel(abs));
+    }
+    for (const { target, line } of pathMentions(text.get(file)!)) {
+      if (!existsSync(join(root, target)) && !ignored.some((dir) => `${target}/`.startsWith(dir))) {
+        problems.push(`${file}:${line}: names ${target}, which does not exist`);
+      }
     }
   }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '../helpers/tmp.js';
-import { README_MAX_LINES, checkDocs, headingAnchors, headingSlug, relativeLinks } from './doc-links.js';
+import { README_MAX_LINES, checkDocs, headingAnchors, headingSlug, pathMentions, relativeLinks } from './doc-links.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -25,6 +25,11 @@ test('headings get the anchors GitHub gives them', () => {
 test('links inside code are not links; web links are not checked', () => {
   const md = 'see [a](a.md#x) and ![f](f.png)\n`[b](b.md)` [w](https://example.org)\n```\n[c](c.md)\n```\n';
   assert.deepEqual(relativeLinks(md), [{ target: 'a.md#x', line: 1 }, { target: 'f.png', line: 1 }]);
+});
+
+test('repository paths in code spans are found; patterns and code blocks are not', () => {
+  const md = 'see `src/io/csv.ts` and `test/x.test.ts` (`src/<name>.ts`, `runs/a`)\n```\n`src/in-block.ts`\n```\n';
+  assert.deepEqual(pathMentions(md), [{ target: 'src/io/csv.ts', line: 1 }, { target: 'test/x.test.ts', line: 1 }]);
 });
 
 /** A small documentation tree that passes, for the tests below to break one thing at a time. */
@@ -68,6 +73,15 @@ test('the check names a page that does not open with a title and a sentence', (t
   const root = goodTree(t);
   writeFileSync(join(root, 'docs', 'b.md'), '# B\n\n## Straight to a section\n\nOnly [a](./a.md).\n');
   assert.deepEqual(checkDocs(root), ['docs/b.md: does not start with a title (# ...), a blank line and a sentence saying what the page covers']);
+});
+
+test('the check names a source path that does not exist, not a pattern nor a folder the program makes', (t) => {
+  const root = goodTree(t);
+  mkdirSync(join(root, 'src'));
+  writeFileSync(join(root, 'src', 'here.ts'), '');
+  writeFileSync(join(root, '.gitignore'), 'node_modules/\ndata/cache/\n*.tmp\n');
+  writeFileSync(join(root, 'docs', 'b.md'), '# B\n\nOnly [a](./a.md): `src/here.ts`, `src/<name>.ts`, `data/cache/` and `src/gone.ts`.\n');
+  assert.deepEqual(checkDocs(root), ['docs/b.md:3: names src/gone.ts, which does not exist']);
 });
 
 test('the check refuses a README of 300 lines or more', (t) => {
