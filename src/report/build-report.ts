@@ -18,7 +18,7 @@ import { smartIndexFigure } from './figures/smart-index.js';
 import { stalenessFigure } from './figures/staleness.js';
 import { decisionFlipsFigure } from './figures/decision-flips.js';
 import { sweepBatchFigure, sweepMemoryFigure } from './figures/sweeps.js';
-import { assignKeys, loadRun } from './load-run.js';
+import { assignKeys, linkSuggestionSources, loadRun } from './load-run.js';
 import { getTheme } from './theme.js';
 import type { Figure, FigureInput, FigureOutcome, Report, ReportSummary, RunTables, SkippedFigure, SweepTables, ThemeName } from './types.js';
 
@@ -92,7 +92,7 @@ export async function buildReport(inputs: string | readonly string[], opts: Buil
     }
   }
   const unique = [...new Map(runDirs.map((d) => [resolve(d), d])).values()];
-  const runs = assignKeys(await Promise.all(unique.map((d) => loadRun(d))));
+  const runs = linkSuggestionSources(assignKeys(await Promise.all(unique.map((d) => loadRun(d)))));
   const datasets = [...new Map(runs.map((r) => [r.datasetKey, r.dataset])).values()];
   if (datasets.length > 1 && !opts.force) throw new UserError(reportMessages.mixedDatasets(datasets));
 
@@ -119,6 +119,7 @@ export function summarise(runs: readonly RunTables[], sweeps: readonly SweepTabl
       start: r.xbm.start,
       decision: r.xbm.decision,
       suggestion: r.suggestion,
+      suggestionSource: r.suggestionSource,
       final: r.final,
       collapse: r.collapse,
       msPerIteration: r.timings.msPerIteration,

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { Theme } from './theme.js';
 import type { StartDecision } from '../io/formats/start-decision.js';
 import type { Figure, ReportSummary, RunSummary, SkippedFigure } from './types.js';
+import { chooserTag, startStory, type StartStory } from './start-story.js';
 
 /**
  * The minified browser builds of vega, vega-lite and vega-embed, for inlining. The packages'
@@ -27,16 +28,23 @@ const cssString = (s: string) => `"${s.replace(/[\\"]/g, '\\$&').replace(/</g, '
 
 const fmt = (v: number | undefined, digits = 3) => (v === undefined || !Number.isFinite(v) ? '–' : Number(v.toFixed(digits)).toString());
 
+/** The start in the runs table: the iteration and, briefly, who chose it. */
 function startText(r: RunSummary): string {
-  if (r.start === null) return 'off';
-  if (r.start === undefined) return r.decision ? `not reached (${r.decision.policy})` : '–';
-  return `${r.start}${r.decision ? ` (${r.decision.policy})` : ''}`;
+  const story = startStory(summaryFacts(r));
+  if (r.start === null) return story.chooser === 'online' ? `not reached (${story.decision!.policy})` : 'off';
+  if (r.start === undefined) return '–';
+  return `${r.start} (${chooserTag(story)})`;
 }
+
+const summaryFacts = (r: RunSummary) => ({ key: r.key, start: r.start, decision: r.decision, suggestion: r.suggestion, suggestionSource: r.suggestionSource });
+
+/** The columns that fit a page: the run, its memory and start, and the results. */
+const MAIN_COLUMNS = ['run', 'memory M', 'XBM start', 'R@1', 'MAP@R', 'ms / iter', 'collapse'];
 
 function runsTable(runs: readonly RunSummary[]): string {
   const head = ['run', 'dataset', 'status', 'iterations', 'batch', 'loss', 'memory M', 'weight', 'XBM start', 'R@1', 'R@2', 'R@4', 'R@8', 'MAP@R', 'ms / iter', 'collapse'];
   const textColumns = new Set(['run', 'dataset', 'status', 'loss', 'XBM start', 'collapse']);
-  const cls = (i: number) => (textColumns.has(head[i]) ? ' class="l"' : '');
+  const cls = (h: string) => (textColumns.has(h) ? ' class="l"' : '');
   const rows = runs.map((r) => {
     const collapse = r.collapse ? (r.collapse.collapsed ? '<span class="bad">collapsed</span>' : 'no') : '–';
     const cells = [
@@ -46,7 +54,7 @@ function runsTable(runs: readonly RunSummary[]): string {
       fmt(r.iterations, 0),
       fmt(r.batchSize, 0),
       escapeHtml(r.loss ?? '–'),
-      fmt(r.memorySize, 0),
+      r.start === null && !r.memorySize ? '–' : fmt(r.memorySize, 0),
       fmt(r.memoryWeight),
       escapeHtml(startText(r)),
       fmt(r.final.recall_at_1),
@@ -57,25 +65,88 @@ function runsTable(runs: readonly RunSummary[]): string {
       fmt(r.msPerIteration, 1),
       collapse,
     ];
-    return `<tr>${cells.map((c, i) => `<td${cls(i)}>${c}</td>`).join('')}</tr>`;
+    return Object.fromEntries(head.map((h, i) => [h, cells[i]]));
   });
-  return `<div class="scroll"><table class="runs"><thead><tr>${head.map((h, i) => `<th${cls(i)}>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
+  const table = (columns: readonly string[], className: string) =>
+    `<table class="${className}"><thead><tr>${columns.map((h) => `<th${cls(h)}>${h}</th>`).join('')}</tr></thead><tbody>${rows
+      .map((row) => `<tr>${columns.map((h) => `<td${cls(h)}>${row[h]}</td>`).join('')}</tr>`)
+      .join('')}</tbody></table>`;
+  return `${table(MAIN_COLUMNS, 'runs')}
+<details class="more"><summary>Every column: dataset, status, iterations, batch, loss, memory weight, R@2, R@4, R@8</summary><div class="scroll">${table(head, 'runs-all')}</div></details>`;
 }
 
-/** Scalars of the evidence as a list; arrays and objects are in the JSON below it. */
-function evidenceList(evidence: unknown): string {
-  if (evidence === null || typeof evidence !== 'object') return evidence === undefined ? '' : `<p>${escapeHtml(evidence)}</p>`;
-  const items = Object.entries(evidence as Record<string, unknown>)
-    .filter(([, v]) => v === null || typeof v !== 'object' || (Array.isArray(v) && v.length <= 8 && v.every((x) => typeof x !== 'object')))
-    .map(([k, v]) => `<li><code>${escapeHtml(k)}</code>: ${escapeHtml(Array.isArray(v) ? v.join(', ') : typeof v === 'number' ? fmt(v, 6) : String(v))}</li>`);
-  return items.length ? `<ul class="evidence">${items.join('')}</ul>` : '';
+/** HTML: who wrote analysis/warmup.json. */
+const writerText = (w: StartStory['writer']) => (w === 'demo' ? 'the demo' : '<code>xbm-drift warmup</code>');
+const params = (d: StartDecision) =>
+  d.parameters && typeof d.parameters === 'object' ? Object.entries(d.parameters as Record<string, unknown>).map(([k, v]) => `${k}=${String(v)}`).join(', ') : '';
+const policyName = (d: StartDecision) => `the <code>${escapeHtml(d.policy)}</code> policy${params(d) ? ` (${escapeHtml(params(d))})` : ''}`;
+
+/** The memory span in one sentence, when the evidence has it (the reason names S, not how it follows). */
+function spanSentence(evidence: unknown): string {
+  const ev = evidence !== null && typeof evidence === 'object' ? (evidence as Record<string, unknown>) : {};
+  const [span, m, b] = ['memorySpan', 'memorySize', 'batchSize'].map((k) => (typeof ev[k] === 'number' && Number.isFinite(ev[k]) ? (ev[k] as number) : undefined));
+  return span !== undefined && m !== undefined && b !== undefined ? `S = ⌈M/B⌉ = ⌈${m}/${b}⌉ = ${span} iterations, the span of a full memory.` : '';
 }
 
-function decisionBlock(title: string, d: StartDecision): string {
-  const params = d.parameters && typeof d.parameters === 'object' ? Object.entries(d.parameters as Record<string, unknown>).map(([k, v]) => `${k}=${String(v)}`).join(', ') : '';
-  return `<div class="decision"><h4>${escapeHtml(title)}: ${d.start === null ? 'no start' : `iteration ${d.start}`} (policy <code>${escapeHtml(d.policy)}</code>${params ? ` ${escapeHtml(params)}` : ''})</h4>
-${d.reason ? `<p>${escapeHtml(d.reason)}</p>` : ''}${evidenceList(d.evidence)}
-${d.evidence !== undefined ? `<details><summary>evidence (JSON)</summary><pre>${escapeHtml(JSON.stringify(d.evidence, null, 2))}</pre></details>` : ''}</div>`;
+/** The rule's derivation and the raw evidence, folded away. */
+function evidenceDetails(d: StartDecision): string {
+  if (d.evidence === undefined) return '';
+  const ev = d.evidence !== null && typeof d.evidence === 'object' ? (d.evidence as Record<string, unknown>) : {};
+  const rule = typeof ev.thresholdDerivation === 'string' && ev.thresholdDerivation ? `<p>The rule: ${escapeHtml(ev.thresholdDerivation)}</p>` : '';
+  return `<details><summary>Evidence: the rule and the values read</summary>${rule}<pre>${escapeHtml(JSON.stringify(d.evidence, null, 2))}</pre></details>`;
+}
+
+/** A decision in a few sentences (who, when, why), its evidence folded away; `brief`: the lead only. */
+function decisionText(lead: string, d: StartDecision, brief = false): string {
+  if (brief) return `<p>${lead}</p>`;
+  const sentences = [d.reason ?? '', spanSentence(d.evidence)].filter(Boolean).map((t) => escapeHtml(t));
+  return `<p>${lead}${sentences.length ? ` ${sentences.join(' ')}` : ''}</p>${evidenceDetails(d)}`;
+}
+
+/** Who chose the start and from which run's drift, in a few sentences (start-story.ts). */
+function startBlock(r: RunSummary, reportKeys: ReadonlySet<string>): string {
+  const story = startStory(summaryFacts(r));
+  const d = story.decision;
+  const on = story.readOn === null ? "this run's drift" : `the drift of <b>${escapeHtml(story.readOn)}</b>`;
+  // Evidence read on another run of this report is told under that run, once.
+  const evidenceHere = story.readOn === null || !reportKeys.has(story.readOn);
+  const file = `analysis/warmup.json, written by ${writerText(story.writer)}`;
+  switch (story.chooser) {
+    case 'online':
+      return decisionText(
+        r.start === null
+          ? `<b>XBM never started</b>: ${policyName(d!)} watched this run's drift while it trained and did not fire.`
+          : `<b>XBM started at iteration ${r.start}</b>, chosen while the run trained by ${policyName(d!)} from this run's drift.`,
+        d!,
+      );
+    case 'suggestion':
+      return decisionText(
+        `<b>XBM started at iteration ${r.start}</b>, a start fixed in the configuration: ${writerText(story.writer)} took it from ${policyName(d!)}, which read ${on} (${file}).${evidenceHere ? '' : ` Its reason and evidence are under ${escapeHtml(story.readOn!)}.`}`,
+        d!,
+        !evidenceHere,
+      );
+    case 'off':
+      if (!d) return '';
+      return decisionText(
+        `<b>No XBM in this run.</b> Warm-up analysis (${file}): ${policyName(d)} ${d.start === null ? 'would not start XBM' : `would start XBM at iteration ${d.start}`}, reading ${on}.`,
+        d,
+        !evidenceHere,
+      );
+    case 'configuration': {
+      const s = r.suggestion;
+      const fixed = `<b>XBM started at iteration ${r.start}</b>, fixed in the configuration.`;
+      if (!s) return `<p>${fixed}</p>`;
+      const other = startStory({ ...summaryFacts(r), start: null });
+      const sOn = other.readOn === null ? "this run's drift" : `the drift of <b>${escapeHtml(other.readOn)}</b>`;
+      return decisionText(
+        `${fixed} Warm-up analysis (analysis/warmup.json, written by ${writerText(other.writer)}): ${policyName(s)} ${s.start === null ? 'did not fire' : `suggests iteration ${s.start}`}, reading ${sOn}.`,
+        s,
+        other.readOn !== null && reportKeys.has(other.readOn),
+      );
+    }
+    default:
+      return '';
+  }
 }
 
 function signalText(s: unknown): string {
@@ -83,21 +154,19 @@ function signalText(s: unknown): string {
   return JSON.stringify(s);
 }
 
-function runDetails(r: RunSummary): string {
+function runDetails(r: RunSummary, reportKeys: ReadonlySet<string>): string {
   const parts: string[] = [];
-  if (r.decision) parts.push(decisionBlock('XBM start', r.decision));
-  // analysis/warmup.json, when it says something the run's own decision does not
-  const s = r.suggestion;
-  if (s && !(r.decision && r.decision.start === s.start && r.decision.policy === s.policy)) parts.push(decisionBlock('Warm-up analysis (analysis/warmup.json) suggests', s));
+  const start = startBlock(r, reportKeys);
+  if (start) parts.push(start);
   if (r.collapse?.collapsed) {
     const signals = Array.isArray(r.collapse.signals) ? r.collapse.signals : r.collapse.signals ? [r.collapse.signals] : [];
     parts.push(`<div class="collapse"><h4 class="bad">Collapse detected</h4><ul>${signals.map((s) => `<li>${escapeHtml(signalText(s))}</li>`).join('')}</ul></div>`);
   }
   if (parts.length === 0) return '';
-  const meta = [r.seed !== undefined ? `seed ${r.seed}` : '', r.backend ? `backend ${r.backend}` : '', r.wallSeconds !== undefined ? `${fmt(r.wallSeconds, 1)} s` : '']
+  const meta = [r.dataset, r.seed !== undefined ? `seed ${r.seed}` : '', r.backend ? `backend ${r.backend}` : '', r.wallSeconds !== undefined ? `${fmt(r.wallSeconds, 1)} s` : '']
     .filter(Boolean)
     .join(' · ');
-  return `<section class="run-detail"><h3>${escapeHtml(r.key)} <small>${escapeHtml(r.dir)}${meta ? ` · ${escapeHtml(meta)}` : ''}</small></h3>${parts.join('\n')}</section>`;
+  return `<section class="run-detail"><h3><span class="swatch" data-run="${escapeHtml(r.key)}"></span>${escapeHtml(r.key)} <small>${escapeHtml(r.dir)}${meta ? ` · ${escapeHtml(meta)}` : ''}</small></h3>${parts.join('\n')}</section>`;
 }
 
 function figureBlock(f: Figure): string {
@@ -162,10 +231,18 @@ th.l, td.l { text-align: left; }
 ${swatches}
 .bad { color: #b00020; font-weight: 600; }
 .warn { color: #8a5300; }
-.decision, .collapse { margin-left: 1em; font-size: 0.9em; }
-.evidence { columns: 2; font-size: 0.9em; }
-pre { max-height: 20em; overflow: auto; background: #f6f6f6; padding: 0.5em; font-size: 0.8em; }
-.figure { margin: 2em 0; }
+details.more > summary, .run-detail details > summary { cursor: pointer; color: #555; font-size: 0.85em; }
+.run-detail p { margin: 0.3em 0 0.3em 1.2em; max-width: 62em; line-height: 1.45; font-size: 0.9em; }
+.run-detail details { margin-left: 1.2em; }
+.collapse { margin-left: 1.2em; font-size: 0.9em; }
+pre { max-height: 20em; overflow: auto; white-space: pre-wrap; overflow-wrap: anywhere; background: #f6f6f6; padding: 0.5em; font-size: 0.8em; }
+/* Figures fill the page: single-column figures two to a row, double-column ones a full row, each
+   drawn to the width of its cell (the SVG keeps its viewBox, so it scales without overflowing). */
+#figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 460px), 1fr)); gap: 2em 2.5em; margin-top: 2em; }
+.figure { margin: 0; min-width: 0; }
+.figure.double { grid-column: 1 / -1; }
+.vis.vega-embed { display: block; }
+.vis svg.marks { display: block; width: 100%; height: auto; }
 figcaption { font-size: 0.85em; color: #444; }
 figcaption p { margin: 0.2em 0; }
 .links a { color: #0060a0; }
@@ -178,7 +255,7 @@ figcaption p { margin: 0.2em 0; }
 <h2>Runs</h2>
 ${runsTable(s.runs)}
 ${s.sweeps.length ? `<h2>Sweeps</h2><table><thead><tr><th class="l">sweep</th><th class="l">grid</th><th>completed</th><th class="l">folder</th></tr></thead><tbody>${s.sweeps.map((w) => `<tr><td class="l">${escapeHtml(w.key)}</td><td class="l">${escapeHtml(w.gridKeys.join(' × '))}</td><td>${w.completed} / ${w.points}</td><td class="l">${escapeHtml(w.dir)}</td></tr>`).join('')}</tbody></table>` : ''}
-${s.runs.map(runDetails).join('\n')}
+${s.runs.map((r) => runDetails(r, new Set(s.runs.map((x) => x.key)))).join('\n')}
 ${s.warnings.length ? `<h3>Missing data</h3><ul>${s.warnings.map((w) => `<li class="warn">${escapeHtml(w)}</li>`).join('')}</ul>` : ''}
 </section>
 <section id="figures">

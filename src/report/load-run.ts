@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { readCsv } from '../io/csv.js';
 import { readRunConfig } from '../io/formats/run-config.js';
+import { readDriftTable } from '../io/formats/drift-table.js';
 import { readRunRecord, type RunRecord } from '../io/formats/run-record.js';
 import { configuredStart, type StartDecision } from '../io/formats/start-decision.js';
 import { readWarmupFile } from '../io/formats/warmup-file.js';
@@ -9,7 +10,7 @@ import { num, obj, stableStringify, str } from '../io/json-values.js';
 import { runPaths } from '../io/run-paths.js';
 import { readIndexTable } from '../io/formats/index-table.js';
 import { readMemoryStaleness } from '../io/formats/memory-staleness.js';
-import { testRows, type DriftRow, type EvalRow, type MetricsRow, type StalenessRow } from '../io/tables.js';
+import { testRows, type EvalRow, type MetricsRow, type StalenessRow } from '../io/tables.js';
 import { loadRepresentation } from './load-representation.js';
 import type { RunTables } from './types.js';
 
@@ -77,7 +78,7 @@ export async function loadRun(dir: string): Promise<RunTables> {
   const [metrics, evalRows, drift, staleness, index, memoryStaleness] = await Promise.all([
     readTable<MetricsRow>(p.metrics),
     readTable<EvalRow>(p.eval),
-    readTable<DriftRow>(p.driftCsv),
+    readDriftTable(dir).then((t) => t?.rows ?? null),
     readTable<StalenessRow>(p.staleness),
     readIndexTable(dir),
     readMemoryStaleness(dir),
@@ -113,6 +114,7 @@ export async function loadRun(dir: string): Promise<RunTables> {
       span: run?.xbm.span,
     },
     suggestion: warmup?.decision,
+    suggestionSource: warmup ? { writer: warmup.source, run: warmup.run } : undefined,
     timings: { msPerIteration, wallSeconds: finite(run?.timings.wallSeconds) },
     final: finalMetrics(run, evalRows),
     collapse: run?.collapse ? { collapsed: run.collapse.collapsed === true, signals: run.collapse.signals } : undefined,
@@ -140,5 +142,22 @@ export function assignKeys(runs: RunTables[]): RunTables[] {
     const n = (seen.get(r.name) ?? 0) + 1;
     seen.set(r.name, n);
     return n === 1 ? r : { ...r, key: `${r.name} #${n}` };
+  });
+}
+
+/**
+ * Name the run each analysis/warmup.json read by its key in this report: the folder it names
+ * (as written, so resolved from here), else the one report run with that folder name (the demo
+ * writes the path as given, which a report made from another folder resolves elsewhere). Older
+ * demos wrote no path: their suggestion read the run itself.
+ */
+export function linkSuggestionSources(runs: RunTables[]): RunTables[] {
+  const byPath = new Map(runs.map((r) => [resolve(r.dir), r.key]));
+  return runs.map((r) => {
+    const src = r.suggestionSource;
+    if (!src) return r;
+    const named = runs.filter((o) => basename(resolve(o.dir)) === basename(resolve(src.run)));
+    const key = src.run === '' ? r.key : byPath.get(resolve(src.run)) ?? (named.length === 1 ? named[0].key : undefined);
+    return { ...r, suggestionSource: { ...src, ...(key !== undefined ? { key } : {}) } };
   });
 }

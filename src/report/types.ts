@@ -39,6 +39,8 @@ export interface RunTables {
   };
   /** analysis/warmup.json: what a warm-up policy suggests from the measured drift. */
   suggestion?: StartDecision;
+  /** Who wrote analysis/warmup.json and the run whose drift its policy read. */
+  suggestionSource?: SuggestionSource;
   timings: { msPerIteration?: number; wallSeconds?: number };
   final: Record<string, number>;
   collapse?: { collapsed: boolean; signals: unknown };
@@ -52,6 +54,15 @@ export interface RunTables {
   memoryStaleness?: MemoryStalenessRow[] | null;
   /** From snapshots/*.arrow: probe trajectories on fixed PCA axes and linear CKA (null or absent without snapshots) */
   representation?: RepresentationTables | null;
+}
+
+export interface SuggestionSource {
+  /** The `warmup` verb, or the demo (which then fixes its XBM run's start at the suggestion). */
+  writer: 'warmup' | 'demo';
+  /** The run folder the policy read, as warmup.json holds it ('' in files of older demos). */
+  run: string;
+  /** That run's key when it is one of the report's runs (load-run.ts linkSuggestionSources). */
+  key?: string;
 }
 
 export interface SweepTables {
@@ -113,6 +124,7 @@ export interface RunSummary {
   start: number | null | undefined;
   decision?: StartDecision;
   suggestion?: StartDecision;
+  suggestionSource?: SuggestionSource;
   final: Record<string, number>;
   collapse?: { collapsed: boolean; signals: unknown };
   msPerIteration?: number;

@@ -28,6 +28,13 @@ export interface PageCheck {
   /** Page size in CSS pixels. */
   width: number;
   height: number;
+  /** document.documentElement.scrollWidth and window.innerWidth: wider content scrolls sideways. */
+  scrollWidth: number;
+  innerWidth: number;
+  /** Visible elements (not inside a closed <details>) that scroll sideways, as tag.class. */
+  sidewaysScrollers: string[];
+  /** Each figure's drawn width in CSS pixels and its cell's width, by figure id. */
+  figureWidths: { id: string; svg: number; cell: number }[];
 }
 
 type Message = { id?: number; method?: string; params?: any; result?: any; error?: { message: string }; sessionId?: string };
@@ -111,6 +118,14 @@ export async function checkPage(htmlPath: string, o: { width?: number; timeoutMs
     await sleep(300); // let late console messages arrive
     const svgCount: number = await evaluate(`document.querySelectorAll('.vis svg.marks').length`);
     const figureCount: number = await evaluate(`document.querySelectorAll('figure.figure').length`);
+    const scrollWidth: number = await evaluate(`document.documentElement.scrollWidth`);
+    const innerWidth: number = await evaluate(`window.innerWidth`);
+    const sidewaysScrollers: string[] = await evaluate(
+      `[...document.querySelectorAll('body *')].filter((e) => e.offsetParent !== null && !e.closest('details:not([open])') && e.scrollWidth > e.clientWidth + 1 && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX)).map((e) => e.tagName.toLowerCase() + (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : ''))`,
+    );
+    const figureWidths: PageCheck['figureWidths'] = await evaluate(
+      `[...document.querySelectorAll('figure.figure')].map((f) => ({ id: f.id, svg: f.querySelector('.vis svg.marks')?.getBoundingClientRect().width ?? 0, cell: f.getBoundingClientRect().width }))`,
+    );
     const { contentSize } = await cdp.send('Page.getLayoutMetrics', {}, sessionId);
     const shot = await cdp.send(
       'Page.captureScreenshot',
@@ -140,6 +155,10 @@ export async function checkPage(htmlPath: string, o: { width?: number; timeoutMs
       tiles,
       width: Math.ceil(contentSize.width),
       height: Math.ceil(contentSize.height),
+      scrollWidth,
+      innerWidth,
+      sidewaysScrollers,
+      figureWidths,
     };
   } catch (e) {
     throw new Error(`${(e as Error).message}\nchromium stderr:\n${stderr.slice(-2000)}`);

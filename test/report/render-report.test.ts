@@ -58,7 +58,7 @@ test('the page inlines vega, vega-lite and vega-embed, every spec, and the summa
   assert.ok(!/https?:\/\/(?!vega\.github\.io\/schema|www\.w3\.org)/.test(html.replace(/<script data-lib[\s\S]*?<\/script>/g, '')), 'no network address outside the libraries');
   const specs = JSON.parse(/<script type="application\/json" id="specs">([\s\S]*?)<\/script>/.exec(html)![1]);
   assert.deepEqual(Object.keys(specs), report.figures.map((f) => f.id));
-  assert.match(html, /XBM start: iteration 100 \(policy <code>staleness<\/code>/);
+  assert.match(html, /XBM started at iteration 100<\/b>, chosen while the run trained by the <code>staleness<\/code> policy/);
   assert.match(html, /D\(t; 16\) stayed below 0.02/);
   assert.match(html, /<td class="l">100 \(staleness\)<\/td>/);
   assert.match(html, /data-figures="8"/);
@@ -90,7 +90,7 @@ test('a collapsed run is flagged with its signals; a start decision shows its ev
   const html = readFileSync(res.index, 'utf8');
   assert.match(html, /<span class="bad">collapsed<\/span>/);
   assert.match(html, /memory loss 45 is 22x its reference 2/);
-  assert.match(html, /<code>driftThreshold<\/code>: 0.02/);
+  assert.match(html, /<details><summary>Evidence[^<]*<\/summary>[\s\S]*?&quot;driftThreshold&quot;: 0.02/);
 });
 
 test('paper theme: one-column figures are fitted to 240 units, two-column ones to 504; PNGs at 300 dpi', async (t) => {

@@ -1,5 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { Theme } from '../theme.js';
+import { chooserTag, runStartFacts, startStory } from '../start-story.js';
 import { themeConfig } from '../theme.js';
 import type { Figure, FigureId, FigureOutcome, FigureSpan, Row, RunTables } from '../types.js';
 
@@ -149,10 +150,7 @@ export function startMarkers(runs: readonly RunTables[], place?: MarkerPlacement
   };
   for (const r of runs) {
     const start = r.xbm.start;
-    if (finite(start)) {
-      const policy = r.xbm.decision?.policy;
-      add(r.key, start, 'start', [`XBM start ${start}`, ...(policy ? [`(${policy})`] : [])], [`XBM ${start}`]);
-    }
+    if (finite(start)) add(r.key, start, 'start', [`XBM start ${start}`, `(${chooserTag(startStory(runStartFacts(r)))})`], [`XBM ${start}`]);
     const s = r.suggestion;
     if (s && finite(s.start) && s.start !== start) add(r.key, s.start, 'suggested', [`suggested ${s.start}`, `(${s.policy})`], [`sugg. ${s.start}`]);
   }
@@ -190,7 +188,7 @@ export function markerLayers(ctx: FigureContext, markers: readonly Marker[], fil
       transform: [
         ...transform,
         { filter: { field: 'align', equal: align } },
-        { calculate: `${Math.round(f * 2.5)} * datum.${filterRun === undefined ? 'slot' : 'runSlot'} + 2`, as: 'label_y' },
+        { calculate: `${Math.round(f * 3)} * datum.${filterRun === undefined ? 'slot' : 'runSlot'} + 2`, as: 'label_y' },
       ],
       mark: { type: 'text', align, baseline: 'top', dx: align === 'left' ? 3 : -3, fontSize: f },
       encoding: {

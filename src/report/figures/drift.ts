@@ -2,6 +2,7 @@ import { reportMessages } from '../../messages/report.js';
 import { panelSize } from '../theme.js';
 import { num, obj } from '../../io/json-values.js';
 import type { FigureInput, FigureOutcome, Row } from '../types.js';
+import { runStartFacts, startStory } from '../start-story.js';
 import { figure, maxOf, finite, iterationX, markerLayers, skipped, startMarkers, topLevel, type FigureContext, type Spec } from './common.js';
 
 const ID = 'drift';
@@ -56,7 +57,7 @@ export function driftFigure(input: FigureInput, ctx: FigureContext): FigureOutco
         },
       },
       ...markerLayers(ctx, markers, run, false),
-      ...(thresholds.some((t) => t.run === run) ? thresholdLayers(ctx, run) : []),
+      ...(thresholds.some((t) => t.run === run) ? thresholdLayers(ctx, run, thresholds.some((t) => t.run === run && t.iteration !== undefined)) : []),
     ],
   });
   const keys = withDrift.map((r) => r.key);
@@ -66,34 +67,50 @@ export function driftFigure(input: FigureInput, ctx: FigureContext): FigureOutco
   return figure(ID, TITLE, 'single', rows, DRIFT_FIGURE_COLUMNS, topLevel(ctx, title, { table: rows, markers, thresholds }, body), notes, warnings);
 }
 
-/** The drift threshold a warm-up policy compared D(t; gap) with, read from its evidence. */
+/**
+ * The threshold of the policy that chose the start, drawn in the panel of the run whose drift it
+ * read: staleness compares D(t; S) with a constant (a rule); scatter with ratio x W(t), the probe's
+ * within-class scatter (a curve, from drift.csv's scatter_within); plateau compares relative
+ * changes, not drift, so it has no line here. Without such a policy, the budget the trainer's
+ * guard watched online (run.json `xbm.threshold`), labelled as that.
+ */
 function driftThresholds(runs: FigureInput['runs']): Row[] {
   const out: Row[] = [];
   for (const r of runs) {
-    // The policy's evidence, else the threshold the trainer's online guard logged in run.json.
-    const ev = obj((r.xbm.decision ?? r.suggestion)?.evidence);
-    const value = num(ev?.driftThreshold) ?? num(ev?.threshold) ?? r.xbm.threshold;
-    if (value === undefined || value <= 0) continue;
-    const gap = num(ev?.gap) ?? r.xbm.span;
-    out.push({ run: r.key, value, label: `threshold${gap !== undefined ? ` at Δt = ${gap}` : ''}` });
+    const story = startStory(runStartFacts(r));
+    const d = story.readOn === null ? story.decision : undefined;
+    const ev = obj(d?.evidence);
+    const gap = num(ev?.gap);
+    const at = gap !== undefined ? `, Δt = ${gap}` : '';
+    if (d?.policy === 'staleness' && (num(ev?.threshold) ?? 0) > 0) {
+      out.push({ run: r.key, value: num(ev!.threshold)!, label: `staleness threshold${at}` });
+    } else if (d?.policy === 'scatter' && (num(ev?.threshold) ?? 0) > 0) {
+      const ratio = num(ev!.threshold)!;
+      const label = `scatter threshold ${ratio === 1 ? '' : `${ratio} × `}W(t)`;
+      const within = new Map<number, number>();
+      for (const row of r.drift ?? []) if (finite(row.scatter_within) && row.scatter_within > 0) within.set(row.iteration, row.scatter_within);
+      for (const [iteration, w] of [...within].sort((a, b) => a[0] - b[0])) out.push({ run: r.key, iteration, value: ratio * w, label });
+    } else if (d === undefined && r.xbm.threshold !== undefined && r.xbm.threshold > 0) {
+      out.push({ run: r.key, value: r.xbm.threshold, label: `guard budget${r.xbm.span ? `, Δt = ${r.xbm.span}` : ''}` });
+    }
   }
   return out;
 }
 
-function thresholdLayers(ctx: FigureContext, run: string): Spec[] {
+function thresholdLayers(ctx: FigureContext, run: string, curve: boolean): Spec[] {
   const transform = [{ filter: { field: 'run', equal: run } }];
+  const style = { strokeDash: [2, 2], color: '#666666' };
+  // A curve (scatter's W(t)) is labelled at its last point, a rule at the right edge.
+  const labelAt = curve ? { x: iterationX(), y: { field: 'value', type: 'quantitative' } } : { x: { value: 'width' }, y: { field: 'value', type: 'quantitative' } };
   return [
+    curve
+      ? { data: { name: 'thresholds' }, transform, mark: { type: 'line', clip: true, ...style }, encoding: { x: iterationX(), y: { field: 'value', type: 'quantitative' } } }
+      : { data: { name: 'thresholds' }, transform, mark: { type: 'rule', ...style }, encoding: { y: { field: 'value', type: 'quantitative' } } },
     {
       data: { name: 'thresholds' },
-      transform,
-      mark: { type: 'rule', strokeDash: [2, 2], color: '#666666' },
-      encoding: { y: { field: 'value', type: 'quantitative' } },
-    },
-    {
-      data: { name: 'thresholds' },
-      transform,
+      transform: curve ? [...transform, { window: [{ op: 'row_number', as: 'k' }], sort: [{ field: 'iteration', order: 'descending' }] }, { filter: 'datum.k === 1' }] : transform,
       mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -2, color: '#666666', fontSize: ctx.theme.fontSize },
-      encoding: { y: { field: 'value', type: 'quantitative' }, x: { value: 'width' }, text: { field: 'label', type: 'nominal' } },
+      encoding: { ...labelAt, text: { field: 'label', type: 'nominal' } },
     },
   ];
 }
