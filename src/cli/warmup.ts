@@ -1,7 +1,7 @@
-import type { Argv, CommandModule } from 'yargs';
+import type { Argv, CommandModule, Options } from 'yargs';
 import { decideRunStart, runStartContext } from '../analysis/warmup-run.js';
 import { parseWarmupPolicy, validateWarmupPolicy } from '../analysis/warmup/parse-policy.js';
-import { DEFAULT_WARMUP_POLICY, WARMUP_POLICY_USAGES } from '../analysis/warmup/policies/index.js';
+import { DEFAULT_WARMUP_POLICY, policyParameters, WARMUP_POLICY_USAGES } from '../analysis/warmup/policies/index.js';
 import type { WarmupPolicyConfig } from '../analysis/warmup/types.js';
 import { UserError } from '../errors.js';
 import type { WarmupFile } from '../io/formats/warmup-file.js';
@@ -12,8 +12,8 @@ import { VERBS } from './verbs.js';
 export interface WarmupArgs {
   run: string;
   policy?: string;
-  threshold?: number;
-  window?: number;
+  /** a policy parameter given as a flag (--threshold, --window, --relative-change, ...: each parameter a registered policy declares) */
+  [parameter: string]: unknown;
   memorySize?: number;
   batchSize?: number;
   margin?: number;
@@ -33,8 +33,7 @@ export const warmupCommand: CommandModule<object, WarmupArgs> = {
         describe: `${WARMUP_POLICY_USAGES.join(' | ')}, with parameters, e.g. 'staleness:threshold=0.02,window=3' ` +
           `(default: config.json's auto policy, else ${DEFAULT_WARMUP_POLICY})`,
       })
-      .option('threshold', { type: 'number', describe: 'staleness: drift threshold on D(t; S) (default (margin/4)^2)' })
-      .option('window', { type: 'number', describe: 'staleness/plateau/scatter: consecutive snapshots required' })
+      .options(parameterOptions())
       .option('memory-size', { type: 'number', describe: "M, memory capacity (default config.xbm.size; without a memory, the training split size as in the paper)" })
       .option('batch-size', { type: 'number', describe: 'B, embeddings per iteration (default config.batchSize)' })
       .option('margin', { type: 'number', describe: 'loss margin for the default threshold (default config.loss.margin)' })
@@ -61,17 +60,27 @@ export async function runWarmup(args: WarmupArgs, print: (line: string) => void,
   return decideRunStart(args.run, { policy, policySpec, context, memorySizes, source: 'warmup', print, note });
 }
 
+/** A flag for each parameter a registered policy declares (policies/): --window, --relative-change, ... */
+function parameterOptions(): Record<string, Options> {
+  return Object.fromEntries(policyParameters().map(({ key, policies }) => [
+    parameterFlag(key),
+    { type: 'number', describe: policies.map((p) => `${p.kind}: ${p.describe}`).join('; ') } satisfies Options,
+  ]));
+}
+
+/** relativeChange -> relative-change */
+const parameterFlag = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** The policy parameters given as flags, over the spec's; a flag the policy does not declare is refused, naming those that do. */
 function applyFlags(cfg: WarmupPolicyConfig, args: WarmupArgs): WarmupPolicyConfig {
-  let out = cfg;
-  if (args.threshold !== undefined) {
-    if (out.kind !== 'staleness') throw new UserError(msg.flagNotForPolicy('--threshold', out.kind, 'the staleness drift threshold'));
-    out = { ...out, threshold: args.threshold };
+  let out: Record<string, unknown> = { ...cfg };
+  for (const { key, policies } of policyParameters()) {
+    const value = args[key];
+    if (value === undefined) continue;
+    if (!policies.some((p) => p.kind === cfg.kind)) throw new UserError(msg.flagNotForPolicy(`--${parameterFlag(key)}`, cfg.kind, policies.map((p) => p.kind)));
+    out = { ...out, [key]: value };
   }
-  if (args.window !== undefined) {
-    if (out.kind === 'fixed') throw new UserError(msg.flagNotForPolicy('--window', out.kind, 'the staleness, plateau and scatter window'));
-    out = { ...out, window: args.window };
-  }
-  return validateWarmupPolicy(out);
+  return validateWarmupPolicy(out as unknown as WarmupPolicyConfig);
 }
 
 function flagInt(flag: string, v: number | undefined): number | undefined {

@@ -141,8 +141,10 @@ export const analysisMessages = {
     `Give ${flag}: the run's config.json has no ${field}.`,
   badContextFlag: (flag: string, value: string) => `${flag} must be a positive integer, got '${value}'.`,
   badSizeList: (value: string) => `--memory-sizes must be a comma-separated list of positive integers, e.g. 1000,3000,10000; got '${value}'.`,
-  flagNotForPolicy: (flag: string, policy: string, applies: string) =>
-    `${flag} does not apply to the ${policy} policy (it sets ${applies}).`,
+  flagNotForPolicy: (flag: string, policy: string, readers: readonly string[]) =>
+    `${flag} does not apply to the ${policy} policy (only ${readers.join(', ')} read${readers.length === 1 ? 's' : ''} it): drop ${flag}, or choose --policy ${readers.join(' or ')}.`,
+  repeatedPolicyParameter: (policy: string, key: string) =>
+    `The ${policy} policy's ${key} is given twice: give it once (a second value would silently replace the first).`,
   badConfigJson: (path: string, reason: string) => `Cannot read ${path}: ${reason}.`,
   badDriftCsv: (path: string, missing: string) => `${path} is not a drift table: it has no '${missing}' column.`,
   adviceNeedsStart: 'memory sizes: skipped, the policy gave no start iteration to measure from',

@@ -123,7 +123,7 @@ test('bad input gets one clear message each', async (t) => {
   await assert.rejects(cli(['warmup', noConfig, '--memory-size', '0', '--batch-size', '64']), { message: msg.badContextFlag('--memory-size', '0') });
   const dir = await makeRun(t, { config: CONFIG, drift: curve(DECAY) });
   await assert.rejects(cli(['warmup', dir, '--policy', 'plateau', '--threshold', '0.1']),
-    { message: '--threshold does not apply to the plateau policy (it sets the staleness drift threshold).' });
+    { message: msg.flagNotForPolicy('--threshold', 'plateau', ['staleness']) });
   await assert.rejects(cli(['warmup', dir, '--memory-sizes', '1000,x']), { message: msg.badSizeList('1000,x') });
   await assert.rejects(cli(['warmup', dir, '--policy', 'nope']), { message: msg.unknownPolicy('nope', WARMUP_POLICY_USAGES) });
   await assert.rejects(cli(['warmup', dir, '--window', '0']), { message: 'The staleness window must be an integer >= 1, got 0.' });

@@ -1,6 +1,6 @@
 import { UserError } from '../../../errors.js';
 import { analysisMessages as msg } from '../../../messages/analysis.js';
-import { integerAtLeast, policyNumber, type WarmupPolicy } from './policy.js';
+import { integerAtLeast, parameterKeys, parseKeyValues, policyNumber, type WarmupPolicy } from './policy.js';
 
 /** Start at a fixed iteration, as the paper and every public implementation do (1,000 in the paper). */
 export interface FixedConfig {
@@ -13,10 +13,12 @@ export const fixed: WarmupPolicy<FixedConfig> = {
   kind: 'fixed',
   usage: 'fixed:<iteration>',
   defaults: {},
+  parameters: [{ key: 'start', describe: 'the iteration XBM starts at' }],
   parse(rest) {
-    const value = rest.replace(/^start\s*=/i, '').trim();
-    if (value === '') throw new UserError(msg.fixedNeedsStart);
-    return fixed.validate({ kind: 'fixed', start: policyNumber('fixed', 'start', value) });
+    if (rest.trim() === '' || /^start\s*=\s*$/i.test(rest)) throw new UserError(msg.fixedNeedsStart);
+    // fixed:1000, or fixed:start=1000 (key=value, like every other policy).
+    const start = rest.includes('=') ? parseKeyValues('fixed', rest, parameterKeys(fixed.parameters), { start: 'start' }).start : policyNumber('fixed', 'start', rest.trim());
+    return fixed.validate({ kind: 'fixed', start });
   },
   validate(cfg) {
     integerAtLeast('fixed', 'start', cfg.start, 0);

@@ -24,6 +24,19 @@ export const WARMUP_POLICY_USAGES: readonly string[] = WARMUP_POLICIES.map((p) =
 /** The policy `--xbm-start auto` means. */
 export const DEFAULT_WARMUP_POLICY = 'staleness';
 
+/** Each parameter any policy declares, once, with the policies that declare it (the warmup verb's flags). */
+export function policyParameters(): { key: string; policies: { kind: WarmupPolicyKind; describe: string }[] }[] {
+  const out = new Map<string, { key: string; policies: { kind: WarmupPolicyKind; describe: string }[] }>();
+  for (const p of WARMUP_POLICIES) {
+    for (const { key, describe } of p.parameters) {
+      const entry = out.get(key) ?? { key, policies: [] };
+      entry.policies.push({ kind: p.kind, describe });
+      out.set(key, entry);
+    }
+  }
+  return [...out.values()];
+}
+
 /** The registered policy of this kind, or a UserError listing them. */
 export function warmupPolicy(kind: string): WarmupPolicy<WarmupPolicyConfig> {
   const p = WARMUP_POLICIES.find((q) => q.kind === kind);
@@ -31,5 +44,5 @@ export function warmupPolicy(kind: string): WarmupPolicy<WarmupPolicyConfig> {
   return p as unknown as WarmupPolicy<WarmupPolicyConfig>;
 }
 
-export type { PolicyEnv, PolicyRun, PolicyTracker, ReasonInput, WarmupPolicy } from './policy.js';
+export type { PolicyEnv, PolicyParameter, PolicyRun, PolicyTracker, ReasonInput, WarmupPolicy } from './policy.js';
 export { MAX_DRIFT } from './policy.js';

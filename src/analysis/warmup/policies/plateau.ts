@@ -1,7 +1,7 @@
 import { UserError } from '../../../errors.js';
 import { analysisMessages as msg } from '../../../messages/analysis.js';
-import type { DriftPoint, WarmupShortfall } from '../types.js';
-import { integerAtLeast, parseKeyValues, type PolicyTracker, type WarmupPolicy } from './policy.js';
+import type { DriftPoint, WarmupShortfall } from '../../../io/formats/start-decision.js';
+import { integerAtLeast, parameterKeys, parseKeyValues, type PolicyTracker, type WarmupPolicy } from './policy.js';
 
 /** Start once the drift curve at `gap` (default S) changes by at most `relativeChange` over `window` snapshots. */
 export interface PlateauConfig {
@@ -75,8 +75,13 @@ export const plateau: WarmupPolicy<PlateauConfig> = {
   kind: 'plateau',
   usage: 'plateau',
   defaults: DEFAULTS,
+  parameters: [
+    { key: 'relativeChange', describe: `the largest (max - min) / mean of the drift over the window (default ${DEFAULTS.relativeChange})` },
+    { key: 'window', describe: `consecutive snapshots (default ${DEFAULTS.window})` },
+    { key: 'gap', describe: 'the gap whose drift curve is read (default S)' },
+  ],
   parse(rest) {
-    const values = parseKeyValues('plateau', rest, ['relativeChange', 'window', 'gap'], ALIASES);
+    const values = parseKeyValues('plateau', rest, parameterKeys(plateau.parameters), ALIASES);
     return plateau.validate({
       kind: 'plateau',
       relativeChange: values.relativeChange ?? DEFAULTS.relativeChange,

@@ -1,10 +1,19 @@
 import { UserError } from '../../../errors.js';
 import { analysisMessages as msg } from '../../../messages/analysis.js';
 import type { DriftRow } from '../../../io/tables.js';
-import type { DriftPoint, WarmupEvidence, WarmupShortfall } from '../types.js';
+import type { DriftPoint, WarmupEvidence, WarmupShortfall } from '../../../io/formats/start-decision.js';
 
 /** Mean squared distance of unit vectors lies in [0, 4]. */
 export const MAX_DRIFT = 4;
+
+/** One parameter of a policy: its key in the spec and in the config, and one line for --help. */
+export interface PolicyParameter {
+  readonly key: string;
+  readonly describe: string;
+}
+
+/** The keys of a policy's parameters, for its parser. */
+export const parameterKeys = (parameters: readonly PolicyParameter[]) => parameters.map((p) => p.key);
 
 /** Feeds one snapshot's drift at a time; says when a policy fires. */
 export interface PolicyTracker {
@@ -72,6 +81,11 @@ export interface WarmupPolicy<C extends { kind: string }> {
   readonly usage: string;
   /** Default parameter values. */
   readonly defaults: Readonly<Record<string, number>>;
+  /**
+   * Its parameters, as written after 'name:' (`key=value`); the parser accepts these, and the
+   * `warmup` verb offers each as a flag (--relative-change for relativeChange) for the policies that declare it.
+   */
+  readonly parameters: readonly PolicyParameter[];
   /** Parse the spec after 'name:' (trimmed; '' when none). Returns a validated config. */
   parse(rest: string): C;
   /** Range checks for a config built in code or read from config.json; returns it. */
@@ -95,6 +109,8 @@ export function parseKeyValues(
     const raw = part.slice(0, eq).trim();
     const key = aliases[raw.toLowerCase()] ?? raw;
     if (!parameters.includes(key)) throw new UserError(msg.unknownPolicyParameter(policy, raw, parameters));
+    // A second value would silently win over the first.
+    if (key in values) throw new UserError(msg.repeatedPolicyParameter(policy, key));
     values[key] = policyNumber(policy, key, part.slice(eq + 1).trim());
   }
   return values;

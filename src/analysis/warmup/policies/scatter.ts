@@ -1,7 +1,7 @@
 import { UserError } from '../../../errors.js';
 import { analysisMessages as msg } from '../../../messages/analysis.js';
-import type { DriftPoint, WarmupShortfall } from '../types.js';
-import { integerAtLeast, parseKeyValues, type PolicyTracker, type WarmupPolicy } from './policy.js';
+import type { DriftPoint, WarmupShortfall } from '../../../io/formats/start-decision.js';
+import { integerAtLeast, parameterKeys, parseKeyValues, type PolicyTracker, type WarmupPolicy } from './policy.js';
 
 /**
  * Start once the drift over the memory span is no larger than the embedding's own within-class
@@ -83,8 +83,12 @@ export const scatter: WarmupPolicy<ScatterConfig> = {
   kind: 'scatter',
   usage: 'scatter',
   defaults: DEFAULTS,
+  parameters: [
+    { key: 'ratio', describe: `D(t; S) / W(t) at or below which the memory counts as fresh (default ${DEFAULTS.ratio})` },
+    { key: 'window', describe: `consecutive snapshots (default ${DEFAULTS.window})` },
+  ],
   parse(rest) {
-    const values = parseKeyValues('scatter', rest, ['ratio', 'window']);
+    const values = parseKeyValues('scatter', rest, parameterKeys(scatter.parameters));
     return scatter.validate({ kind: 'scatter', ratio: values.ratio ?? DEFAULTS.ratio, window: values.window ?? DEFAULTS.window });
   },
   validate(cfg) {

@@ -1,7 +1,7 @@
 import { UserError } from '../../../errors.js';
 import { analysisMessages as msg } from '../../../messages/analysis.js';
-import type { DriftPoint, WarmupShortfall } from '../types.js';
-import { integerAtLeast, MAX_DRIFT, parseKeyValues, type PolicyTracker, type WarmupPolicy } from './policy.js';
+import type { DriftPoint, WarmupShortfall } from '../../../io/formats/start-decision.js';
+import { integerAtLeast, MAX_DRIFT, parameterKeys, parseKeyValues, type PolicyTracker, type WarmupPolicy } from './policy.js';
 
 /** Start once D(t; S) stays at or below `threshold` (default: margin-derived) for `window` consecutive snapshots. */
 export interface StalenessConfig {
@@ -50,8 +50,12 @@ export const staleness: WarmupPolicy<StalenessConfig> = {
   kind: 'staleness',
   usage: 'staleness',
   defaults: DEFAULTS,
+  parameters: [
+    { key: 'threshold', describe: 'the drift threshold on D(t; S) (default (margin/4)^2)' },
+    { key: 'window', describe: `consecutive snapshots at or below it (default ${DEFAULTS.window})` },
+  ],
   parse(rest) {
-    const values = parseKeyValues('staleness', rest, ['threshold', 'window']);
+    const values = parseKeyValues('staleness', rest, parameterKeys(staleness.parameters));
     return staleness.validate({
       kind: 'staleness',
       window: values.window ?? DEFAULTS.window,
