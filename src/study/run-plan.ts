@@ -3,10 +3,12 @@
  * when its folder holds a completed run of the same configuration, resumed when it was
  * interrupted, trained afresh otherwise.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { normaliseTrainConfig, resolveTrainConfig, type TrainConfig, type TrainFlags } from '../config/train-config.js';
 import { isUserError, UserError } from '../errors.js';
 import { readRunRecord, type RunRecord } from '../io/formats/run-record.js';
+import { readRunConfig } from '../io/formats/run-config.js';
+import { stableStringify } from '../io/json-values.js';
 import { runPaths } from '../io/run-paths.js';
 import { studyMessages as msg } from '../messages/study.js';
 import { latestCheckpoint } from '../train/checkpoint.js';
@@ -32,14 +34,17 @@ export function planRun(label: string, flags: TrainFlags): PlannedRun {
   }
 }
 
-/** The configuration as config.json holds it: a run is reused or resumed only when this matches. */
-const comparable = (c: TrainConfig) => JSON.stringify({ ...c, out: '.', name: undefined });
+/**
+ * The configuration as config.json holds it (a JSON round trip drops undefined fields), in one key
+ * order: a run is reused or resumed only when this matches.
+ */
+const comparable = (c: TrainConfig) => stableStringify(JSON.parse(JSON.stringify({ ...c, out: '.', name: undefined })));
 
 /** The run.json of the planned run's folder when it holds a run of the planned configuration; else null. */
 export function sameConfigRecord(p: PlannedRun): RunRecord | null {
   const paths = runPaths(p.dir);
   if (!existsSync(paths.config)) return null;
-  const onDisk = normaliseTrainConfig(JSON.parse(readFileSync(paths.config, 'utf8')));
+  const onDisk = normaliseTrainConfig(readRunConfig(paths.config));
   return comparable(onDisk) === comparable(p.config) ? readRunRecord(paths.run) : null;
 }
 
@@ -91,7 +96,14 @@ export class StudyInterrupted extends Error {
 export async function runAllPlanned(runs: readonly PlannedRun[], deps: RunDeps = {}): Promise<RunRecord[]> {
   const records: RunRecord[] = [];
   for (const p of runs) {
-    const r = await runPlanned(p, deps);
+    let r: RunRecord;
+    try {
+      r = await runPlanned(p, deps);
+    } catch (e) {
+      // Ctrl-C before the run's loop began (while it loaded its data, say) aborts instead of returning.
+      if (deps.signal?.aborted && (e as Error).name === 'AbortError') throw new StudyInterrupted(p.dir);
+      throw e;
+    }
     if (r.status === 'interrupted') throw new StudyInterrupted(p.dir);
     records.push(r);
   }
