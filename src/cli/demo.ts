@@ -1,4 +1,10 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
+import { parseWarmupPolicy } from '../analysis/warmup/parse-policy.js';
+import { UserError } from '../errors.js';
+import { folderKind } from '../io/folder-kind.js';
+import { demoMessages } from '../messages/demo.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../backend/choices.js';
 import { DemoInterrupted, runDemo, type DemoResult } from '../demo/demo.js';
 import { DEMO_XBM } from '../demo/study-choice.js';
@@ -27,6 +33,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
       .option('threads', { type: 'number' })
       .option('seed', { type: 'number' }) as never,
   handler: async (args) => {
+    checkDemoInputs(args);
     const output = outputOf(args);
     let r: DemoResult;
     try {
@@ -44,3 +51,23 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
     for (const line of r.summary.trimEnd().split('\n')) output.out(line);
   },
 };
+
+/** What the demo writes into --out: an earlier demo holds these only, and a rerun replaces them. */
+const DEMO_ENTRIES = ['baseline', 'xbm', 'report', 'summary.md'];
+
+/**
+ * The demo's own inputs, checked before anything trains: the policy (else refused after the
+ * baseline's minutes of training) and --out, which must be new, empty or an earlier demo's
+ * (a run, a sweep or a folder of other files is never written into).
+ */
+export function checkDemoInputs(a: Pick<DemoArgs, 'out' | 'policy' | 'overwrite'>): void {
+  parseWarmupPolicy(a.policy);
+  if (!existsSync(a.out)) return;
+  if (!statSync(a.out).isDirectory()) throw new UserError(demoMessages.outIsFile(a.out));
+  const kind = folderKind(a.out);
+  if (kind === 'run' || kind === 'sweep') throw new UserError(demoMessages.outIsRun(a.out, kind));
+  const entries = readdirSync(a.out).sort();
+  const foreign = entries.find((e) => !DEMO_ENTRIES.includes(e) || (e !== 'summary.md' && !statSync(join(a.out, e)).isDirectory()));
+  if (foreign !== undefined) throw new UserError(demoMessages.outForeign(a.out, foreign));
+  if (entries.length > 0 && !a.overwrite) throw new UserError(demoMessages.outHoldsDemo(a.out));
+}
