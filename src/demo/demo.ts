@@ -9,6 +9,7 @@ import { analyseRun } from '../pipeline/analyse-run.js';
 import { runPaths } from '../io/run-paths.js';
 import { scheduledGap } from '../train/snapshot-schedule.js';
 import { memorySpan } from '../analysis/warmup/threshold.js';
+import { parseWarmupPolicy } from '../analysis/warmup/parse-policy.js';
 import { rowAtGap } from '../analysis/warmup/drift-at-gap.js';
 import { buildReport } from '../report/build-report.js';
 import { renderReport } from '../report/render-report.js';
@@ -85,6 +86,8 @@ function whole(stage: 'baseline' | 'xbm', runDir: string, record: RunRecord, sig
 
 export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const started = Date.now();
+  // The policy decides between the runs: a bad one is refused before the baseline trains.
+  parseWarmupPolicy(opts.policy);
   const size = opts.quick ? DEMO_SIZES.quick : DEMO_SIZES.full;
   const fromScratch = opts.flags.model !== undefined || opts.flags.channels !== undefined || opts.flags.hidden !== undefined;
   const common: Omit<TrainFlags, 'out'> = {

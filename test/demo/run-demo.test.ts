@@ -6,6 +6,7 @@ import { DemoInterrupted, runDemo } from '../../src/demo/demo.js';
 import { DEMO_XBM } from '../../src/demo/study-choice.js';
 import type { TrainFlags } from '../../src/config/train-config.js';
 import { demoMessages } from '../../src/messages/demo.js';
+import { UserError } from '../../src/errors.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** The demo's pipeline on a tiny budget (seconds): the flags override the demo's sizes. */
@@ -57,4 +58,10 @@ test('a demo interrupted between runs stops before the next one: what is done st
   assert.equal(existsSync(join(out, 'xbm', 'config.json')), false);
   assert.equal(existsSync(join(out, 'report')), false);
   assert.match(demoMessages.interrupted('baseline', join(out, 'baseline')), /xbm-drift train --resume /);
+});
+
+test('a bad policy is refused before the baseline trains: nothing is written', async (t) => {
+  const out = join(tempDir(t), 'demo');
+  await assert.rejects(runDemo({ out, quick: true, policy: 'bogus', overwrite: false, quiet: true, flags: TINY, log: () => {} }), UserError);
+  assert.equal(existsSync(out), false, 'the baseline never started (training creates the folder first)');
 });
