@@ -58,7 +58,7 @@ const row: DriftRow = { iteration: 'ten' };
 export { name, cka, row };
 `;
 
-test('the packed tarball installs into an empty project: plain-Node ESM import, TypeScript types, the CLI', { timeout: 300_000 }, (t) => {
+test('the packed tarball installs into an empty project: plain-Node ESM import, TypeScript types, the CLI', { timeout: 480_000 }, (t) => {
   const work = mkdtempSync(join(tmpdir(), 'xbm-drift-pack-'));
   t.after(() => rmSync(work, { recursive: true, force: true }));
 
