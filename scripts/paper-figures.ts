@@ -17,6 +17,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { trainArgsCheck } from '../src/cli/sweep.js';
 import { paperFigures, parsePaperArgs, type PaperArgs, type PaperDeps } from '../src/study/paper-figures.js';
+import { studyMain } from './study-main.js';
 
 export { paperCommands, parsePaperArgs, type PaperArgs, type PaperMode } from '../src/study/paper-figures.js';
 
@@ -25,7 +26,6 @@ export const paperFiguresChecked = (a: PaperArgs, deps: PaperDeps = {}) => paper
 export { paperFiguresChecked as paperFigures };
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const { studyMain } = await import('./study-main.js');
   await studyMain('paper-figures', async () => {
     await paperFiguresChecked(parsePaperArgs(process.argv.slice(2)));
   });
