@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { dataMessages } from '../messages/data.js';
+import { checkImageFiles } from './image-check.js';
 import { ImageSplit } from './image-split.js';
 import { ImageStore } from './image-store.js';
 import { IMAGENET_NORMALIZATION, NO_NORMALIZATION, resizeSide } from './image-transform.js';
@@ -146,6 +147,7 @@ export function buildImageDataset(args: {
   const rngs = dataRngs(args.opts.dataSeed);
   const train = capPerClass(args.train, perClass, rngs.subset);
   const test = args.evaluation && args.evaluation.kind !== 'leave-one-out' ? [...args.test] : capPerClass(args.test, perClass, rngs.subset);
+  checkImageFiles([...train, ...test].map((e) => e.path));
   const store = new ImageStore([...train, ...test].map((e) => e.path), {
     side: io.decodeSide, cacheBytes: io.cacheBytes, threads: io.threads,
   });

@@ -64,6 +64,8 @@ export const dataMessages = {
     `${file} has ${found} classes, but this layout has ${expected}: the class list does not match the images; use the files of one download.`,
   imagesMissing: (listFile: string, missing: number, first: string) =>
     `${missing} image(s) listed in ${listFile} are missing, the first ${first}: download the images again or fix the list.`,
+  imagesUndecodable: (bad: number, total: number, first: string, problem: string) =>
+    `${bad} of the dataset's ${total} image file(s) cannot be decoded, the first ${first} (${problem}): replace ${bad === 1 ? 'it' : 'them'} (download again) or remove ${bad === 1 ? 'it' : 'them'} from the dataset; nothing was written.`,
   imageUnreadable: (file: string, detail: string) =>
     `The image ${file} cannot be decoded (${detail}): replace the file (download it again) or remove it from the list.`,
   matInvalid: (file: string, detail: string) =>

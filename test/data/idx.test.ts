@@ -246,7 +246,7 @@ test('every data message is one line that names the problem, then the fix', () =
     m.samplerStateMismatch('d'), m.probeSizeInvalid(0), m.probeTooLarge(5, 4),
     m.datasetRootEmpty('cub200', '/d'), m.datasetRootMissing('cub200', '/d'), m.datasetFileMissing('cub200', 'f', 'h'),
     m.listLineInvalid('f', 1, 't', 'e'), m.listEmpty('f'), m.listIdMismatch('f', 'g', '1'), m.listDuplicateId('f', '1'),
-    m.classCountMismatch('f', 3, '200'), m.imagesMissing('f', 2, 'a.jpg'), m.imageUnreadable('a.jpg', 'd'),
+    m.classCountMismatch('f', 3, '200'), m.imagesMissing('f', 2, 'a.jpg'), m.imagesUndecodable(1, 3, 'a.jpg', 'd'), m.imageUnreadable('a.jpg', 'd'),
     m.matInvalid('f', 'd'), m.matFieldMissing('f', 'x'), m.folderNoClasses('f', 1), m.listSpecInvalid('a'),
     m.imageSizeInvalid(3), m.normalizationInvalid('x'), m.imageOptionInvalid('decodeThreads', 0), m.decodeSideInvalid(10, 18),
     m.sharpMissing('d'),

@@ -141,10 +141,11 @@ test('list: research-xbm "path label" lists, space or comma, paths relative to t
   await rejectsWith(loadDataset(`list:${train},${testList}`, OPTS), `${train} line 1`);
 });
 
-test('an unreadable image is a UserError naming the file, when it is decoded', async (t) => {
+test('an image broken past its header is a UserError naming the file, when it is decoded', async (t) => {
   const root = tempDir(t);
   writeFolder(root, jpegs, 2, 2);
-  put(join(root, 'class_1', '0.jpg'), 'this is not a jpeg');
+  // A JPEG signature, then junk: the check when the dataset loads reads only the first bytes.
+  put(join(root, 'class_1', '0.jpg'), Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), Buffer.from('this is not a jpeg')]));
   const d = await loadDataset(`folder:${root}`, OPTS);
   const split = d.train.classes[0] === 1 ? d.train : d.test;
   await rejectsWith(split.loadImages([0]), `The image ${join(root, 'class_1', '0.jpg')} cannot be decoded`);
