@@ -139,7 +139,9 @@ function startBlock(r: RunSummary, reportKeys: ReadonlySet<string>): string {
       const other = startStory({ ...summaryFacts(r), start: null });
       const sOn = other.readOn === null ? "this run's drift" : `the drift of <b>${escapeHtml(other.readOn)}</b>`;
       return decisionText(
-        `${fixed} Warm-up analysis (analysis/warmup.json, written by ${writerText(other.writer)}): ${policyName(s)} ${s.start === null ? 'did not fire' : `suggests iteration ${s.start}`}, reading ${sOn}.`,
+        `${fixed} Warm-up analysis (analysis/warmup.json, written by ${writerText(other.writer)}): ${policyName(s)} ${s.start === null ? 'did not fire' : `suggests iteration ${s.start}`}, reading ${sOn}.${
+          s.start === null && other.writer === 'demo' ? ' The demo then started XBM halfway through the training budget.' : ''
+        }`,
         s,
         other.readOn !== null && reportKeys.has(other.readOn),
       );

@@ -10,6 +10,8 @@ import { escapeHtml, reportHtml } from '../../src/report/html.js';
 import { getTheme } from '../../src/report/theme.js';
 import { startStory } from '../../src/report/start-story.js';
 import type { Report } from '../../src/report/types.js';
+import { writeWarmupFile } from '../../src/io/formats/warmup-file.js';
+import { runPaths } from '../../src/io/run-paths.js';
 import { makeDemoPair } from './demo-fixture.js';
 import { makeRun } from './fixtures.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -83,4 +85,14 @@ test('a staleness decision made online is drawn as its constant threshold, label
   const report = await buildReport([dir]);
   assert.deepEqual(datasets(report, 'drift').thresholds, [{ run: 'online', value: 0.02, label: 'staleness threshold, Δt = 16' }]);
   assert.match(visible(page(report)), /XBM started at iteration 100<\/b>, chosen while the run trained by the <code>staleness<\/code> policy/);
+});
+
+test("when the demo's policy never fired, the XBM run's start is the configuration's, and the page says the demo fell back", async (t) => {
+  const root = tempDir(t);
+  const { baseline, xbm, warmup } = await makeDemoPair(join(root, 'runs'));
+  const notFired = { ...warmup, decision: { ...warmup.decision, start: null } };
+  for (const dir of [baseline, xbm]) writeWarmupFile(runPaths(dir).warmup, notFired);
+  const shown = visible(page(await buildReport([baseline, xbm])));
+  assert.match(shown, /XBM started at iteration 220<\/b>, fixed in the configuration\. Warm-up analysis \(analysis\/warmup\.json, written by the demo\): the <code>scatter<\/code> policy[^<]* did not fire, reading the drift of <b>baseline<\/b>\. The demo then started XBM halfway/);
+  assert.match(shown, /<td class="l">220 \(fixed\)<\/td>/);
 });
