@@ -222,10 +222,18 @@ export class CrossBatchMemory {
 
   /** Rebuilds a memory from state(), slot for slot, so a resumed run sees the same view(). */
   static restore(state: CrossBatchMemoryState): CrossBatchMemory {
+    if (state == null || state.version !== 1) throw new UserError(M.badState(`version ${state?.version}, expected 1`));
+    const memory = new CrossBatchMemory(state.capacity, state.dim);
+    memory.load(state);
+    return memory;
+  }
+
+  /** This memory, slot for slot, as state() left it (a memory of the same capacity and width). */
+  load(state: CrossBatchMemoryState): void {
     const bad = (detail: string) => new UserError(M.badState(detail));
     if (state == null || state.version !== 1) throw bad(`version ${state?.version}, expected 1`);
     const { capacity, dim, head, size } = state;
-    const memory = new CrossBatchMemory(capacity, dim);
+    if (capacity !== this.capacity || dim !== this.dim) throw bad(`capacity ${capacity} and width ${dim}, expected ${this.capacity} and ${this.dim}`);
     if (!Number.isInteger(size) || size < 0 || size > capacity) throw bad(`size ${size} with capacity ${capacity}`);
     // Slots fill from 0, so until the memory is full the next slot is its size.
     const headOk = Number.isInteger(head) && head >= 0 && head < capacity && (size === capacity || head === size);
@@ -239,12 +247,11 @@ export class CrossBatchMemory {
     for (const [name, xs, want] of lengths) {
       if (!Array.isArray(xs) || xs.length !== want) throw bad(`${name} has ${Array.isArray(xs) ? xs.length : 'no'} values, expected ${want}`);
     }
-    memory.embeddings.set(state.embeddings);
-    memory.labels.set(state.labels);
-    memory.sampleIds.set(state.sampleIds);
-    memory.iterations.set(state.iterations);
-    memory.head = head;
-    memory.filled = size;
-    return memory;
+    this.embeddings.set(state.embeddings);
+    this.labels.set(state.labels);
+    this.sampleIds.set(state.sampleIds);
+    this.iterations.set(state.iterations);
+    this.head = head;
+    this.filled = size;
   }
 }

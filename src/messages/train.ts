@@ -18,6 +18,9 @@ export const trainMessages = {
   alreadyComplete: (dir: string, it: number) => `${dir} already completed all ${it} iterations: nothing to resume.`,
   finishedRecord: (dir: string) => `${dir} had trained all its iterations but its record was never closed (stopped while finishing): closing it now.`,
   diverged: (it: number, loss: number) => `The loss became ${loss} at iteration ${it}: training stopped. Everything written so far is kept; the last checkpoint is from before it. Try a lower --lr or a smaller --xbm-weight.`,
+  resuming: (dir: string, it: number, of: number) => `Resuming ${dir} at iteration ${it} of ${of}.`,
+  starting: (name: string, dataset: string, backend: { name: string; threads?: number | null }, batch: number, iterations: number) =>
+    `${name}: ${dataset}; backend ${backend.name}${backend.threads ? ` (${backend.threads} thread${backend.threads > 1 ? 's' : ''})` : ''}; batch ${batch}; ${iterations} iterations.`,
   interrupted: (dir: string, it: number) => `Interrupted after iteration ${it}; files flushed and a checkpoint saved. Continue with \`xbm-drift train --resume ${dir}\`.`,
   lossExploded: (it: number, memoryLoss: number, before: number) =>
     `Warning: the memory loss exploded after XBM started (${memoryLoss.toPrecision(3)} at iteration ${it}, ${before.toPrecision(3)} at the start): the run may be collapsing (see run.json "collapse").`,

@@ -15,9 +15,10 @@ import type { SimilarityLossKernel } from '../losses/pair-loss.js';
 import { decisionFlips } from '../memory/decision-flips.js';
 import { Rng } from '../random.js';
 import { evaluateDataset } from './evaluate.js';
-import { scheduledGap, snapshotIterations } from './snapshot-schedule.js';
+import { scheduledGap, snapshotSchedule } from './snapshot-schedule.js';
 import type { Progress } from './progress.js';
 import type { XbmController } from './xbm-controller.js';
+import type { RestoreFrom, SavedPart, TrainingPart } from './parts.js';
 
 /** Snapshot files of one run: the probe's embeddings at scheduled iterations, and logged batches. */
 export class RunSnapshots {
@@ -55,8 +56,8 @@ interface InstrumentsInput {
  * initial fill, its true staleness, test evaluation, and collapse watching. Owns the time these
  * take, so the record can report them apart from training.
  */
-export class Instruments {
-  readonly schedule: Set<number>;
+export class Instruments implements TrainingPart {
+  readonly schedule: { has(t: number): boolean };
   /** the gap online drift is measured at (null: XBM off) */
   readonly driftGap: number | null;
   readonly collapse: CollapseMonitor;
@@ -74,7 +75,7 @@ export class Instruments {
     const { config, paths, xbm } = r;
     this.driftGap = scheduledGap(xbm.driftGap(), config.snapshots.every);
     const offsets = withGap(config.snapshots.offsets, this.driftGap, config.snapshots.every);
-    this.schedule = new Set(snapshotIterations(config.snapshots.every, offsets, config.iterations));
+    this.schedule = snapshotSchedule(config.snapshots.every, offsets, config.iterations);
     this.snapshots = new RunSnapshots(paths, r.runId, r.model.dim);
     this.evals = new CsvAppender(paths.eval, EVAL_COLUMNS);
     this.staleness = new CsvAppender(paths.staleness, TRAINER_STALENESS_COLUMNS);
@@ -116,6 +117,15 @@ export class Instruments {
 
   writeBatch(t: number, sampleIds: Int32Array, embeddings: Float32Array): void {
     this.snapshots.writeBatch(t, sampleIds, labelsOf(this.r.dataset, sampleIds), embeddings);
+  }
+
+  /** The instruments' state is in the run's tables and snapshots, not in the checkpoint. */
+  save(): SavedPart {
+    return {};
+  }
+
+  restore(from: RestoreFrom): void {
+    this.replay(from.iteration, from.metrics, from.evals);
   }
 
   /**

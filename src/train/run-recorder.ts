@@ -58,16 +58,14 @@ export class RunRecorder {
     return r;
   }
 
-  /** The record of a run being resumed at `iteration`, marked running again. */
+  /** The record of a run being resumed at `iteration`, marked running again; written by the caller once its checkpoint is restored. */
   static reopen(paths: RunPaths, backend: BackendInfo, iteration: number): RunRecorder {
     const record = readRunRecord(paths.run);
     if (!record) throw new UserError(M.unreadableFile(paths.run, 'missing'));
     record.resumes.push({ at: new Date().toISOString(), iteration });
     record.status = 'running';
     record.backend = backend;
-    const r = new RunRecorder(paths.run, record);
-    r.write();
-    return r;
+    return new RunRecorder(paths.run, record);
   }
 
   get runId(): string {

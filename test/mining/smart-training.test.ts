@@ -23,6 +23,7 @@ import type { Split } from '../../src/data/types.js';
 import { SmartMining } from '../../src/mining/smart-mining.js';
 import { trainStep } from '../../src/train/step.js';
 import { Rng } from '../../src/random.js';
+import { stopAfter } from '../train/stop-after.js';
 
 const json = (p: string) => JSON.parse(readFileSync(p, 'utf8'));
 const SMART = ['--batch-mining', 'smart', '--index', 'exact', '--index-refresh', '5', '--smart-neighbours', '8', '--loss', 'triplet-global'];
@@ -67,9 +68,7 @@ test('a smart-mining run interrupted and resumed draws the same batches and make
   const stopped = join(dir, 'stopped');
   // Stops after iteration 33, between two refreshes (the index of iteration 30 is in its checkpoint)
   // and inside a controller window.
-  let checks = 0;
-  const signal = { get aborted() { return ++checks >= 33; } } as AbortSignal;
-  const first = await train(resolveTrainConfig({ ...flags, out: stopped }), { quiet: true, signal });
+  const first = await train(resolveTrainConfig({ ...flags, out: stopped }), { quiet: true, ...stopAfter(33) });
   assert.equal(first.status, 'interrupted');
   assert.equal(first.iterationsDone, 33);
   await resumeTraining(stopped, { quiet: true });

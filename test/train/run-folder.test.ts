@@ -98,7 +98,7 @@ test('resume after damage: a checkpoint without latest.json, a junk metrics line
     const b = await runCli(['train', '--resume', bad]);
     assert.equal(b.code, 2, b.stderr);
     assert.equal(b.stderr.trim().split('\n').length, 1, b.stderr);
-    assert.match(b.stderr, new RegExp(`config\\.json .*${field}`));
+    assert.match(b.stderr, new RegExp(`config\\.json.*${field}`));
     assert.equal(json(join(bad, 'run.json')).status, 'interrupted');
     assert.equal(readFileSync(join(bad, 'metrics.csv'), 'utf8'), before);
   }
