@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { UserError } from '../errors.js';
@@ -10,6 +11,7 @@ import { renderReport, type RenderResult } from '../report/render-report.js';
 import { THEME_NAMES } from '../report/theme.js';
 import type { Report, ThemeName } from '../report/types.js';
 import { VERBS } from './verbs.js';
+import { writingIn } from './fs-errors.js';
 
 export interface ReportArgs {
   inputs: string[];
@@ -36,15 +38,16 @@ export async function reportMain(a: ReportArgs, io: CliIo = consoleOutput): Prom
   const inputs = a.inputs.map(String);
   for (const dir of inputs) {
     const kind = folderKind(dir);
-    if (kind === 'missing') throw new UserError(reportMessages.notFound(dir));
+    if (kind === 'missing') throw new UserError(existsSync(dir) ? reportMessages.inputIsFile(dir) : reportMessages.notFound(dir));
     if (kind === 'other') throw new UserError(reportMessages.notRunOrSweep(dir));
   }
   const out = reportOutDir(inputs, a.out);
   if (!Number.isInteger(a.smooth) || a.smooth < 0) throw new UserError(reportMessages.badSmooth(a.smooth));
   // A run without drift gets it first (the drift figures and the start need it), as `drift` would.
-  for (const dir of inputs) if (folderKind(dir) === 'run') await driftForReport(dir, io.err);
+  for (const dir of inputs) if (folderKind(dir) === 'run') await writingIn(dir, () => driftForReport(dir, io.err));
   const report = await buildReport(inputs, { theme: a.theme, force: a.force, smooth: a.smooth });
-  const result = await renderReport(report, out, { theme: a.theme });
+  // A failed write that names no path (a write to an open file) is given the report folder.
+  const result = await writingIn(out, () => renderReport(report, out, { theme: a.theme }));
   const lines = reportLines(report, result);
   for (const line of lines.err) io.err(line);
   for (const line of lines.out) io.out(line);

@@ -102,5 +102,6 @@ export const reportMessages = {
   badMaxPoints: (value: unknown) => `--max-points must be a whole number >= 1, got ${String(value)}.`,
   sweepInterrupted: (points: readonly string[]) =>
     `sweep interrupted${points.length > 0 ? `: ${points.join(', ')} saved a checkpoint` : ''}; rerun the same command to resume (completed points are skipped, interrupted ones continue from their checkpoint).`,
+  inputIsFile: (path: string) => `${path} is a file, not a folder: give a run folder (with run.json) or a sweep folder (with sweep.json).`,
   pointResuming: (name: string, dir: string) => `sweep point ${name}: resuming the interrupted run in ${dir} from its checkpoint.`,
 } as const;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { reportMessages } from '../messages/report.js';
@@ -82,7 +83,7 @@ export async function buildReport(inputs: string | readonly string[], opts: Buil
   const sweeps: SweepTables[] = [];
   for (const dir of dirs) {
     const kind = folderKind(dir);
-    if (kind === 'missing') throw new UserError(reportMessages.notFound(dir));
+    if (kind === 'missing') throw new UserError(existsSync(dir) ? reportMessages.inputIsFile(dir) : reportMessages.notFound(dir));
     if (kind === 'other') throw new UserError(reportMessages.notRunOrSweep(dir));
     if (kind === 'run') runDirs.push(dir);
     else {
