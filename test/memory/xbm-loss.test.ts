@@ -5,6 +5,8 @@ import { LOSS_DEFAULTS, REDUCER_KINDS, createLoss, type LossConfig } from '../..
 import { readPairStats } from '../../src/losses/pair-loss.js';
 import { CrossBatchMemory } from '../../src/memory/cross-batch-memory.js';
 import { xbmLoss } from '../../src/memory/xbm-loss.js';
+import { l2Normalize, type Embedder } from '../../src/model/embedder.js';
+import { trainStep } from '../../src/train/step.js';
 import { memoryMessages as M } from '../../src/messages/memory.js';
 import { Rng } from '../../src/random.js';
 import { TOL, maxRelativeError } from '../helpers/tolerances.js';
@@ -97,32 +99,83 @@ test('no memory (null or empty): memory loss 0, zero stats, loss == batch loss; 
   tf.dispose([bt, lt, empty]);
 });
 
-test('a training step in the trainer\'s pattern (enqueue, view, variableGrads, kept stats) leaks nothing', () => {
-  const rng = new Rng(35);
-  const memory = new CrossBatchMemory(20, D);
-  const w = tf.variable(tf.randomNormal([D, D], 0, 1, 'float32', 7));
-  const loss = createLoss(LOSS_DEFAULTS.contrastive);
-  const before = tf.memory().numTensors;
-  for (let it = 0; it < 4; it++) {
-    const input = matrix(randomRows(rng, 8, D), D);
-    const lt = labels(randomLabels(rng, 8, 3));
-    const emb = tf.tidy(() => tf.matMul(input, w));
-    const slots = memory.enqueue(emb.dataSync() as Float32Array, lt.dataSync() as Int32Array, Int32Array.from({ length: 8 }, (_, i) => it * 8 + i), it);
-    emb.dispose();
-    const view = memory.view();
-    let kept: tf.Tensor[] = [];
-    const { value: total, grads } = tf.variableGrads(() => {
-      const out = xbmLoss(loss, tf.matMul(input, w), lt, view, slots, 1);
-      kept = [out.batchLoss, out.memoryLoss, out.batchStats.active, out.memoryStats.active].map((t) => tf.keep(t));
-      return out.loss;
-    });
-    assert.ok(kept.every((t) => Number.isFinite(value(t))));
-    assert.ok(maxRelativeError([value(total)], [value(kept[0]) + value(kept[1])]) <= TOL.float32);
-    tf.dispose([input, lt, view, total, grads, kept]);
-    assert.equal(tf.memory().numTensors, before, `iteration ${it}`);
-  }
-  w.dispose();
+/**
+ * The real step (train/step.ts trainStep), not a copy of it, against a naive float64 reference of
+ * the whole XBM iteration: embed the batch, enqueue its (detached) rows into the FIFO memory
+ * before the loss, L(b,b; diagonal) + w L(b,M; the slots just written), one SGD update. The
+ * embedder is a linear map with L2 norm, whose forward pass the reference writes out too.
+ */
+const P = 6; // input width (a 2 x 3 x 1 image)
+const SHAPE: [number, number, number] = [2, 3, 1];
+
+function linearEmbedder(w: Mat): Embedder {
+  const variable = tf.variable(tf.tensor2d(w.flat(), [P, D]), true);
+  return {
+    config: { kind: 'mlp', hidden: [], dim: D } as unknown as Embedder['config'], inputShape: SHAPE, dim: D, variables: [variable],
+    apply: (x) => tf.tidy(() => l2Normalize(tf.matMul(tf.reshape(x, [x.shape[0], P]) as tf.Tensor2D, variable))),
+  };
+}
+
+/** normalize(x W), row by row, in float64. */
+const naiveEmbed = (x: Mat, w: Mat): Mat => x.map((row) => {
+  const e = Array.from({ length: D }, (_, k) => row.reduce((s, v, i) => s + v * w[i][k], 0));
+  const norm = Math.sqrt(e.reduce((s, v) => s + v * v, 0) + 1e-12);
+  return e.map((v) => v / norm);
 });
+
+for (const cfg of ALL) {
+  test(`${describe(cfg)}: the real trainStep (loss, memory, SGD update) equals the naive XBM iteration; nothing leaks`, () => {
+    const rng = new Rng(36);
+    const capacity = 13;
+    const n = 8;
+    const weight = 0.7;
+    const lr = 0.5;
+    const w0 = randomRows(rng, P, D);
+    const x = randomRows(rng, n, P);
+    const l = randomLabels(rng, n, 3);
+    l[n - 1] = 8; // a class with a single sample
+    const old = makeBatch(37, 10);
+    const model = linearEmbedder(w0);
+    const memory = new CrossBatchMemory(capacity, D);
+    enqueueMat(memory, old.x, old.l, 100, 0);
+    const optimizer = tf.train.sgd(lr);
+    const before = tf.memory().numTensors;
+    const r = trainStep(model, createLoss(cfg), optimizer, memory,
+      { pixels: Float32Array.from(x.flat()), labels: Int32Array.from(l), sampleIds: Int32Array.from(l, (_, i) => i), iteration: 1 },
+      { enqueue: true, memoryLoss: true, weight, keepEmbeddings: false });
+    assert.equal(tf.memory().numTensors, before, 'no tensors leaked');
+
+    // The reference: a FIFO of `capacity` rows holding the old batch, then this batch's rows at the next slots (wrapping).
+    const e0 = naiveEmbed(x, w0);
+    const mx = old.x.map((row) => row.slice());
+    const ml = old.l.slice();
+    const slots = e0.map((row, i) => {
+      const slot = (old.x.length + i) % capacity;
+      mx[slot] = row;
+      ml[slot] = l[i];
+      return slot;
+    });
+    const diagonal = l.map((_, i) => i);
+    const terms = (w: Mat) => {
+      const e = naiveEmbed(x, w);
+      return { batch: naiveLoss(cfg, e, l, e, l, diagonal), memory: naiveLoss(cfg, e, l, mx, ml, slots) };
+    };
+    const f = (w: Mat) => { const t = terms(w); return t.batch.loss + weight * t.memory.loss; };
+    const want = terms(w0);
+    assert.ok(maxRelativeError([r.batchLoss, r.memoryLoss, r.loss], [want.batch.loss, want.memory.loss, f(w0)]) <= TOL.float32, 'losses');
+    assert.deepEqual(r.memoryStats, { positive: want.memory.positive, negative: want.memory.negative, active: want.memory.active });
+    assert.ok(r.memoryLoss > 0 && r.memoryStats.positive > 0, 'the memory term acted');
+    const stored = memory.entries().sort((a, b) => a.slot - b.slot);
+    assert.ok(maxRelativeError(stored.flatMap((e) => Array.from(e.embedding)), mx.flat()) <= TOL.float32, 'the memory holds the batch before the update');
+    assert.deepEqual(stored.map((e) => e.label), ml);
+    // One SGD step on the memory-as-constant objective: w1 = w0 - lr * df/dw.
+    const grad = finiteDifference(f, w0);
+    const w1 = w0.map((row, i) => row.map((v, k) => v - lr * grad[i][k]));
+    assert.ok(maxRelativeError(Array.from(model.variables[0].dataSync()), w1.flat()) <= TOL.float32, 'the update');
+    optimizer.dispose();
+    model.variables[0].dispose();
+  });
+}
 
 test('bad arguments are rejected with the defined messages before anything is computed', () => {
   const loss = createLoss(LOSS_DEFAULTS.contrastive);
