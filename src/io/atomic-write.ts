@@ -1,19 +1,27 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 /**
  * Write a whole file under a temporary name, then rename it into place: a reader never sees a
  * half-written file, and an interrupted write leaves the previous version intact.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
+  const made = mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
   try {
     writeFileSync(tmp, data);
     renameSync(tmp, path);
   } catch (e) {
-    // A full disk or a vanished folder: leave the previous version and no half-written temporary.
+    // A full disk or a vanished folder: leave the previous version and no half-written temporary,
+    // nor the folders made for it (only while empty: another writer's file keeps its folder).
     rmSync(tmp, { force: true });
+    for (let dir = resolve(dirname(path)); made && dir.startsWith(made); dir = dirname(dir)) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        break;
+      }
+    }
     throw e;
   }
 }
