@@ -15,14 +15,22 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     // A full disk or a vanished folder: leave the previous version and no half-written temporary,
     // nor the folders made for it (only while empty: another writer's file keeps its folder).
     rmSync(tmp, { force: true });
-    for (let dir = resolve(dirname(path)); made && dir.startsWith(made); dir = dirname(dir)) {
-      try {
-        rmdirSync(dir);
-      } catch {
-        break;
-      }
-    }
+    removeFoldersMade(made, dirname(path));
     throw e;
+  }
+}
+
+/**
+ * Undoes `made = mkdirSync(deepest, { recursive: true })` after a failed write: removes `deepest`
+ * and its parents up to `made`, the first folder that call created, each only while it is empty.
+ */
+export function removeFoldersMade(made: string | undefined, deepest: string): void {
+  for (let dir = resolve(deepest); made && dir.startsWith(made); dir = dirname(dir)) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      return; // not empty: someone else's file keeps it
+    }
   }
 }
 

@@ -6,7 +6,7 @@ import { checkRunConfig } from './run-config-check.js';
 import { normaliseTrainConfig, type TrainConfig } from '../config/train-config.js';
 import { UserError } from '../errors.js';
 import { trainMessages as M } from '../messages/train.js';
-import { writeFileAtomic, writeJsonAtomic } from '../io/atomic-write.js';
+import { removeFoldersMade, writeFileAtomic, writeJsonAtomic } from '../io/atomic-write.js';
 import { readCsv } from '../io/csv.js';
 import { runPaths, type RunPaths } from '../io/run-paths.js';
 import { readRunConfig } from '../io/formats/run-config.js';
@@ -40,23 +40,26 @@ export function createRun(config: TrainConfig, overwrite: boolean): OpenRun {
   if (existsSync(config.out) && !statSync(config.out).isDirectory()) throw new UserError(M.outIsFile(config.out));
   // Before the lock: a stranger's folder gets no file from us, not even run.lock.
   if (!holdsRun(paths) && foreignEntries(config.out).length > 0) throw new UserError(M.outNotARun(config.out));
-  mkdirSync(config.out, { recursive: true });
-  // The lock first: a folder another training is writing is refused as such, whatever it holds.
-  const lock = RunLock.acquire(config.out);
+  const made = mkdirSync(config.out, { recursive: true });
+  let lock: RunLock | null = null;
   try {
+    // The lock first: a folder another training is writing is refused as such, whatever it holds.
+    lock = RunLock.acquire(config.out);
     if (holdsRun(paths)) {
       if (!overwrite) throw new UserError(M.runExists(config.out));
       for (const entry of runEntries(config.out)) rmSync(join(config.out, entry), { recursive: true, force: true });
     } else if (foreignEntries(config.out).length > 0) {
       throw new UserError(M.outNotARun(config.out)); // filled while we took the lock
     }
-    mkdirSync(paths.snapshots, { recursive: true });
+    // config.json first: a folder holding anything of ours holds a run (a full disk leaves none half-made).
     writeRunConfig(paths, config);
+    mkdirSync(paths.snapshots, { recursive: true });
   } catch (e) {
-    lock.release();
+    lock?.release();
+    removeFoldersMade(made, config.out);
     throw e;
   }
-  return { paths, lock, checkpoint: null, metrics: [], evals: [] };
+  return { paths, lock: lock!, checkpoint: null, metrics: [], evals: [] };
 }
 
 /** What a run writes at the top of its folder (README "Run folder"); the folders are the run's alone. */
