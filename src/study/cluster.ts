@@ -4,7 +4,7 @@
  * `xbm-drift sweep --point <index> <dir>`. Shared by the studies and the paper figures.
  */
 import { mkdirSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { sweepPaths, type SweepFile } from '../io/formats/sweep-file.js';
@@ -14,6 +14,8 @@ import { cliCommand, trainPointRunner, type PointRunner } from '../sweep/point-r
 import { runSweepPoint, unfinishedPoints } from '../sweep/point.js';
 import { sbatchScript } from '../sweep/slurm.js';
 import type { ClusterOptions } from './args.js';
+import type { PlannedRun } from './run-plan.js';
+import { extendStudySweep } from './study-sweep.js';
 
 /** Train the listed points here, one after another; completed ones are skipped. The names trained. */
 export async function runPointsHere(dir: string, indices: readonly number[], deps: { runPoint?: PointRunner; log: (line: string) => void }): Promise<string[]> {
@@ -53,3 +55,35 @@ export function writeK8sJob(dir: string, sweep: SweepFile, o: ClusterOptions & {
 
 /** The job name of a sweep folder: the prefix and the folder's name. */
 export const jobName = (prefix: string, dir: string) => `${prefix}-${basename(resolve(dir))}`;
+
+/** How a study's runs leave this machine: plan.tsv only, a Slurm array, or a Kubernetes Job. */
+export type EmitMode = 'plan' | 'slurm' | 'k8s';
+export const EMIT_MODES: readonly EmitMode[] = ['plan', 'slurm', 'k8s'];
+
+export interface EmitOptions {
+  cluster?: ClusterOptions;
+  /** the job name's prefix: <prefix>-<sweep folder> */
+  jobPrefix: string;
+  /** what to do once the points are trained */
+  then: string;
+  log: (line: string) => void;
+  now?: Date;
+}
+
+/**
+ * The planned runs as sweep points, one sweep folder per parent folder of theirs (so each point
+ * trains into the run folder the local study uses), then plan.tsv, an sbatch script of the points
+ * not completed, or a Kubernetes Job. The sweep folders, in order.
+ */
+export function emitRuns(runs: readonly PlannedRun[], mode: EmitMode, o: EmitOptions): string[] {
+  const groups = new Map<string, PlannedRun[]>();
+  for (const r of runs) groups.set(dirname(r.dir), [...(groups.get(dirname(r.dir)) ?? []), r]);
+  for (const [dir, group] of groups) {
+    const sweep = extendStudySweep(dir, group, o.now);
+    const job = { ...(o.cluster ?? { resources: {} }), jobName: jobName(o.jobPrefix, dir), log: o.log, then: o.then };
+    if (mode === 'plan') o.log(`${dir}: ${sweep.points.length} points in ${sweepPaths(dir).plan}; train one with \`xbm-drift sweep --point <index> ${dir}\`, then ${o.then}`);
+    else if (mode === 'slurm') writeSlurmJob(dir, sweep, job);
+    else writeK8sJob(dir, sweep, job);
+  }
+  return [...groups.keys()];
+}

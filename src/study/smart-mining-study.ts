@@ -12,6 +12,8 @@ import { writeCsv } from '../io/csv.js';
 import type { RunRecord } from '../io/formats/run-record.js';
 import { buildReport } from '../report/build-report.js';
 import { renderReport } from '../report/render-report.js';
+import type { ClusterOptions } from './args.js';
+import { emitRuns, type EmitMode } from './cluster.js';
 import { outcomeOf } from './outcome.js';
 import { planRun, runAllPlanned, type PlannedRun, type RunDeps } from './run-plan.js';
 import { markdownTable, mean, meanPm } from './summary-table.js';
@@ -102,9 +104,19 @@ export function smartTable(regimes: readonly SmartRegime[], arms: readonly strin
   })));
 }
 
-/** Run the study (each run reused, resumed or trained), write study.csv, study.md and the reports; the Markdown and the report pages. */
-export async function runSmartMiningStudy(o: SmartStudyOptions, deps: RunDeps & { now?: () => Date } = {}): Promise<{ markdown: string; reports: string[]; runs: number }> {
+/**
+ * local: run the study (each run reused, resumed or trained), write study.csv, study.md and the
+ * reports; the Markdown and the report pages. plan, slurm, k8s: every run as a point of the sweep
+ * folder <out>/<regime> (emitRuns), then run locally for the tables (every run is reused): null.
+ */
+export async function runSmartMiningStudy(
+  o: SmartStudyOptions, mode: 'local' | EmitMode = 'local', deps: RunDeps & { now?: () => Date; cluster?: ClusterOptions } = {},
+): Promise<{ markdown: string; reports: string[]; runs: number } | null> {
   const planned = smartPlan(o);
+  if (mode !== 'local') {
+    emitRuns(planned, mode, { cluster: deps.cluster, jobPrefix: 'smart-mining-study', then: `run this command without --${mode} for the tables`, log: deps.log ?? (() => {}), now: deps.now?.() });
+    return null;
+  }
   const records = await runAllPlanned(planned, deps);
   const runRows = planned.map((p, i) => smartRunRow(p, records[i]));
   await writeCsv(join(o.out, 'study.csv'), Object.keys(runRows[0] ?? { regime: '' }), runRows);

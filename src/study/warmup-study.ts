@@ -10,7 +10,9 @@ import type { TrainFlags } from '../config/train-config.js';
 import { writeCsv } from '../io/csv.js';
 import { UserError } from '../errors.js';
 import { studyMessages as msg } from '../messages/study.js';
+import type { ClusterOptions } from './args.js';
 import { autoPolicies } from './arms.js';
+import { emitRuns, type EmitMode } from './cluster.js';
 import { outcomeOf, type RunOutcome } from './outcome.js';
 import { planRun, runAllPlanned, type RunDeps } from './run-plan.js';
 import { markdownTable } from './summary-table.js';
@@ -71,10 +73,18 @@ export interface WarmupStudyOptions {
   only?: readonly string[];
 }
 
-/** Plan every arm (all validated first), run each (reused, resumed or trained), write study.csv and study.md; the table. */
-export async function runWarmupStudy(o: WarmupStudyOptions, deps: RunDeps & { now?: () => Date } = {}): Promise<string> {
+/**
+ * Plan every arm (all validated first). local: run each (reused, resumed or trained), write
+ * study.csv and study.md, and return the table; plan, slurm, k8s: the arms as points of the sweep
+ * folder --out (emitRuns), then run locally for the table (every run is reused).
+ */
+export async function runWarmupStudy(o: WarmupStudyOptions, mode: 'local' | EmitMode = 'local', deps: RunDeps & { now?: () => Date; cluster?: ClusterOptions } = {}): Promise<string | null> {
   const arms = selectArms(warmupArms(o.xbmSize, o.starts), o.only);
   const planned = arms.map((arm) => ({ arm, p: planRun(arm.name, { ...o.common, ...arm.flags, out: join(o.out, armSlug(arm.name)) }) }));
+  if (mode !== 'local') {
+    emitRuns(planned.map((x) => x.p), mode, { cluster: deps.cluster, jobPrefix: 'warmup-study', then: `run this command without --${mode} for the table`, log: deps.log ?? (() => {}), now: deps.now?.() });
+    return null;
+  }
   const records = await runAllPlanned(planned.map((x) => x.p), deps);
   const rows = planned.map(({ arm, p }, i) => warmupRow(arm, outcomeOf(records[i]), p.dir));
   await writeCsv(join(o.out, 'study.csv'), [...WARMUP_COLUMNS], rows);

@@ -19,15 +19,13 @@ import { buildReport } from '../report/build-report.js';
 import { renderReport } from '../report/render-report.js';
 import { acceptance, bestFixedStart } from './acceptance.js';
 import { armConfig, armName, autoPolicies, fixedStarts, isAutoStart, repeatArms, screenArms, startArms, startLabel, studyAdapts, studyReducers, type Arm } from './arms.js';
-import { writeK8sJob, writeSlurmJob, jobName } from './cluster.js';
+import { emitRuns, type EmitMode } from './cluster.js';
 import type { ClusterOptions } from './args.js';
 import { outcomeOf, type RunOutcome } from './outcome.js';
 import type { Regime } from './regimes.js';
 import { completedRecord, planRun, runAllPlanned, type PlannedRun } from './run-plan.js';
 import { bestByMean, bestScreened, runsOf, type ArmRun } from './selection.js';
 import { armSummary, markdownTable, meanPm, SUMMARY_HEADER } from './summary-table.js';
-import { extendStudySweep } from './study-sweep.js';
-import { sweepPaths } from '../io/formats/sweep-file.js';
 
 export interface XbmStudyOptions {
   out: string;
@@ -174,7 +172,7 @@ export const studyPreamble = (date: string) =>
   `XBM study, ${date}: contrastive loss (margin 0.5); mean ± sample SD over seeds; ` +
   'ms/it is the median step; start is the iteration XBM started at per seed (never: the policy did not fire; off: no memory).';
 
-export type XbmStudyMode = 'local' | 'plan' | 'slurm' | 'k8s';
+export type XbmStudyMode = 'local' | EmitMode;
 
 export interface XbmStudyDeps {
   /** progress: runs reused, resumed, trained; points planned */
@@ -225,13 +223,7 @@ export async function runXbmStudy(o: XbmStudyOptions, mode: XbmStudyMode, deps: 
       log(`${regime.name}: every run completed; run the study without --${mode} to write its tables and report`);
       continue;
     }
-    const dir = join(o.out, regime.name);
-    const sweep = extendStudySweep(dir, waiting, now());
-    pending.push(dir);
-    const then = 'rerun this command for the next stage';
-    if (mode === 'plan') log(`${regime.name}: ${waiting.length} runs of the next stage planned in ${sweepPaths(dir).plan}; train one with \`xbm-drift sweep --point <index> ${dir}\`, then ${then}`);
-    if (mode === 'slurm') writeSlurmJob(dir, sweep, { ...(deps.cluster ?? { resources: {} }), jobName: jobName('xbm-study', dir), log, then });
-    if (mode === 'k8s') writeK8sJob(dir, sweep, { ...(deps.cluster ?? { resources: {} }), jobName: jobName('xbm-study', dir), log, then });
+    pending.push(...emitRuns(waiting, mode, { cluster: deps.cluster, jobPrefix: 'xbm-study', then: 'rerun this command for the next stage', log, now: now() }));
   }
   return { results, pending };
 }

@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { DEFAULT_WARMUP_POLICY } from '../../src/analysis/warmup/policies/index.js';
 import { UserError } from '../../src/errors.js';
 import { autoPolicies } from '../../src/study/arms.js';
-import { armSlug, selectArms, warmupArms, warmupMarkdown, warmupRow } from '../../src/study/warmup-study.js';
+import { join } from 'node:path';
+import { readSweepFile } from '../../src/io/formats/sweep-file.js';
+import { parseWarmupStudyArgs } from '../../src/study/warmup-study-args.js';
+import { armSlug, runWarmupStudy, selectArms, warmupArms, warmupMarkdown, warmupRow } from '../../src/study/warmup-study.js';
+import { tempDir } from '../helpers/tmp.js';
 import { outcome } from './outcomes.js';
 
 test('the arms: fixed starts, every registered auto policy (the default as "XBM auto"), and the default with the guard', () => {
@@ -29,4 +33,15 @@ test('the study.md table: eight columns, fractions to four digits', () => {
   const [arm] = warmupArms(3000, []);
   const md = warmupMarkdown('T', [warmupRow(arm, outcome(0.61234, { start: 'off', msPerIteration: 12.4, wallSeconds: 30.6 }), 'runs/w/no-xbm')]);
   assert.equal(md, 'T\n\n| arm | r_at_1 | map_at_r | collapsed | start | pauses | ms_per_iteration | wall_s |\n|---|---|---|---|---|---|---|---|\n| no XBM | 0.6123 | 0.3062 | no | off | 0 | 12 | 31 |');
+});
+
+test('emitted as a sweep: every arm a point of --out, trained into the folder the local study reuses', async (t) => {
+  const out = join(tempDir(t), 'warmup');
+  const o = parseWarmupStudyArgs(['--out', out, '--iterations', '12', '--snapshot-every', '2', '--starts', '4', '--backend', 'cpu', '--plan']);
+  const lines: string[] = [];
+  assert.equal(await runWarmupStudy(o, o.mode, { log: (l) => lines.push(l) }), null);
+  const sweep = readSweepFile(out)!;
+  assert.deepEqual(sweep.points.map((p) => p.name), warmupArms(3000, [4]).map((a) => armSlug(a.name)));
+  assert.ok(sweep.points.every((p) => p.args.includes('--out') && p.args[p.args.indexOf('--out') + 1] === join(out, p.name)));
+  assert.ok(lines.some((l) => l.includes(`xbm-drift sweep --point <index> ${out}`)), lines.join('\n'));
 });

@@ -17,7 +17,7 @@ import { tempDir } from '../helpers/tmp.js';
 
 const tiny: Regime = {
   name: 'tiny', iterations: 8, xbmSize: 16, describe: 'mnist2, 8 images per class, an MLP',
-  flags: { dataset: 'mnist2', imagesPerClass: 8, model: 'mlp', hidden: '32', dim: 8, classesPerBatch: 4, perClass: 2, probeSize: 24 },
+  flags: { dataset: 'mnist2', imagesPerClass: 8, model: 'mlp', hidden: '32', dim: 8, classesPerBatch: 4, perClass: 2, probeSize: 100 },
 };
 
 test('screen as sweep points, then the next stage, then the local study reusing the sweep runs', async (t) => {
