@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { DEFAULTS, resolveTrainConfig, type TrainConfig, type TrainFlags } from '../config/train-config.js';
 import { UserError } from '../errors.js';
 import { FLAG_FAMILIES, memberFlagValues } from '../config/component-flags.js';
+import { lossDefinition } from '../losses/registry.js';
 import { trainMessages as M } from '../messages/train.js';
 
 /**
@@ -18,8 +19,31 @@ export function checkRunConfig(config: TrainConfig, path: string): void {
     if (e instanceof UserError) throw new UserError(M.badRunConfig(path, e.message.replace(/[.:]\s*$/, '')));
     throw e;
   }
-  const differs = firstDifference(config, again, ['out', 'name', 'defaultsApplied', ...(config.xbm?.start?.kind === 'auto' ? ['xbm.start'] : [])]);
+  // The loss's own parameters (those without a flag too) are checked by its definition.
+  try {
+    lossDefinition(config.loss.kind).validate(config.loss);
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(M.badRunConfig(path, e.message.replace(/[.:]\s*$/, '')));
+    throw e;
+  }
+  const differs = firstDifference(config, again, [...NOT_COMPARED, ...unusedFields(config)]);
   if (differs) throw new UserError(M.badRunConfig(path, `${differs.field} is ${JSON.stringify(differs.stored)}, which its settings resolve to ${JSON.stringify(differs.resolved)}`));
+}
+
+/** Fields not compared: where the run is, the record of defaults, and the loss (validated by its definition). */
+const NOT_COMPARED = ['out', 'name', 'defaultsApplied', 'loss'];
+
+/**
+ * Fields that hold the default of their day without effect (sgd's momentum under Adam, the memory's
+ * settings without a memory, an auto start's policy, checked when read): not given back as flags,
+ * so a changed default must not make an older run unresumable.
+ */
+function unusedFields(c: TrainConfig): string[] {
+  return [
+    ...(c.optimizer.kind !== 'sgd' ? ['optimizer.momentum'] : []),
+    ...(c.xbm.size === 0 ? ['xbm.weight', 'xbm.init', 'xbm.guard', 'xbm.adapt', 'xbm.start'] : []),
+    ...(c.xbm.start?.kind === 'auto' ? ['xbm.start'] : []),
+  ];
 }
 
 /**
