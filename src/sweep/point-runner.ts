@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,12 @@ export interface PointResult {
 /** Runs one sweep point. Injected into runSweep so tests can use a fake trainer. */
 export type PointRunner = (job: PointJob) => Promise<PointResult>;
 
+/** Points running now: signalled when the sweep exits while they run (one hook for any --jobs). */
+const liveChildren = new Set<ChildProcess>();
+function stopLiveChildren(): void {
+  for (const child of liveChildren) child.kill('SIGINT');
+}
+
 /**
  * Run `command ...prefixArgs ...job.args` as a child process, its stdout and stderr into the log
  * (appended: a resumed point keeps the log of its first part). The child has its own process
@@ -38,13 +44,15 @@ export function processPointRunner(command: string, prefixArgs: readonly string[
       const interrupt = () => child.kill('SIGINT');
       if (job.signal?.aborted) interrupt();
       else job.signal?.addEventListener('abort', interrupt, { once: true });
-      process.on('exit', interrupt);
+      if (liveChildren.size === 0) process.on('exit', stopLiveChildren);
+      liveChildren.add(child);
       let done = false;
       const finish = (code: number | null, message?: string) => {
         if (done) return;
         done = true;
         job.signal?.removeEventListener('abort', interrupt);
-        process.off('exit', interrupt);
+        liveChildren.delete(child);
+        if (liveChildren.size === 0) process.off('exit', stopLiveChildren);
         if (message) writeSync(fd, `${message}\n`);
         closeSync(fd);
         resolve({ exitCode: code });

@@ -41,7 +41,8 @@ test('sweep needs --grid and --out; bad values are user errors', async () => {
 test('sweepMain with a fake trainer, then a report of the sweep: R@1 vs batch with and without XBM', async (t) => {
   const dir = tempDir(t);
   const out = join(dir, 'batch');
-  const a = await parse(['--grid', 'batch=16,32,64', '--grid', 'xbm=off,on', '--iters', '20', '--out', out, '--jobs', '2', '--', '--xbm-size', '512']);
+  // A fixed start: an automatic one needs more snapshots than 20 iterations take (the train verb's check).
+  const a = await parse(['--grid', 'batch=16,32,64', '--grid', 'xbm=off,on', '--iters', '20', '--out', out, '--jobs', '2', '--', '--xbm-size', '512', '--xbm-start', '10']);
   const lines: string[] = [];
   const errs: string[] = [];
   const res = await sweepMain(a, { runPoint: processPointRunner(process.execPath, [FAKE, 'train']), io: { out: (l) => lines.push(l), err: (l) => errs.push(l) } });
@@ -90,7 +91,7 @@ test('every point is checked with the train verb\'s own validation before any tr
     assert.ok(!existsSync(args.out!), `nothing written at ${args.out}`);
   }
   // valid points still pass the check (the fake trainer runs them)
-  const ok = await sweepMain(await parse(['--grid', 'batch=16,32', '--grid', 'xbm=off,on', '--iters', '5', '--out', join(dir, 'ok'), '--', '--xbm-size', '256', '--lr', '0.01']), {
+  const ok = await sweepMain(await parse(['--grid', 'batch=16,32', '--grid', 'xbm=off,on', '--iters', '5', '--out', join(dir, 'ok'), '--', '--xbm-size', '256', '--xbm-start', '2', '--lr', '0.01']), {
     runPoint: processPointRunner(process.execPath, [FAKE, 'train']),
     io: quiet,
   });
