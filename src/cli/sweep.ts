@@ -190,7 +190,10 @@ async function sweepAny(a: SweepArgs, deps: SweepDepsCli): Promise<SweepOutcome>
     const folder = sweepDir({ ...a, dir }, mode);
     const sweep = loadSweep(folder);
     const index = resolvePointIndex(value, sweep.points.length, env);
-    const outcome = await withInterrupt((signal) => runSweepPoint(folder, index, { runPoint: deps.runPoint ?? trainPointRunner(), log: io.out, signal }), { output: io });
+    // Slurm signals every process of the job step itself: passing its signal on would be the
+    // trainer's second one, which stops it without saving. Elsewhere (Kubernetes signals PID 1) pass it on.
+    const passOn = (signal: AbortSignal) => (env.SLURM_JOB_ID ? undefined : signal);
+    const outcome = await withInterrupt((signal) => runSweepPoint(folder, index, { runPoint: deps.runPoint ?? trainPointRunner(), log: io.out, signal: passOn(signal) }), { output: io });
     if (outcome.status === 'interrupted') {
       io.err(reportMessages.sweepInterrupted([outcome.name]));
       process.exitCode = INTERRUPTED_EXIT_CODE;

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sweepMain } from '../../src/cli/sweep.js';
 import { writeRunRecord } from '../../src/io/formats/run-record.js';
 import { parseGrid } from '../../src/sweep/grid.js';
 import { runSweepPoint } from '../../src/sweep/point.js';
@@ -74,4 +75,24 @@ test('an aborted sweep starts no further point and reports the stopped one as in
   assert.deepEqual(res.interrupted, ['seed-1']);
   assert.deepEqual(res.failed, []);
   assert.deepEqual(res.rows.map((r) => r.status), ['interrupted', 'pending', 'pending']);
+});
+
+test('--point passes the interrupt on to its trainer, except under Slurm, which signals the trainer itself', async (t) => {
+  const out = join(tempDir(t), 'sweep');
+  await runSweep({ out, grid: parseGrid(['seed=1']), trainFlags: [], jobs: 1 }, { runPoint: async () => ({ exitCode: 1 }) });
+  const seen: (AbortSignal | undefined)[] = [];
+  const runPoint: PointRunner = async (job) => {
+    seen.push(job.signal);
+    return { exitCode: 1 };
+  };
+  const before = process.exitCode;
+  try {
+    for (const env of [{}, { SLURM_JOB_ID: '77' }]) {
+      await sweepMain({ point: ['0', out], jobs: 1 }, { runPoint, env, io: { out: () => {}, err: () => {} } }, true);
+    }
+  } finally {
+    process.exitCode = before;
+  }
+  assert.ok(seen[0] instanceof AbortSignal, 'passed on');
+  assert.equal(seen[1], undefined, 'not passed on under Slurm');
 });
