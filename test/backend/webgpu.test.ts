@@ -1,11 +1,12 @@
 /**
  * The webgpu backend (Dawn) against cpu: a training step's gradients of the default (reference)
  * embedder at full size, relative 1e-4; the trainer's own step with XBM (trainStepAsyncReads, the
- * one the trainer uses on webgpu) against trainStep on cpu; and an Adam step that leaks no tensors. Reads are
- * asynchronous (asyncReadsOnly): tfjs-backend-webgpu's dataSync needs OffscreenCanvas. These run only
- * where Dawn finds an adapter (a GPU with a Vulkan, Metal or D3D12 driver); elsewhere the file
- * reports ONE skipped test whose reason says why (never a silent pass). XBM_REQUIRE_WEBGPU=1
- * (scripts/gpu-check.sh on a lent GPU) turns that skip into a failure.
+ * one the trainer uses on webgpu) against trainStep on cpu; and that step leaks no tensors. Reads
+ * are asynchronous (asyncReadsOnly): tfjs-backend-webgpu's dataSync needs OffscreenCanvas. These
+ * run where Dawn finds an adapter: a GPU, or Mesa 25's llvmpipe (software, correctness only; .ci/run
+ * installs it from Debian's bookworm-backports). Elsewhere the file reports ONE skipped test whose
+ * reason says why (never a silent pass); under CI (CI set) or with XBM_REQUIRE_WEBGPU=1
+ * (scripts/gpu-check.sh on a lent GPU) a missing adapter is a failure.
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
@@ -56,7 +57,8 @@ test('webgpu backend against cpu (reference embedder, full size)', async (t) => 
   const probe = await probeWebgpuAdapter();
   if (probe.adapter === null) {
     const reason = `webgpu tests did not run: ${probe.reason}`;
-    if (process.env.XBM_REQUIRE_WEBGPU === '1') assert.fail(`${reason} (XBM_REQUIRE_WEBGPU=1)`);
+    const required = process.env.CI ? 'CI is set: .ci/run installs a software adapter (Mesa 25 from bookworm-backports)' : process.env.XBM_REQUIRE_WEBGPU === '1' ? 'XBM_REQUIRE_WEBGPU=1' : null;
+    if (required !== null) assert.fail(`${reason} (${required})`);
     t.skip(reason);
     return;
   }
@@ -77,56 +79,103 @@ test('webgpu backend against cpu (reference embedder, full size)', async (t) => 
     });
   });
 
-  await t.test('the trainer\'s step (record, await, replay) with XBM on webgpu follows trainStep on cpu: 3 steps, relative 1e-3', async () => {
+  /*
+   * Why the weights are compared in units of lr, not relative to the weights (issue 23: 1.24e-3
+   * against a bound of 1e-3 of max|w|). Adam's first steps move every element by about lr, whatever
+   * its gradient's size: u = lr * mHat / (sqrt(vHat) + eps), |mHat / sqrt(vHat)| <= 1.003 for t <= 3.
+   * So an element's difference between two backends follows its OWN gradient's relative error, not
+   * its tensor's: the biases (zero at start, |w| <= 3 lr after 3 steps) allowed 2.7e-6 = 0.003 lr;
+   * and an element whose gradient is float32 noise around zero (|g| < eps = 1e-7) moves by
+   * lr * g / eps, a gain of 1e4 on that noise (conv3/kernel: g = 9.5e-9 on cpu, -2.1e-8 on webgpu,
+   * 2.9e-8 on wasm: 0.26 lr and 0.14 lr apart). cpu against wasm (the same trainStep, another
+   * summation order) already reached 0.98e-3 of the old bound. What the step must get right is
+   * checked directly: the loss and every step's gradients (relative 1e-3 of each tensor's largest;
+   * measured at full size 4.3e-4, wasm 3.6e-4); the weights then agree to within one Adam step
+   * (lr) per element (measured 0.26 lr): a wrong gradient sign on a real gradient shows as 2 lr.
+   */
+  await t.test('the trainer\'s step (record, await, replay) with XBM on webgpu follows trainStep on cpu: 3 Adam steps, losses and gradients relative 1e-3, weights within lr', async () => {
+    const lr = 1e-3;
+    const config = { kind: 'cnn' as const, channels: [16, 32, 64], dim: 32 };
     const run = async (backend: string) => {
       await tf.setBackend(backend);
-      const model = createEmbedder({ ...REFERENCE_EMBEDDER, channels: [...REFERENCE_EMBEDDER.channels] }, REFERENCE_INPUT, new Rng(21));
-      const optimizer = tf.train.adam(1e-3);
-      const memory = new CrossBatchMemory(64, REFERENCE_EMBEDDER.dim);
+      const model = createEmbedder(config, REFERENCE_INPUT, new Rng(21));
+      const optimizer = tf.train.adam(lr);
+      // Every step's gradients, as the optimizer receives them (read after the step: webgpu reads asynchronously).
+      const pending: tf.Tensor[][] = [];
+      const apply = optimizer.applyGradients.bind(optimizer);
+      optimizer.applyGradients = (g) => {
+        // minimize() passes the variables' gradients as a list, in the variables' order.
+        pending.push((g as { tensor: tf.Tensor }[]).map((n) => tf.keep(n.tensor.clone())));
+        apply(g);
+      };
+      const memory = new CrossBatchMemory(64, config.dim);
       const loss = createLoss({ kind: 'contrastive', margin: 0.5 });
       const data = new Rng(22);
       const losses: number[] = [];
-      for (let it = 1; it <= 3; it++) {
-        const input = {
-          pixels: randomArray(data, [16, H, W, C]).values,
-          labels: Int32Array.from({ length: 16 }, (_, i) => Math.floor(i / 4)),
-          sampleIds: Int32Array.from({ length: 16 }, (_, i) => it * 16 + i),
-          iteration: it,
-        };
-        const opts = { enqueue: true, memoryLoss: true, weight: 1, keepEmbeddings: false };
-        const r = backend === 'cpu' ? trainStep(model, loss, optimizer, memory, input, opts) : await trainStepAsyncReads(model, loss, optimizer, memory, input, opts);
-        losses.push(r.loss, r.memoryLoss);
+      const grads: Float32Array[][] = [];
+      try {
+        for (let it = 1; it <= 3; it++) {
+          const input = {
+            pixels: randomArray(data, [16, H, W, C]).values,
+            labels: Int32Array.from({ length: 16 }, (_, i) => Math.floor(i / 4)),
+            sampleIds: Int32Array.from({ length: 16 }, (_, i) => it * 16 + i),
+            iteration: it,
+          };
+          const opts = { enqueue: true, memoryLoss: true, weight: 1, keepEmbeddings: false };
+          const r = backend === 'cpu' ? trainStep(model, loss, optimizer, memory, input, opts) : await trainStepAsyncReads(model, loss, optimizer, memory, input, opts);
+          losses.push(r.loss, r.memoryLoss);
+          const step = pending.shift()!;
+          grads.push(await Promise.all(step.map(async (g) => Float32Array.from(await g.data()))));
+          tf.dispose(step);
+        }
+        const weights = await Promise.all(model.variables.map(async (v) => Float32Array.from(await v.data())));
+        return { losses, grads, weights, names: model.variables.map((v) => v.name) };
+      } finally {
+        tf.dispose(pending.flat());
+        optimizer.dispose();
+        tf.dispose(model.variables);
       }
-      const weights = await Promise.all(model.variables.map(async (v) => Float32Array.from(await v.data())));
-      optimizer.dispose();
-      tf.dispose(model.variables);
-      return { losses, weights };
     };
     const ref = await run('cpu');
     const got = await run('webgpu');
     ref.losses.forEach((v, i) => assert.ok(Math.abs(got.losses[i] - v) <= 1e-3 * Math.max(1, Math.abs(v)), `loss ${i}: ${got.losses[i]} vs ${v}`));
+    ref.grads.forEach((step, s) => step.forEach((g, i) => {
+      const err = scaledError(got.grads[s][i], g);
+      assert.ok(err <= 1e-3, `step ${s + 1}, gradient of ${ref.names[i]}: relative error ${err.toExponential(2)}`);
+    }));
     ref.weights.forEach((w, i) => {
-      const err = scaledError(got.weights[i], w);
-      assert.ok(err <= 1e-3, `weights ${i} after 3 steps: relative error ${err.toExponential(2)}`);
+      let worst = 0;
+      for (let k = 0; k < w.length; k++) worst = Math.max(worst, Math.abs(got.weights[i][k] - w[k]));
+      assert.ok(worst <= lr, `${ref.names[i]} after 3 steps: an element differs by ${(worst / lr).toFixed(3)} lr`);
     });
   });
 
-  await t.test('an Adam training step on webgpu leaks no tensors', async () => {
+  await t.test('the trainer\'s webgpu step (trainStepAsyncReads, XBM, Adam) leaks no tensors', async () => {
     await tf.setBackend('webgpu');
-    const model = createEmbedder({ ...REFERENCE_EMBEDDER, channels: [...REFERENCE_EMBEDDER.channels] }, REFERENCE_INPUT, new Rng(7));
-    const x = tf.tensor4d(randomArray(new Rng(8), [8, H, W, C]).values, [8, H, W, C]);
+    const config = { kind: 'cnn' as const, channels: [8, 16], dim: 16 };
+    const model = createEmbedder(config, REFERENCE_INPUT, new Rng(7));
     const optimizer = tf.train.adam(1e-3);
-    const step = async () => {
-      const loss = optimizer.minimize(() => tf.neg(tf.sum(tf.square(model.apply(x)))) as tf.Scalar, true, model.variables);
-      await loss!.data();
-      loss!.dispose();
-    };
-    await step();
-    const tensors = tf.memory().numTensors;
-    await step();
-    await step();
-    assert.equal(tf.memory().numTensors, tensors);
-    optimizer.dispose();
-    tf.dispose([x, ...model.variables]);
+    const memory = new CrossBatchMemory(16, config.dim);
+    const loss = createLoss({ kind: 'contrastive', margin: 0.5 });
+    const data = new Rng(8);
+    const step = (it: number) => trainStepAsyncReads(model, loss, optimizer, memory, {
+      pixels: randomArray(data, [8, H, W, C]).values,
+      labels: Int32Array.from({ length: 8 }, (_, i) => Math.floor(i / 2)),
+      sampleIds: Int32Array.from({ length: 8 }, (_, i) => it * 8 + i),
+      iteration: it,
+    }, { enqueue: true, memoryLoss: true, weight: 1, keepEmbeddings: true });
+    try {
+      await step(1); // Adam creates its moment variables here
+      const tensors = tf.memory().numTensors;
+      // The memory fills (16 rows) and wraps: every step after the first has a memory loss.
+      for (let it = 2; it <= 4; it++) {
+        const r = await step(it);
+        assert.ok(Number.isFinite(r.loss) && r.memoryStats.positive > 0, `step ${it}: ${JSON.stringify(r.memoryStats)}`);
+      }
+      assert.equal(tf.memory().numTensors, tensors);
+    } finally {
+      optimizer.dispose();
+      tf.dispose(model.variables);
+    }
   });
 });
