@@ -1,7 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { parseWarmupPolicy } from '../analysis/warmup/parse-policy.js';
 import { UserError } from '../errors.js';
 import { folderKind } from '../io/folder-kind.js';
 import { demoMessages } from '../messages/demo.js';
@@ -56,12 +55,10 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
 const DEMO_ENTRIES = ['baseline', 'xbm', 'report', 'summary.md'];
 
 /**
- * The demo's own inputs, checked before anything trains: the policy (else refused after the
- * baseline's minutes of training) and --out, which must be new, empty or an earlier demo's
- * (a run, a sweep or a folder of other files is never written into).
+ * --out, checked before anything trains (runDemo checks the policy): it must be new, empty or an
+ * earlier demo's, which the demo replaces; a run, a sweep or a folder of other files is never written into.
  */
-export function checkDemoInputs(a: Pick<DemoArgs, 'out' | 'policy' | 'overwrite'>): void {
-  parseWarmupPolicy(a.policy);
+export function checkDemoInputs(a: Pick<DemoArgs, 'out' | 'overwrite'>): void {
   if (!existsSync(a.out)) return;
   if (!statSync(a.out).isDirectory()) throw new UserError(demoMessages.outIsFile(a.out));
   const kind = folderKind(a.out);
