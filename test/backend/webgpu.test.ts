@@ -92,8 +92,10 @@ test('webgpu backend against cpu (reference embedder, full size)', async (t) => 
    * checked directly: the loss and every step's gradients (relative 1e-3 of each tensor's largest;
    * measured at full size 4.3e-4, wasm 3.6e-4); the weights then agree to within one Adam step
    * (lr) per element (measured 0.26 lr): a wrong gradient sign on a real gradient shows as 2 lr.
+   * The model here is smaller than the reference (the step, not the kernels' sizes, is under test;
+   * the first test covers full size): 5.8e-5 and 0.061 lr on llvmpipe.
    */
-  await t.test('the trainer\'s step (record, await, replay) with XBM on webgpu follows trainStep on cpu: 3 Adam steps, losses and gradients relative 1e-3, weights within lr', async () => {
+  await t.test('the trainer\'s step (record, await, replay) with XBM on webgpu follows trainStep on cpu: 3 Adam steps, losses and gradients relative 1e-3, weights within lr', async (st) => {
     const lr = 1e-3;
     const config = { kind: 'cnn' as const, channels: [16, 32, 64], dim: 32 };
     const run = async (backend: string) => {
@@ -139,15 +141,13 @@ test('webgpu backend against cpu (reference embedder, full size)', async (t) => 
     const ref = await run('cpu');
     const got = await run('webgpu');
     ref.losses.forEach((v, i) => assert.ok(Math.abs(got.losses[i] - v) <= 1e-3 * Math.max(1, Math.abs(v)), `loss ${i}: ${got.losses[i]} vs ${v}`));
-    ref.grads.forEach((step, s) => step.forEach((g, i) => {
-      const err = scaledError(got.grads[s][i], g);
+    const gradErrors = ref.grads.map((step, s) => step.map((g, i) => scaledError(got.grads[s][i], g)));
+    const weightGaps = ref.weights.map((w, i) => w.reduce((worst, x, k) => Math.max(worst, Math.abs(got.weights[i][k] - x)), 0) / lr);
+    st.diagnostic(`worst gradient error per step: ${gradErrors.map((e) => Math.max(...e).toExponential(2)).join(', ')}; worst weight gap: ${Math.max(...weightGaps).toFixed(3)} lr`);
+    gradErrors.forEach((step, s) => step.forEach((err, i) => {
       assert.ok(err <= 1e-3, `step ${s + 1}, gradient of ${ref.names[i]}: relative error ${err.toExponential(2)}`);
     }));
-    ref.weights.forEach((w, i) => {
-      let worst = 0;
-      for (let k = 0; k < w.length; k++) worst = Math.max(worst, Math.abs(got.weights[i][k] - w[k]));
-      assert.ok(worst <= lr, `${ref.names[i]} after 3 steps: an element differs by ${(worst / lr).toFixed(3)} lr`);
-    });
+    weightGaps.forEach((gap, i) => assert.ok(gap <= 1, `${ref.names[i]} after 3 steps: an element differs by ${gap.toFixed(3)} lr`));
   });
 
   await t.test('the trainer\'s webgpu step (trainStepAsyncReads, XBM, Adam) leaks no tensors', async () => {
