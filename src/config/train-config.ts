@@ -5,6 +5,7 @@ import { memorySpan as spanOf } from '../analysis/warmup/threshold.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../backend/choices.js';
 import { DATASET_NAMES, IMAGE_DATASET_KINDS, isDatasetSpec, isImageDatasetSpec } from '../data/registry.js';
 import { intListFlag, nonNegativeIntFlag, positiveFlag, positiveIntFlag } from './flag-checks.js';
+import { snapshotIterations } from './snapshot-schedule.js';
 import type { SamplerConfig } from '../data/samplers.js';
 import { LOSSES, LOSS_DEFAULTS, LOSS_KINDS, lossDefinition, type LossConfig } from '../losses/registry.js';
 import { REDUCERS, REDUCER_KINDS, type ReducerKind } from '../losses/reducers/registry.js';
@@ -195,6 +196,13 @@ export const DEFAULTS = {
  */
 export const MAX_TENSOR_BYTES = 2 ** 30;
 const FLOAT32_BYTES = 4;
+/**
+ * The most iterations a run may have: snapshot and checkpoint files hold the iteration in six
+ * digits (io/run-paths.ts, train/checkpoint.ts) and readers list them in name order
+ * (io/snapshot-reader.ts), so a seventh digit would sort iteration 1,000,000 before 200,000.
+ */
+export const MAX_ITERATIONS = 999_999;
+
 /** The largest n such that an [n, width] float32 tensor fits. */
 const maxRows = (width: number) => Math.floor(MAX_TENSOR_BYTES / FLOAT32_BYTES / width);
 
@@ -286,6 +294,10 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
     }
     sampler = { kind: 'pk', classesPerBatch, perClass };
   } else {
+    // P and K shape a P x K batch only: a shuffle would record them yet ignore them.
+    for (const [flag, v] of [['--per-class', f.perClass], ['--classes-per-batch', f.classesPerBatch]] as const) {
+      if (v !== undefined) throw new UserError(M.flagNeeds(flag, '--sampler pk', '--sampler shuffle'));
+    }
     sampler = { kind: 'shuffle', batchSize: positiveInt('--batch-size', f.batchSize, DEFAULTS.classesPerBatch * DEFAULTS.perClass) };
   }
   const batchSize = sampler.kind === 'pk' ? sampler.classesPerBatch * sampler.perClass : sampler.batchSize;
@@ -297,7 +309,16 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
   const model = resolveModel(f, dim, modelDefaults);
   const image = resolveImage(f, datasetSpec);
 
-  const smartMining = resolveSmartMining(f, batchSize, positiveInt, take);
+  const iterations = positiveInt('--iterations', f.iterations, DEFAULTS.iterations);
+  if (iterations > MAX_ITERATIONS) throw new UserError(M.tooManyIterations(iterations, MAX_ITERATIONS));
+  const imagesPerClass = f.imagesPerClass === undefined ? undefined : positiveIntFlag('--images-per-class', f.imagesPerClass);
+  if (imagesPerClass !== undefined) {
+    // Recall@K needs a second image of the query's class in the test split; a P x K batch needs K images of a class.
+    if (imagesPerClass < 2) throw new UserError(M.tooFewImagesPerClass(imagesPerClass));
+    if (sampler.kind === 'pk' && sampler.perClass > imagesPerClass) throw new UserError(M.perClassOverImages(sampler.perClass, imagesPerClass));
+  }
+
+  const smartMining = resolveSmartMining(f, batchSize, iterations, positiveInt, take);
 
   // The loss: its own file says which flags it reads, its defaults and its checks (losses/registry.ts).
   const lossDef = lossDefinition(pick('--loss', f.loss, TRAIN_CHOICES.loss, DEFAULTS.loss));
@@ -318,7 +339,6 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
 
   const optimizerKind = pick('--optimizer', f.optimizer, TRAIN_CHOICES.optimizer, DEFAULTS.optimizer);
   if (f.momentum !== undefined && optimizerKind !== 'sgd') throw new UserError(M.flagNeeds('--momentum', '--optimizer sgd', `--optimizer ${optimizerKind}`));
-  const iterations = positiveInt('--iterations', f.iterations, DEFAULTS.iterations);
   const scheduleKind = pick('--schedule', f.schedule, TRAIN_CHOICES.schedule, DEFAULTS.schedule);
   if (scheduleKind !== 'step') {
     if (f.lrStep !== undefined) throw new UserError(M.flagNeeds('--lr-step', '--schedule step', `--schedule ${scheduleKind}`));
@@ -354,15 +374,20 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
   const snapshotEvery = nonNegativeInt('--snapshot-every', f.snapshotEvery, DEFAULTS.snapshotEvery);
   const offsets = intList('--snapshot-offsets', f.snapshotOffsets, DEFAULTS.snapshotOffsets).filter((g) => g < snapshotEvery);
   if (start.kind === 'auto' && snapshotEvery === 0) throw new UserError(M.autoNeedsSnapshots);
+  if (start.kind === 'auto') checkPolicyFits(start.policy, String(f.xbmStart ?? 'auto'), snapshotIterations(snapshotEvery, offsets, iterations).length);
   const probeSize = positiveInt('--probe-size', f.probeSize, DEFAULTS.probeSize);
   const evalEvery = nonNegativeInt('--eval-every', f.evalEvery, DEFAULTS.evalEvery);
   const ks = intList('--ks', f.ks, DEFAULTS.ks);
   const stalenessEvery = nonNegativeInt('--staleness-every', f.stalenessEvery, DEFAULTS.stalenessEvery);
+  // True staleness is measured on the memory's entries: without a memory there is nothing to measure.
+  if (stalenessEvery > 0 && xbmSize === 0) throw new UserError(M.flagNeeds('--staleness-every', '--xbm-size M (a memory)', '--xbm-size 0'));
   const checkpointEvery = nonNegativeInt('--checkpoint-every', f.checkpointEvery, DEFAULTS.checkpointEvery);
   const seed = nonNegativeInt('--seed', f.seed, DEFAULTS.seed);
   const dataSeed = nonNegativeInt('--data-seed', f.dataSeed, DEFAULTS.dataSeed);
   const lr = positive('--lr', f.lr, DEFAULTS.lr);
   const momentum = optimizerKind === 'sgd' ? take('--momentum', f.momentum, DEFAULTS.momentum) : DEFAULTS.momentum;
+  // SGD's heavy ball diverges for a momentum of 1 or more (each step's velocity never decays).
+  if (!(momentum >= 0 && momentum < 1)) throw new UserError(M.sgdMomentumRange(momentum));
 
   // Sizes (see MAX_TENSOR_BYTES): refuse here, not with a crash deep inside the backend.
   const headIn = modelKind(model.kind).featureWidth(model, null);
@@ -380,7 +405,7 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
   return {
     name: basename(out),
     out,
-    dataset: { spec: datasetSpec, dataSeed, ...(f.imagesPerClass !== undefined ? { imagesPerClass: positiveInt('--images-per-class', f.imagesPerClass, 1) } : {}), ...(image ? { image } : {}) },
+    dataset: { spec: datasetSpec, dataSeed, ...(imagesPerClass !== undefined ? { imagesPerClass } : {}), ...(image ? { image } : {}) },
     sampler,
     batchSize,
     model,
@@ -458,6 +483,7 @@ function resolveAdapt(f: TrainFlags, memorySize: number, parity: ParityMode | nu
 function resolveSmartMining(
   f: TrainFlags,
   batchSize: number,
+  iterations: number,
   positiveInt: (flag: string, v: number | undefined, dflt: number) => number,
   take: AppliedDefaults['take'],
 ): SmartMiningConfig | undefined {
@@ -475,6 +501,8 @@ function resolveSmartMining(
   const neighbours = positiveInt('--smart-neighbours', f.smartNeighbours, Math.max(d.neighbours, negatives + 2));
   if (neighbours < negatives + 2) throw new UserError(miningMessages.neighboursTooSmall(neighbours, negatives));
   const refresh = positiveInt('--index-refresh', f.indexRefresh, d.refresh);
+  // The first index is built at iteration `refresh` (mining/smart-mining.ts refreshDue); batches come from the sampler until then.
+  if (refresh >= iterations) throw new UserError(M.firstRefreshAfterEnd(refresh, iterations));
   checkIndexAvailable(index);
   return { refresh, index, negatives, neighbours, controller: take('--smart-controller', f.smartController, d.controller) };
 }
@@ -517,6 +545,15 @@ export function resolveImage(f: Pick<TrainFlags, 'imageSize' | 'normalization'>,
     throw new UserError(M.unknownChoice('--normalization', String(f.normalization), TRAIN_CHOICES.normalization));
   }
   return { ...(f.imageSize !== undefined ? { size: f.imageSize } : {}), ...(f.normalization !== undefined ? { normalization: f.normalization } : {}) };
+}
+
+/**
+ * A policy that waits for `window` consecutive snapshots can never fire in a run with fewer
+ * snapshots than that: refused, not left to say nothing.
+ */
+function checkPolicyFits(policy: WarmupPolicyConfig, text: string, snapshots: number): void {
+  const window = (policy as { window?: unknown }).window;
+  if (typeof window === 'number' && window > snapshots) throw new UserError(M.policyWindowTooLong(text, window, snapshots));
 }
 
 /** The start under --parity: an implementation without a warm-up (PML) fixes it, and a different --xbm-start is refused. */

@@ -42,4 +42,21 @@ export const configMessages = {
     `over the 1 GiB one tensor may take (a quarter of the 4 GiB a wasm32 heap can address); use ${flag} ${max} or less.`,
   momentumRange: (m: unknown) => `--xbm-momentum must be a number from 0 (plain XBM) up to, but not including, 1 (got ${m}); MoCo uses 0.999.`,
   autoNeedsSnapshots: '--xbm-start auto measures drift from probe snapshots: set --snapshot-every to a positive number (default 50).',
+  tooManyIterations: (n: number, max: number) =>
+    `--iterations ${n} is too many: snapshot and checkpoint files name the iteration in six digits, so a run may have at most ${max.toLocaleString('en-US')} iterations; give --iterations ${max} or fewer.`,
+  tooFewImagesPerClass: (n: number) =>
+    `--images-per-class ${n} leaves no second image of a query's class in the test split, so Recall@K is undefined: give --images-per-class 2 or more.`,
+  perClassOverImages: (k: number, n: number) =>
+    `--per-class ${k} asks for more images of a class in a batch than --images-per-class ${n} provides: give --per-class ${n} or less, or more --images-per-class.`,
+  sgdMomentumRange: (m: unknown) => `--momentum must be a number from 0 up to, but not including, 1 (got ${m}): at 1 or more SGD's velocity never decays and training diverges.`,
+  firstRefreshAfterEnd: (refresh: number, iterations: number) =>
+    `--index-refresh ${refresh} builds the first smart-mining index at iteration ${refresh}, at or after the end of training (--iterations ${iterations}), so smart mining would never run: give --index-refresh below ${iterations}, or more --iterations.`,
+  policyWindowTooLong: (text: string, window: number, snapshots: number) =>
+    `--xbm-start ${text} waits for ${window} consecutive snapshots, but the run takes only ${snapshots}, so the policy could never start XBM: give a window of at most ${snapshots}, a smaller --snapshot-every, or more --iterations.`,
+  ksOverGallery: (k: number, size: number, spec: string) =>
+    `--ks ${k} asks for Recall@${k}, but the test split of ${spec} has only ${size} images (at most ${size - 1} neighbours per query): give every K below ${size}.`,
+  probeOverSplit: (probe: number, size: number, spec: string) =>
+    `--probe-size ${probe} is larger than the training split of ${spec} (${size} images): give --probe-size ${size} or less.`,
+  probeTooSmallForScatter: (text: string, probe: number, classes: number) =>
+    `--xbm-start ${text} reads the probe's within-class scatter, which needs two probe images of a class, but the probe of ${probe} images is stratified over ${classes} training classes: give --probe-size ${2 * classes} or more (twice the classes), or another policy.`,
 } as const;

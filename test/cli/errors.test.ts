@@ -4,12 +4,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, TINY_TRAIN } from '../helpers/cli.js';
+import { runCli, TINY_TRAIN, tinyTrain } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { resolveTrainConfig } from '../../src/config/train-config.js';
 import { runPaths } from '../../src/io/run-paths.js';
 import { cliMessages } from '../../src/messages/cli.js';
 import { evalMessages } from '../../src/messages/eval.js';
+import { analysisMessages } from '../../src/messages/analysis.js';
+import { configMessages } from '../../src/messages/config.js';
 import { makeRun } from '../analysis/drift-fixtures.js';
 
 /** Exit 2 and exactly one stderr line, `xbm-drift: ...`, no stack trace. */
@@ -120,7 +122,7 @@ test('a full disk is one line naming the path (a real full tmpfs)', async (t) =>
   }
   const text = oneLine(await runCli(['drift', run]), /^cannot (write|open) .*: no space left on the disk — free some space or choose another --out\.$/);
   assert.ok(text.includes(run), text);
-  assert.deepEqual(readdirSync(join(run, 'analysis')).filter((f) => f.endsWith('.tmp')), []);
+  assert.equal(existsSync(join(run, 'analysis')), false, 'nothing half-made: no temporary, no empty analysis/');
 });
 
 test('eval of a run without a checkpoint says it has none yet, or none left, and never suggests --overwrite', async (t) => {
@@ -138,4 +140,43 @@ test('eval of a run without a checkpoint says it has none yet, or none left, and
   const gone = oneLine(await runCli(['eval', run]), evalMessages.checkpointsGone(run));
   assert.doesNotMatch(gone, /overwrite/);
   oneLine(await runCli(['eval', run, '--ks', '1,x']), evalMessages.badKs('1,x'));
+});
+
+test('flags that would do nothing, or bounds found only mid-run, are refused in one line before the run folder exists', async (t) => {
+  const dir = tempDir(t);
+  const out = join(dir, 'run');
+  // TINY_TRAIN with these flags replacing its own (a flag given twice is refused on its own).
+  const tiny = (extra: string[]) => {
+    const overrides: Record<string, string> = { '--out': out };
+    for (let i = 0; i < extra.length; i += 2) overrides[extra[i]] = extra[i + 1];
+    return ['train', ...tinyTrain(overrides)];
+  };
+  const cases: [string[], string][] = [
+    // 1e9 iterations passed validation, then crashed building the snapshot schedule ("Set maximum size exceeded").
+    [tiny(['--iters', '1e9']), configMessages.tooManyIterations(1e9, 999_999)],
+    [tiny(['--staleness-every', '5']), configMessages.flagNeeds('--staleness-every', '--xbm-size M (a memory)', '--xbm-size 0')],
+    [['train', '--sampler', 'shuffle', '--per-class', '4', '--out', out], configMessages.flagNeeds('--per-class', '--sampler pk', '--sampler shuffle')],
+    [['train', '--model', 'cnn', '--hidden', '32', '--out', out], configMessages.flagNeeds('--hidden', '--model mlp', '--model cnn')],
+    [tiny(['--channels', '8,16']), configMessages.flagNeeds('--channels', '--model cnn', '--model mlp')],
+    [tiny(['--batch-mining', 'smart', '--index', 'exact', '--index-refresh', '100', '--iterations', '50']), configMessages.firstRefreshAfterEnd(100, 50)],
+    [tiny(['--optimizer', 'sgd', '--momentum', '1.5']), configMessages.sgdMomentumRange(1.5)],
+    [tiny(['--xbm-size', '16', '--xbm-start', 'auto:staleness:window=3,window=4']),
+      configMessages.badAutoPolicy('auto:staleness:window=3,window=4', analysisMessages.repeatedPolicyParameter('staleness', 'window'))],
+    // 4 iterations with a snapshot every 4 (and 1 before): 3 snapshots, never a window of 1e9.
+    [tiny(['--iterations', '4', '--xbm-size', '16', '--xbm-start', 'auto:plateau:window=1e9']), configMessages.policyWindowTooLong('auto:plateau:window=1e9', 1e9, 3)],
+    [tiny(['--images-per-class', '1']), configMessages.tooFewImagesPerClass(1)],
+    [tiny(['--images-per-class', '3', '--per-class', '4']), configMessages.perClassOverImages(4, 3)],
+    // The tiny mnist2: 50 test classes x 8 = 400 test images, 50 training classes x 8 = 400 training images.
+    [tiny(['--iterations', '2', '--ks', '1,500']), configMessages.ksOverGallery(500, 400, 'mnist2')],
+    [tiny(['--iterations', '2', '--probe-size', '5000']), configMessages.probeOverSplit(5000, 400, 'mnist2')],
+    [tiny(['--iterations', '8', '--xbm-size', '16', '--xbm-start', 'auto:scatter', '--probe-size', '40']),
+      configMessages.probeTooSmallForScatter('auto:scatter:ratio=1,window=3', 40, 50)],
+  ];
+  for (const [args, message] of cases) {
+    oneLine(await runCli(args), message);
+    assert.equal(existsSync(out), false, `${args.join(' ')}: nothing written`);
+  }
+  // The bounds are bounds, not bans: the largest allowed values are accepted.
+  const ok = await runCli(tiny(['--iterations', '2', '--ks', '1,399', '--probe-size', '400', '--xbm-size', '16', '--xbm-start', '0', '--staleness-every', '2']));
+  assert.equal(ok.code, 0, ok.stderr);
 });
