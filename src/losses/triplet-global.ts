@@ -7,7 +7,7 @@ import type { LossTerms, TermGroup, TermWeights } from './reducers/reducer.js';
 import { MINING_FLAG, TRIPLET_MINING, tripletKernel, type TripletMining } from './triplet.js';
 
 /** --global-weight: this loss's own flag. */
-export const GLOBAL_WEIGHT_FLAG = { name: 'global-weight', type: 'number', describe: 'triplet-global: weight of the global loss on the similarity distributions (default 1)' } as const satisfies FlagSpec;
+export const GLOBAL_WEIGHT_FLAG = { name: 'global-weight', type: 'number', describe: 'triplet-global: weight of the global loss on the similarity distributions' } as const satisfies FlagSpec;
 
 export interface TripletGlobalConfig {
   kind: 'triplet-global';
