@@ -81,7 +81,7 @@ test('the `warmup` verb\'s analysis/warmup.json shows in the report as the sugge
   assert.equal(report.summary.runs[0].suggestion?.start, 120);
   assert.equal(report.summary.runs[0].suggestion?.policy, 'fixed');
   const html = readFileSync(join(run, 'report', 'index.html'), 'utf8');
-  assert.match(html, /Warm-up analysis \(analysis\/warmup\.json\) suggests: iteration 120/);
+  assert.match(html, /No XBM in this run\.<\/b> Warm-up analysis \(analysis\/warmup\.json, written by <code>xbm-drift warmup<\/code>\): the <code>fixed<\/code> policy \(start=120\) would start XBM at iteration 120/);
 });
 
 test('report --out an existing file is one line, and nothing is written', async (t) => {
