@@ -6,12 +6,12 @@
  * run where Dawn finds an adapter: a GPU, or Mesa 25's llvmpipe (software, correctness only; .ci/run
  * installs it from Debian's bookworm-backports). Elsewhere the file reports ONE skipped test whose
  * reason says why (never a silent pass); under CI (CI set) or with XBM_REQUIRE_WEBGPU=1
- * (scripts/gpu-check.sh on a lent GPU) a missing adapter is a failure.
+ * (scripts/gpu-check.sh on a lent GPU) a missing adapter is a failure (fixtures/webgpu-required.ts).
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { initBackend, shutdownBackend } from '../../src/backend/init-backend.js';
-import { describeAdapter, probeWebgpuAdapter } from '../../src/backend/webgpu.js';
+import { describeAdapter } from '../../src/backend/webgpu.js';
 import { createEmbedder, REFERENCE_EMBEDDER, REFERENCE_INPUT } from '../../src/model/embedder.js';
 import { tf } from '../../src/backend/tf.js';
 import { Rng } from '../../src/random.js';
@@ -20,6 +20,7 @@ import { CrossBatchMemory } from '../../src/memory/cross-batch-memory.js';
 import { trainStep, trainStepAsyncReads } from '../../src/train/step.js';
 import { TOL } from '../helpers/tolerances.js';
 import { randomArray, scaledError } from './compare.js';
+import { webgpuAdapterOrSkip } from './fixtures/webgpu-required.js';
 
 after(async () => {
   await shutdownBackend();
@@ -54,14 +55,7 @@ async function trainingGradients(backend: string, classes: number, perClass: num
 }
 
 test('webgpu backend against cpu (reference embedder, full size)', async (t) => {
-  const probe = await probeWebgpuAdapter();
-  if (probe.adapter === null) {
-    const reason = `webgpu tests did not run: ${probe.reason}`;
-    const required = process.env.CI ? 'CI is set: .ci/run installs a software adapter (Mesa 25 from bookworm-backports)' : process.env.XBM_REQUIRE_WEBGPU === '1' ? 'XBM_REQUIRE_WEBGPU=1' : null;
-    if (required !== null) assert.fail(`${reason} (${required})`);
-    t.skip(reason);
-    return;
-  }
+  if ((await webgpuAdapterOrSkip(t)) === null) return;
   const info = await initBackend({ backend: 'webgpu', asyncReadsOnly: true });
   assert.equal(info.name, 'webgpu');
   assert.ok(info.webgpu?.adapter, 'run.json records the adapter');
