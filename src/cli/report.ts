@@ -7,7 +7,7 @@ import { buildReport } from '../report/build-report.js';
 import { folderKind } from '../io/folder-kind.js';
 import { driftForReport } from '../pipeline/analyse-run.js';
 import { consoleOutput } from './output.js';
-import { renderReport, type RenderResult } from '../report/render-report.js';
+import { assertReplaceable, renderReport, type RenderResult } from '../report/render-report.js';
 import { THEME_NAMES } from '../report/theme.js';
 import type { Report, ThemeName } from '../report/types.js';
 import { VERBS } from './verbs.js';
@@ -43,6 +43,7 @@ export async function reportMain(a: ReportArgs, io: CliIo = consoleOutput): Prom
   }
   const out = reportOutDir(inputs, a.out);
   if (!Number.isInteger(a.smooth) || a.smooth < 0) throw new UserError(reportMessages.badSmooth(a.smooth));
+  assertReplaceable(out); // before any work, and before the drift below writes into the runs
   // A run without drift gets it first (the drift figures and the start need it), as `drift` would.
   for (const dir of inputs) if (folderKind(dir) === 'run') await writingIn(dir, () => driftForReport(dir, io.err));
   const report = await buildReport(inputs, { theme: a.theme, force: a.force, smooth: a.smooth });

@@ -12,7 +12,7 @@ export const reportMessages = {
     `The runs use different datasets (${datasets.join(' vs ')}): compare runs of one dataset, or pass --force to compare anyway.`,
   outRequired: 'Several inputs need an explicit --out <dir> for the report.',
   outNotReport: (dir: string) =>
-    `${dir} exists and is not a report folder: choose another --out (an empty folder or a previous report).`,
+    `${dir} exists and holds files a report does not write: choose another --out (a new or empty folder, or a previous report).`,
   badTheme: (theme: string) => `Unknown theme "${theme}": use --theme default or --theme paper.`,
   outIsFile: (path: string) => `--out ${path} is a file, not a folder: give a folder for the report (new, empty, or a previous report).`,
   badSmooth: (value: unknown) => `--smooth must be a whole number of iterations >= 0, got ${String(value)}.`,

@@ -32,13 +32,25 @@ export interface RenderResult {
 /** Marks a folder as a report, so a rerun may replace it and nothing else gets replaced. */
 const MARKER = 'report.json';
 
-/** A folder the report may replace: absent, empty, or a previous report. */
-function assertReplaceable(dir: string): void {
+/** What a report folder holds: anything else in it is someone else's, and the folder is not replaced. */
+const REPORT_ENTRIES = new Set([MARKER, 'index.html', 'figures']);
+const FIGURE_FILE = /\.(svg|png|vl\.json|csv)$/;
+
+/**
+ * A folder the report may replace: absent, empty, or a previous report holding only what a report
+ * writes (the marker alone is not enough: a user's notes beside it would be deleted with it).
+ */
+export function assertReplaceable(dir: string): void {
   if (!existsSync(dir)) return;
   if (!statSync(dir).isDirectory()) throw new UserError(reportMessages.outIsFile(dir));
   const entries = readdirSync(dir);
-  if (entries.length === 0 || entries.includes(MARKER)) return;
-  throw new UserError(reportMessages.outNotReport(dir));
+  if (entries.length === 0) return;
+  const figures = join(dir, 'figures');
+  const onlyReport =
+    entries.includes(MARKER) &&
+    entries.every((e) => REPORT_ENTRIES.has(e)) &&
+    (!existsSync(figures) || (statSync(figures).isDirectory() && readdirSync(figures).every((f) => FIGURE_FILE.test(f))));
+  if (!onlyReport) throw new UserError(reportMessages.outNotReport(dir));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '../../src/errors.js';
 import { readCsvRaw } from '../../src/io/csv.js';
@@ -124,6 +124,13 @@ test('a rerun replaces an old report whole; a folder that is not a report is nev
   writeFileSync(join(precious, 'thesis.tex'), 'x');
   await assert.rejects(renderReport(report, precious), new UserError(reportMessages.outNotReport(precious)));
   assert.deepEqual(readdirSync(precious), ['thesis.tex']);
+  // A previous report with the user's notes beside it: the marker alone does not make it replaceable.
+  writeFileSync(join(out, 'notes.md'), 'mine');
+  await assert.rejects(renderReport(report, out), new UserError(reportMessages.outNotReport(out)));
+  writeFileSync(join(out, 'figures', 'sketch.txt'), 'mine too');
+  rmSync(join(out, 'notes.md'));
+  await assert.rejects(renderReport(report, out), new UserError(reportMessages.outNotReport(out)));
+  assert.equal(readFileSync(join(out, 'figures', 'sketch.txt'), 'utf8'), 'mine too');
 });
 
 test('an error while rendering leaves the old report intact and no partial folder behind', async (t) => {
