@@ -19,5 +19,17 @@ test('budgets: one for all, or per regime; the lr drop follows its budget; a cho
 
 test('an unknown regime is refused naming the known ones', () => {
   assert.throws(() => xbmRegimes({ wanted: ['scratch-16', 'huge'] }), (e: unknown) =>
-    e instanceof UserError && e.message === studyMessages.unknownRegime(['huge'], ['scratch-16', 'scratch-64', 'pretrained-64', 'scratch-drop-64'], ' (fashion-64 needs --fashion <idx folder>)'));
+    e instanceof UserError && e.message === studyMessages.unknownRegime(['huge'], ['scratch-16', 'scratch-64', 'pretrained-64', 'scratch-drop-64', 'long-64', 'shuffle-64', 'ms-64'], ' (fashion-64 needs --fashion <idx folder>)'));
+});
+
+test('held-out regimes run only when named, each one change against scratch-64, and the trainer accepts them', async () => {
+  const { resolveTrainConfig } = await import('../../src/config/train-config.js');
+  const held = xbmRegimes({ wanted: ['long-64', 'shuffle-64', 'ms-64'] });
+  assert.deepEqual(held.map((r) => `${r.name}:${r.iterations}:${r.heldOut}`), ['long-64:2000:true', 'shuffle-64:200:true', 'ms-64:200:true']);
+  assert.ok(xbmRegimes({ fashion: 'data/fm' }).every((r) => !r.heldOut), 'the default run is the design regimes only');
+  assert.ok(held[0].iterations >= 2000, 'issue 22: a long budget of at least 2,000 iterations');
+  for (const r of held) {
+    const cfg = resolveTrainConfig({ ...r.flags, out: 'x', iterations: r.iterations, xbmSize: r.xbmSize, xbmStart: '100' } as never);
+    assert.equal(cfg.iterations, r.iterations);
+  }
 });
