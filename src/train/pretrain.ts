@@ -12,6 +12,7 @@ import { modelMessages as M } from '../messages/model.js';
 import { builtinBackbone, builtinBackboneDirs, builtinCommand, BUILTIN_NAMES, isBuiltinBackbone } from '../model/builtin-backbones.js';
 import type { EmbedderConfig } from '../model/embedder.js';
 import { fileSaveHandler, type ModelJson } from '../model/model-files.js';
+import { modelKind } from '../model/kinds/index.js';
 import { buildTrunk } from '../model/trunk.js';
 import { Rng } from '../random.js';
 
@@ -102,7 +103,7 @@ export async function pretrain(config: PretrainConfig, log: (line: string) => vo
 
   const rng = new Rng(config.seed);
   const trunk = buildTrunk(config.model, shape, rng.fork());
-  const width = config.model.kind === 'cnn' ? config.model.channels.at(-1)! : (config.model.hidden.at(-1) ?? shape[0] * shape[1] * shape[2]);
+  const width = modelKind(config.model.kind).featureWidth(config.model, shape);
   const wValues = new Float32Array(width * classes.length);
   const headRng = rng.fork();
   for (let i = 0; i < wValues.length; i++) wValues[i] = headRng.normal() * Math.sqrt(1 / width);
@@ -154,7 +155,7 @@ export async function pretrain(config: PretrainConfig, log: (line: string) => vo
         normalization,
         pretrainedOn: config.dataset,
         classes: classes.length,
-        inputShape: config.model.kind === 'cnn' ? [null, null, c] : [h, w, c],
+        inputShape: modelKind(config.model.kind).trunkInputShape(config.model, [h, w, c]),
         iterations: config.iterations,
         command: config.command,
       },
@@ -173,9 +174,7 @@ export async function pretrain(config: PretrainConfig, log: (line: string) => vo
 }
 
 function pretrainReadme(config: PretrainConfig, classes: number, accuracy: number): string {
-  const arch = config.model.kind === 'cnn'
-    ? `CNN trunk conv3x3 ${config.model.channels.join(',')} (ReLU, max-pool 2 between convs), fully convolutional: input [n, h, w, ${'c'}] of any height and width`
-    : `MLP trunk ${config.model.hidden.join(',')} (flatten + dense ReLU), fixed input shape`;
+  const arch = modelKind(config.model.kind).describeTrunk(config.model);
   return [
     README_HEADING,
     '',

@@ -25,6 +25,7 @@ import { Progress } from './progress.js';
 import { trainStep, trainStepAsyncReads, type StepResult } from './step.js';
 import { XbmController } from './xbm-controller.js';
 import { loadFloats, loadOptimizer, loadState, loadWeights, saveCheckpoint } from './checkpoint.js';
+import { checkConfigAgainstDataset } from '../config/dataset-checks.js';
 import { createRun, resumeRun, type OpenRun } from './run-folder.js';
 import { Instruments, labelsOf } from './instruments.js';
 import { RunRecorder } from './run-recorder.js';
@@ -85,6 +86,7 @@ interface Training {
 async function prepare(config: TrainConfig, quiet: boolean | undefined): Promise<Training> {
   const backend = await initBackend({ backend: config.backend, threads: config.threads ?? undefined, asyncReadsOnly: true });
   const dataset = await loadRunDataset(config);
+  checkConfigAgainstDataset(config, dataset);
   const rng = new Rng(config.seed);
   const modelRng = rng.fork();
   const samplerRng = rng.fork();

@@ -31,7 +31,7 @@ async function cli(args: string[]): Promise<void> {
 }
 
 test('every parameter a registered policy declares is a warmup flag, described for each policy that reads it', () => {
-  const options = (warmupCommand.builder as (y: unknown) => { getOptions(): { key: Record<string, unknown> } })(yargs([])).getOptions().key;
+  const options = (warmupCommand.builder as unknown as (y: unknown) => { getOptions(): { key: Record<string, unknown> } })(yargs([])).getOptions().key;
   for (const p of WARMUP_POLICIES) {
     assert.ok(p.parameters.length > 0 || p.kind === 'fixed', `${p.kind} declares its parameters`);
     for (const { key } of p.parameters) assert.ok(flagOf(key) in options, `--${flagOf(key)} (${p.kind})`);
