@@ -46,6 +46,8 @@ export interface Comparison {
  */
 export function roundSchedule(batches: readonly number[], rounds: number): ScheduledRound[] {
   if (!Number.isInteger(rounds) || rounds < MIN_ROUNDS) throw new Error(`--rounds must be an integer >= ${MIN_ROUNDS} (got ${rounds}): fewer cannot tell a bimodal side from a steady one`);
+  const bad = batches.find((b) => !Number.isInteger(b) || b < 8 || b % 4 !== 0);
+  if (bad !== undefined || batches.length === 0) throw new Error(`--batches must be a comma-separated list of multiples of 4 from 8 (P x K batches, 4 per class; got ${bad ?? 'none'})`);
   const out: ScheduledRound[] = [];
   batches.forEach((batch, b) => {
     const order: Side[] = b % 2 === 0 ? ['ours', 'pytorch'] : ['pytorch', 'ours'];

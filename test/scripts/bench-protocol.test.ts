@@ -21,6 +21,9 @@ test('the schedule alternates the sides, at least 3 rounds each, and which side 
   assert.equal(MIN_ROUNDS, 3);
   assert.throws(() => roundSchedule([64], 2), /--rounds must be an integer >= 3 \(got 2\)/);
   assert.throws(() => roundSchedule([64], 3.5), /--rounds must be an integer >= 3/);
+  assert.throws(() => roundSchedule([64, 18], 3), /--batches must be .*multiples of 4 from 8.*got 18/);
+  assert.throws(() => roundSchedule([Number('x')], 3), /--batches .*got NaN/);
+  assert.throws(() => roundSchedule([], 3), /--batches .*got none/);
 });
 
 test('a bimodal PyTorch side: best-of fails the target where a median over rounds would pass', () => {
