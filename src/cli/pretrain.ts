@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { BACKEND_CHOICES, type BackendChoice } from '../backend/choices.js';
 import { componentOptions, FLAG_FAMILIES } from '../config/component-flags.js';
 import { positiveFlag, positiveIntFlag } from '../config/flag-checks.js';
-import { DEFAULTS, TRAIN_CHOICES, TRAIN_HELP, resolveBackend, resolveDatasetSpec, resolveImage, resolveModel, type ModelKind, type NormalizationKind } from '../config/train-config.js';
+import { DEFAULTS, TRAIN_CHOICES, TRAIN_HELP, resolveBackend, resolveBackendFlags, resolveDatasetFlags, resolveDatasetSpec, resolveModel, type ModelKind } from '../config/train-config.js';
 import { UserError } from '../errors.js';
 import { modelMessages as M } from '../messages/model.js';
 import { modelKind } from '../model/kinds/index.js';
@@ -17,9 +17,9 @@ export const PRETRAIN_DEFAULTS = { dataset: 'mnist', iterations: 300, batchSize:
 
 interface PretrainArgs {
   out?: string; dataset?: string; model?: ModelKind; iterations?: number; batchSize?: number; lr?: number;
-  seed?: number; backend?: BackendChoice; threads?: number; imageSize?: number; normalization?: NormalizationKind; overwrite: boolean; quiet: boolean;
+  seed?: number; backend?: BackendChoice; overwrite: boolean; quiet: boolean;
   output?: CliOutput;
-  /** the model kinds' own flags (--channels, --hidden, ...), declared in model/kinds/ */
+  /** the model kinds', datasets' and backends' own flags (--channels, --image-size, --threads, ...), declared beside their code */
   [kindFlag: string]: unknown;
 }
 
@@ -27,17 +27,14 @@ export const pretrainCommand: CommandModule<object, PretrainArgs> = {
   command: VERBS.pretrain.usage,
   describe: VERBS.pretrain.describe,
   builder: (y) =>
-    componentOptions([FLAG_FAMILIES.model]).reduce((a, { name, option }) => a.option(name, option), y).option('out', { type: 'string', describe: 'folder to write model.json + weights.bin into (data/backbones/<name>)' })
+    componentOptions([FLAG_FAMILIES.model, FLAG_FAMILIES.dataset, FLAG_FAMILIES.backend]).reduce((a, { name, option }) => a.option(name, option), y).option('out', { type: 'string', describe: 'folder to write model.json + weights.bin into (data/backbones/<name>)' })
       .option('dataset', { type: 'string', describe: `labelled dataset (default ${PRETRAIN_DEFAULTS.dataset}: all 10 digits of the MNIST train file); others train on their train classes` })
       .option('model', { choices: TRAIN_CHOICES.model, describe: `trunk: ${TRAIN_HELP.model} (default ${DEFAULTS.model})` })
       .option('iterations', { alias: 'iters', type: 'number', describe: `iterations (default ${PRETRAIN_DEFAULTS.iterations})` })
       .option('batch-size', { type: 'number', describe: `batch size (default ${PRETRAIN_DEFAULTS.batchSize})` })
       .option('lr', { type: 'number', describe: `Adam learning rate (default ${PRETRAIN_DEFAULTS.lr})` })
       .option('seed', { type: 'number', describe: `seed of init and batches (default ${DEFAULTS.seed})` })
-      .option('backend', { choices: BACKEND_CHOICES, describe: 'tfjs backend' })
-      .option('threads', { type: 'number', describe: 'wasm threads' })
-      .option('image-size', { type: 'number', describe: 'image datasets: input side (default 224)' })
-      .option('normalization', { choices: TRAIN_CHOICES.normalization, describe: `image datasets: ${TRAIN_HELP.normalization}` })
+      .option('backend', { choices: BACKEND_CHOICES, describe: 'tfjs backend (auto reads --threads for when it falls to wasm)' })
       .option('overwrite', { type: 'boolean', default: false, describe: 'replace a backbone already in --out' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
       .example('$0 pretrain --dataset mnist --out data/backbones/digits', '')
@@ -57,8 +54,10 @@ export function resolvePretrainConfig(a: PretrainArgs): PretrainConfig {
   const dataset = resolveDatasetSpec(a.dataset ?? PRETRAIN_DEFAULTS.dataset);
   // The trunk only: its head's width is the number of classes, so dim is a placeholder.
   const model = resolveModel(a, 1);
-  const image = resolveImage(a, dataset);
+  const { image } = resolveDatasetFlags(a, dataset);
   const lr = positiveFlag('--lr', a.lr ?? PRETRAIN_DEFAULTS.lr);
+  const backend = resolveBackend(a.backend ?? DEFAULTS.backend);
+  const { threads } = resolveBackendFlags(a, backend);
   const config: PretrainConfig = {
     dataset,
     out: resolve(a.out),
@@ -67,8 +66,8 @@ export function resolvePretrainConfig(a: PretrainArgs): PretrainConfig {
     batchSize: positiveIntFlag('--batch-size', a.batchSize ?? PRETRAIN_DEFAULTS.batchSize),
     lr,
     seed: a.seed ?? DEFAULTS.seed,
-    backend: resolveBackend(a.backend ?? DEFAULTS.backend),
-    ...(a.threads !== undefined ? { threads: positiveIntFlag('--threads', a.threads) } : {}),
+    backend,
+    ...(threads !== null ? { threads } : {}),
     ...(image ? { image } : {}),
     overwrite: a.overwrite,
     command: '',

@@ -31,13 +31,11 @@ export function trainOptions<T>(y: Argv<T>) {
     .option('dim', { type: 'number', describe: `embedding width (default ${DEFAULTS.dim})` })
     .option('loss', { choices: TRAIN_CHOICES.loss, describe: `pair loss (default ${DEFAULTS.loss})` })
     .option('reducer', { choices: TRAIN_CHOICES.reducer, describe: `how the loss terms are reduced: ${TRAIN_HELP.reducer}` })
-    .group(['backbone', 'backbone-lr-mult', 'freeze-backbone', 'image-size', 'normalization'], 'Backbone and images:')
+    .group(['backbone', 'backbone-lr-mult', 'freeze-backbone'], 'Backbone and images:')
     .option('backbone', { type: 'string', describe: `pretrained trunk under a head (pool, linear to --dim, L2 norm): ${TRAIN_HELP.backbone}` })
     .option('backbone-lr-mult', { type: 'number', describe: `the backbone's learning rate is --lr x this (default ${DEFAULTS.backboneLrMult}); BatchNorm always uses its inference statistics` })
     .option('freeze-backbone', { type: 'boolean', describe: 'train only the head (a GraphModel backbone is always frozen)' })
-    .option('image-size', { type: 'number', describe: 'image datasets: side of the square network input (default 224)' })
-    .option('normalization', { choices: TRAIN_CHOICES.normalization, describe: `image datasets: ${TRAIN_HELP.normalization} (default imagenet); must match what the backbone was trained on` })
-    .group(['iterations', 'optimizer', 'lr', 'momentum', 'schedule', 'lr-step', 'lr-gamma', 'seed', 'backend', 'threads'], 'Optimisation:')
+    .group(['iterations', 'optimizer', 'lr', 'momentum', 'schedule', 'lr-step', 'lr-gamma', 'seed', 'backend'], 'Optimisation:')
     .option('iterations', { alias: 'iters', type: 'number', describe: `training iterations (default ${DEFAULTS.iterations})` })
     .option('optimizer', { choices: TRAIN_CHOICES.optimizer, describe: `${TRAIN_HELP.optimizer} (default ${DEFAULTS.optimizer})` })
     .option('lr', { type: 'number', describe: `learning rate (default ${DEFAULTS.lr})` })
@@ -46,8 +44,7 @@ export function trainOptions<T>(y: Argv<T>) {
     .option('lr-step', { type: 'number', describe: 'with --schedule step: multiply the lr by --lr-gamma every N iterations (default half the iterations)' })
     .option('lr-gamma', { type: 'number', describe: `with --schedule step: the factor (default ${DEFAULTS.lrGamma})` })
     .option('seed', { type: 'number', describe: `seed of model init, sampler and probe (default ${DEFAULTS.seed})` })
-    .option('backend', { choices: TRAIN_CHOICES.backend, describe: `tfjs backend (auto tries ${TRAIN_CHOICES.backend.filter((b) => b !== 'auto').join(', ')} in order)` })
-    .option('threads', { type: 'number', describe: 'wasm threads (default: the machine\'s cores)' })
+    .option('backend', { choices: TRAIN_CHOICES.backend, describe: `tfjs backend (auto tries ${TRAIN_CHOICES.backend.filter((b) => b !== 'auto').join(', ')} in order, and reads --threads for when it falls to wasm)` })
     .group(['xbm-size', 'xbm-start', 'xbm-weight', 'xbm-init', 'xbm-guard', 'xbm-adapt', 'parity'], 'Cross-batch memory:')
     .option('xbm-size', { type: 'number', describe: 'memory size M (0: no XBM)' })
     .option('xbm-start', { type: 'string', describe: `N | off | auto[:policy], policy one of ${TRAIN_HELP.warmupPolicy} (default auto = auto:staleness when a memory is given)` })
@@ -75,7 +72,7 @@ export function trainOptions<T>(y: Argv<T>) {
     .option('checkpoint-every', { type: 'number', describe: `checkpoint every N iterations (default ${DEFAULTS.checkpointEvery})` }));
 }
 
-/** The flags the components declare beside their code (a model kind's, a loss's, a strategy's: config/component-flags.ts), each in its group. */
+/** The flags the components declare beside their code (a model kind's, a loss's, a strategy's, a dataset's, a backend's: config/component-flags.ts), each in its group. */
 function withComponentOptions<T>(y: Argv<T>): Argv<T> {
   let out = y;
   for (const { name, group, option } of componentOptions()) out = out.option(name, option).group([name], group);

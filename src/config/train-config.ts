@@ -2,8 +2,10 @@ import { basename, resolve } from 'node:path';
 import { parseWarmupPolicy, validateWarmupPolicy } from '../analysis/warmup/parse-policy.js';
 import { DEFAULT_WARMUP_POLICY, WARMUP_POLICY_USAGES, warmupPolicy, type WarmupPolicyConfig } from '../analysis/warmup/policies/index.js';
 import { memorySpan as spanOf } from '../analysis/warmup/threshold.js';
-import { BACKEND_CHOICES, type BackendChoice } from '../backend/choices.js';
-import { DATASET_NAMES, IMAGE_DATASET_KINDS, isDatasetSpec, isImageDatasetSpec } from '../data/registry.js';
+import { BACKENDS, BACKEND_CHOICES, type BackendChoice } from '../backend/choices.js';
+import { DATASET_MEMBERS, DATASET_NAMES, datasetKind, isDatasetSpec } from '../data/registry.js';
+import type { NormalizationKind } from '../data/image-dataset.js';
+import type { DatasetSettings } from '../data/types.js';
 import { intListFlag, nonNegativeIntFlag, positiveFlag, positiveIntFlag } from './flag-checks.js';
 import { snapshotIterations } from './snapshot-schedule.js';
 import type { SamplerConfig } from '../data/samplers.js';
@@ -18,7 +20,7 @@ import { BATCH_MINING, SMART_MINING_DEFAULTS, type BatchMiningKind, type SmartMi
 import { INDEX_KINDS, checkIndexAvailable, type IndexKind } from '../mining/neighbour-index.js';
 import { UserError } from '../errors.js';
 import { ADAPT_KINDS, ADAPT_STRATEGIES, type AdaptStrategy, type XbmAdaptConfig } from '../memory/adapt/index.js';
-import { flagKey, type FlagSpec, type GivenFlags } from '../flag-spec.js';
+import { flagKey, type FlagSpec, type GivenFlags, type TakeDefault } from '../flag-spec.js';
 import { XBM_COMBINES, parityLossFields, type ParityMode, type XbmCombine } from '../memory/parity/parity.js';
 import { PARITY_KINDS, PARITY_MODES, parityMode, type ParityKind } from '../memory/parity/registry.js';
 import { dataMessages } from '../messages/data.js';
@@ -40,7 +42,6 @@ import { STUDY_CHOICE } from './study-choice.js';
 const SAMPLERS = { pk: 'P x K class-balanced batches', shuffle: 'a plain shuffle' } as const satisfies Record<SamplerConfig['kind'], string>;
 const OPTIMIZERS = { adam: 'Adam', sgd: 'SGD with momentum' } as const;
 const SCHEDULES = { constant: 'constant', step: 'multiply by --lr-gamma every --lr-step iterations', cosine: 'cosine decay to 0' } as const;
-const NORMALIZATIONS = { imagenet: 'ImageNet mean/std per channel (Keras/torchvision backbones)', none: 'values in [0, 1]' } as const;
 const XBM_INITS = { empty: 'start empty', random: 'fill from random training images at the start' } as const;
 const keys = <T extends object>(o: T) => Object.keys(o) as (keyof T & string)[];
 
@@ -49,12 +50,12 @@ export type ModelKind = ModelKindName;
 export type OptimizerKind = keyof typeof OPTIMIZERS;
 export type ScheduleKind = keyof typeof SCHEDULES;
 export type XbmInit = keyof typeof XBM_INITS;
-export type NormalizationKind = keyof typeof NORMALIZATIONS;
+export type { NormalizationKind };
 
 /**
  * Every list of choices a train flag has, from the registries that own them (losses/registry.ts,
  * losses/triplet.ts, backend/choices.ts, data/registry.ts, analysis/warmup/policies/index.ts) or
- * from the tables above. The CLI's `choices:` and the messages below read these; never retype one.
+ * from the tables above (a component's own flags: config/component-flags.ts). The CLI's `choices:` and the messages below read these; never retype one.
  */
 export const TRAIN_CHOICES = {
   dataset: DATASET_NAMES,
@@ -68,7 +69,6 @@ export const TRAIN_CHOICES = {
   backend: BACKEND_CHOICES,
   xbmInit: keys(XBM_INITS),
   xbmAdapt: ADAPT_KINDS,
-  normalization: keys(NORMALIZATIONS),
   builtinBackbone: BUILTIN_NAMES,
   warmupPolicy: WARMUP_POLICY_USAGES,
   batchMining: keys(BATCH_MINING),
@@ -87,7 +87,6 @@ export const TRAIN_HELP = {
   schedule: describe(SCHEDULES),
   xbmInit: describe(XBM_INITS),
   xbmAdapt: ADAPT_STRATEGIES.map((a) => `${a.kind}: ${a.describe}`).join('; '),
-  normalization: describe(NORMALIZATIONS),
   backbone: `a TensorFlow.js model.json (LayersModel: fine-tuned; GraphModel: frozen) or its folder, or ${BUILTIN_NAMES.join(', ')}`,
   reducer: `${REDUCERS.map((r) => `${r.kind}: ${r.describe}`).join('; ')}. Default: ${STUDY_CHOICE.reducer} (the XBM study: ${STUDY_CHOICE.source.reducer.replace(/^.*?: /, '')}); --reducer sum-per-query for the paper's`,
   xbmAdaptDefault: `default with a memory: ${STUDY_CHOICE.adapt} (the XBM study's best configuration); none under --parity`,
@@ -101,8 +100,11 @@ export const TRAIN_HELP = {
 export interface TrainConfig extends RunConfigFile {
   name: string;
   out: string;
-  /** image: image datasets only (the digit datasets refuse it), passed to the dataset as DatasetOptions.image */
-  dataset: { spec: string; dataSeed: number; imagesPerClass?: number; image?: { size?: number; normalization?: NormalizationKind } };
+  /**
+   * image: image datasets only (the digit datasets refuse it), passed to the dataset as
+   * DatasetOptions.image; settings: a dataset layout's own flags (DatasetFactory.fromFlags)
+   */
+  dataset: { spec: string; dataSeed: number; imagesPerClass?: number } & DatasetSettings;
   sampler: SamplerConfig;
   batchSize: number;
   model: EmbedderConfig;
@@ -225,8 +227,6 @@ export interface TrainFlags extends ComponentFlags {
   backbone?: string;
   backboneLrMult?: number;
   freezeBackbone?: boolean;
-  imageSize?: number;
-  normalization?: NormalizationKind;
   loss?: LossSettings['kind'];
   reducer?: ReducerKind;
   optimizer?: OptimizerKind;
@@ -253,7 +253,6 @@ export interface TrainFlags extends ComponentFlags {
   checkpointEvery?: number;
   seed?: number;
   backend?: BackendChoice;
-  threads?: number;
   batchMining?: BatchMiningKind;
   indexRefresh?: number;
   index?: IndexKind;
@@ -307,7 +306,8 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
   // Under a backbone the built-in model is not built (its flags were refused): its defaults are not "applied".
   const modelDefaults = backbone ? new AppliedDefaults() : applied;
   const model = resolveModel(f, dim, modelDefaults);
-  const image = resolveImage(f, datasetSpec);
+  const datasetSettings = resolveDatasetFlags(given, datasetSpec, applied);
+  const { threads } = resolveBackendFlags(given, backend, applied);
 
   const iterations = positiveInt('--iterations', f.iterations, DEFAULTS.iterations);
   if (iterations > MAX_ITERATIONS) throw new UserError(M.tooManyIterations(iterations, MAX_ITERATIONS));
@@ -405,7 +405,7 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
   return {
     name: basename(out),
     out,
-    dataset: { spec: datasetSpec, dataSeed, ...(imagesPerClass !== undefined ? { imagesPerClass } : {}), ...(image ? { image } : {}) },
+    dataset: { spec: datasetSpec, dataSeed, ...(imagesPerClass !== undefined ? { imagesPerClass } : {}), ...datasetSettings },
     sampler,
     batchSize,
     model,
@@ -427,7 +427,7 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
     checkpointEvery,
     seed,
     backend,
-    threads: f.threads === undefined ? take('--threads', undefined, null, "the machine's cores") : positiveInt('--threads', f.threads, 1),
+    threads,
     ...(smartMining ? { smartMining } : {}),
     defaultsApplied: applied.list,
   };
@@ -532,19 +532,23 @@ function resolveBackbone(f: TrainFlags, take: AppliedDefaults['take']): Backbone
   return { source: isBuiltinBackbone(text) ? text : resolve(text), lrMult, freeze };
 }
 
-/** --image-size and --normalization: for image datasets (read with sharp) only; the digit datasets have fixed shapes and [0, 1] values. */
-export function resolveImage(f: Pick<TrainFlags, 'imageSize' | 'normalization'>, spec: string): TrainConfig['dataset']['image'] {
-  const given = [['--image-size', f.imageSize], ['--normalization', f.normalization]] as const;
-  if (!isImageDatasetSpec(spec)) {
-    for (const [flag, v] of given) if (v !== undefined) throw new UserError(M.flagNeeds(flag, `an image dataset (${IMAGE_DATASET_KINDS.join(', ')})`, `--dataset ${spec}`));
-    return undefined;
-  }
-  if (f.imageSize === undefined && f.normalization === undefined) return undefined;
-  if (f.imageSize !== undefined && (!Number.isInteger(f.imageSize) || f.imageSize < 1)) throw new UserError(M.positiveInteger('--image-size', f.imageSize));
-  if (f.normalization !== undefined && !(TRAIN_CHOICES.normalization as readonly string[]).includes(f.normalization)) {
-    throw new UserError(M.unknownChoice('--normalization', String(f.normalization), TRAIN_CHOICES.normalization));
-  }
-  return { ...(f.imageSize !== undefined ? { size: f.imageSize } : {}), ...(f.normalization !== undefined ? { normalization: f.normalization } : {}) };
+/**
+ * The chosen dataset's own flags (data/: --image-size and --normalization for the image datasets,
+ * image-dataset.ts): another dataset's flag is refused naming the spec, the defaults applied are
+ * recorded in `applied`. The settings go into config.json's `dataset`.
+ */
+export function resolveDatasetFlags(given: GivenFlags, spec: string, applied: AppliedDefaults = new AppliedDefaults()): DatasetSettings {
+  const kind = datasetKind(spec) ?? spec;
+  refuseUnreadFlags(FLAG_FAMILIES.dataset, kind, given, spec);
+  const member = DATASET_MEMBERS.find((m) => m.kind === kind);
+  return member?.fromFlags?.(given, memberTake(applied, FLAG_FAMILIES.dataset, kind)) ?? {};
+}
+
+/** The chosen backend's own flags (backend/choices.ts: --threads for auto and wasm); another backend's flag is refused. */
+export function resolveBackendFlags(given: GivenFlags, backend: BackendChoice, applied: AppliedDefaults = new AppliedDefaults()): { threads: number | null } {
+  refuseUnreadFlags(FLAG_FAMILIES.backend, backend, given);
+  const member = BACKENDS.find((b) => b.kind === backend) as { fromFlags?: (flags: GivenFlags, take: TakeDefault) => { threads: number | null } };
+  return member.fromFlags?.(given, memberTake(applied, FLAG_FAMILIES.backend, backend)) ?? { threads: null };
 }
 
 /**

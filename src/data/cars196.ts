@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { dataMessages } from '../messages/data.js';
-import { buildImageDataset, checkRoot, numberedClassHalves, type ImageEntry } from './image-dataset.js';
+import { buildImageDataset, checkRoot, numberedClassHalves, type ImageEntry, IMAGE_DATASET } from './image-dataset.js';
 import { MatError, matScalar, matString, readMat5 } from './mat5.js';
 import type { Dataset, DatasetFactory, DatasetOptions } from './types.js';
 
@@ -44,7 +44,7 @@ export async function loadCars196(root: string, spec: string, opts: DatasetOptio
 }
 
 export const cars196Factory: DatasetFactory = {
-  images: true,
+  ...IMAGE_DATASET,
   key: 'cars196:',
   usage: 'cars196:<root>',
   summary: 'Stanford Cars folder (cars_annos.mat, car_ims/): classes 1-98 train, 99-196 test',

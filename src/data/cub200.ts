@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { dataMessages } from '../messages/data.js';
-import { buildImageDataset, checkRoot, numberedClassHalves, fields, intField, readLines, type ImageEntry } from './image-dataset.js';
+import { buildImageDataset, checkRoot, numberedClassHalves, fields, intField, readLines, type ImageEntry, IMAGE_DATASET } from './image-dataset.js';
 import type { Dataset, DatasetFactory, DatasetOptions } from './types.js';
 
 const HINT = 'images.txt, image_class_labels.txt and images/';
@@ -43,7 +43,7 @@ export async function loadCub200(root: string, spec: string, opts: DatasetOption
 }
 
 export const cub200Factory: DatasetFactory = {
-  images: true,
+  ...IMAGE_DATASET,
   key: 'cub200:',
   usage: 'cub200:<root>',
   summary: 'CUB-200-2011 folder (images.txt, image_class_labels.txt, images/): classes 1-100 train, 101-200 test',

@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import type { FlagSpec, GivenFlags, TakeDefault } from '../flag-spec.js';
+import { configMessages } from '../messages/config.js';
 import { dataMessages } from '../messages/data.js';
 import { checkImageFiles } from './image-check.js';
 import { ImageSplit } from './image-split.js';
@@ -10,6 +12,42 @@ import { checkOptions, dataRngs, fmt, indicesByClass, selectRows } from './split
 import type { Dataset, DatasetOptions, EvalProtocol, Normalization } from './types.js';
 
 export const DEFAULT_IMAGE_SIZE = 224;
+
+/** The named normalisations --normalization chooses among (explicit mean/std only through the library's ImageOptions). */
+export const NORMALIZATIONS = { imagenet: 'ImageNet mean/std per channel (Keras/torchvision backbones)', none: 'values in [0, 1]' } as const;
+export type NormalizationKind = keyof typeof NORMALIZATIONS;
+export const NORMALIZATION_KINDS = Object.keys(NORMALIZATIONS) as NormalizationKind[];
+
+export const IMAGE_SIZE_FLAG = { name: 'image-size', type: 'number', field: 'size', describe: 'image datasets: side of the square network input' } as const satisfies FlagSpec;
+export const NORMALIZATION_FLAG = {
+  name: 'normalization', type: 'string', choices: NORMALIZATION_KINDS,
+  describe: `image datasets: ${Object.entries(NORMALIZATIONS).map(([k, v]) => `${k}: ${v}`).join('; ')}; must match what the backbone was trained on`,
+} as const satisfies FlagSpec;
+
+/**
+ * What every dataset read from image files with sharp shares, spread into its factory: it takes
+ * DatasetOptions.image, reads --image-size and --normalization, and records them as
+ * config.json's dataset.image (only those given: the defaults stay the loader's, recorded in
+ * defaultsApplied).
+ */
+export const IMAGE_DATASET = {
+  images: true,
+  flags: [IMAGE_SIZE_FLAG, NORMALIZATION_FLAG],
+  defaults: { imageSize: DEFAULT_IMAGE_SIZE, normalization: 'imagenet' },
+  fromFlags(flags: GivenFlags, take: TakeDefault): { image?: { size?: number; normalization?: NormalizationKind } } {
+    const size = flags.imageSize as number | undefined;
+    const normalization = flags.normalization as string | undefined;
+    // The defaults are the loader's (resolveImageOptions): recorded, not written into the config.
+    take(IMAGE_SIZE_FLAG.name, size, DEFAULT_IMAGE_SIZE);
+    take(NORMALIZATION_FLAG.name, normalization, 'imagenet');
+    if (size === undefined && normalization === undefined) return {};
+    if (size !== undefined && (!Number.isInteger(size) || size < 1)) throw new UserError(configMessages.positiveInteger('--image-size', size));
+    if (normalization !== undefined && !(NORMALIZATION_KINDS as readonly string[]).includes(normalization)) {
+      throw new UserError(configMessages.unknownChoice('--normalization', String(normalization), NORMALIZATION_KINDS));
+    }
+    return { image: { ...(size !== undefined ? { size } : {}), ...(normalization !== undefined ? { normalization: normalization as NormalizationKind } : {}) } };
+  },
+} as const;
 export const DEFAULT_CACHE_BYTES = 1024 ** 3;
 export const DEFAULT_DECODE_THREADS = 2;
 

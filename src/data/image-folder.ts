@@ -2,7 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { dataMessages } from '../messages/data.js';
-import { buildImageDataset, checkRoot, rootName, type ImageEntry } from './image-dataset.js';
+import { buildImageDataset, checkRoot, rootName, type ImageEntry, IMAGE_DATASET } from './image-dataset.js';
 import { dataRngs, fmt, splitClasses } from './split-rules.js';
 import type { Dataset, DatasetFactory, DatasetOptions } from './types.js';
 
@@ -42,7 +42,7 @@ export async function loadImageFolder(root: string, spec: string, opts: DatasetO
 }
 
 export const imageFolderFactory: DatasetFactory = {
-  images: true,
+  ...IMAGE_DATASET,
   key: 'folder:',
   usage: 'folder:<root>',
   summary: 'a folder with one sub-folder of images per class; a seeded class-disjoint half trains',

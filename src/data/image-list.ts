@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import { dataMessages } from '../messages/data.js';
-import { buildImageDataset, checkImagesExist, intField, readLines, under, type ImageEntry } from './image-dataset.js';
+import { buildImageDataset, checkImagesExist, intField, readLines, under, type ImageEntry, IMAGE_DATASET } from './image-dataset.js';
 import type { Dataset, DatasetFactory, DatasetOptions } from './types.js';
 
 const EXPECTED = '"<image path> <integer label>" (a comma also separates, as research-xbm reads it)';
@@ -32,7 +32,7 @@ export async function loadImageLists(arg: string, spec: string, opts: DatasetOpt
 }
 
 export const imageListFactory: DatasetFactory = {
-  images: true,
+  ...IMAGE_DATASET,
   key: 'list:',
   usage: 'list:<train.txt>,<test.txt>',
   summary: 'two image lists, lines "path label" (research-xbm format), paths relative to the list file',

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import { dataMessages } from '../messages/data.js';
-import { buildImageDataset, checkImagesExist, checkRoot, fields, readLines, type ImageEntry } from './image-dataset.js';
+import { buildImageDataset, checkImagesExist, checkRoot, fields, readLines, type ImageEntry, IMAGE_DATASET } from './image-dataset.js';
 import type { Dataset, DatasetFactory, DatasetOptions } from './types.js';
 
 const EXPECTED = '"<image_name> <item_id> train|query|gallery"';
@@ -50,7 +50,7 @@ export async function loadInShop(root: string, spec: string, opts: DatasetOption
 }
 
 export const inshopFactory: DatasetFactory = {
-  images: true,
+  ...IMAGE_DATASET,
   key: 'inshop:',
   usage: 'inshop:<root>',
   summary: 'DeepFashion In-Shop folder (list_eval_partition.txt, img/): train items; queries against the gallery',

@@ -3,6 +3,7 @@ import { dataMessages } from '../messages/data.js';
 import { cars196Factory } from './cars196.js';
 import { cub200Factory } from './cub200.js';
 import { idxFactory } from './idx-folder.js';
+import type { IMAGE_DATASET } from './image-dataset.js';
 import { imageFolderFactory } from './image-folder.js';
 import { imageListFactory } from './image-list.js';
 import { inshopFactory } from './inshop.js';
@@ -18,6 +19,26 @@ export const DATASETS: readonly DatasetFactory[] = [
   cub200Factory, cars196Factory, sopFactory, inshopFactory, vehicleIdFactory, imageFolderFactory, imageListFactory,
 ];
 
+const matches = (key: string, spec: string) => (key.endsWith(':') ? spec.startsWith(key) : spec === key);
+
+/** A dataset's kind, as the --dataset family names its member: the key without its ':' ('sop:' -> 'sop'). */
+const kindOf = (f: DatasetFactory) => f.key.replace(/:$/, '');
+
+/**
+ * The datasets as a family of components chosen by --dataset (config/component-flags.ts): each
+ * with the flags it declares, their defaults and how it reads them.
+ */
+export const DATASET_MEMBERS = DATASETS.map((f) => ({ kind: kindOf(f), flags: f.flags ?? [], defaults: f.defaults, fromFlags: f.fromFlags }));
+
+/** The flags the datasets declare (part of the typed train flags); a dataset with its own flag adds its spec's type here. */
+export type DatasetFlagSpec = (typeof IMAGE_DATASET)['flags'][number];
+
+/** The kind of dataset a spec names ('sop:/data/SOP' -> 'sop', 'mnist2' -> 'mnist2'), undefined when none. */
+export function datasetKind(spec: string): string | undefined {
+  const f = DATASETS.find((d) => matches(d.key, spec));
+  return f && kindOf(f);
+}
+
 /** Datasets read from image files with sharp: they take DatasetOptions.image (size, normalisation, cache). */
 export const IMAGE_DATASET_KINDS: readonly string[] = DATASETS.filter((f) => f.images).map((f) => f.key);
 
@@ -31,8 +52,6 @@ export const DATASET_NAMES: readonly string[] = DATASETS.map((d) => d.usage);
 
 /** The dataset kinds as the registry matches them: exact names, or prefixes ending in ':'. */
 export const DATASET_KINDS: readonly string[] = DATASETS.map((d) => d.key);
-
-const matches = (key: string, spec: string) => (key.endsWith(':') ? spec.startsWith(key) : spec === key);
 
 /** Whether a spec names a registered kind of dataset (the config checks this before any disk access). */
 export function isDatasetSpec(spec: string): boolean {

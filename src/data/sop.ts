@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { buildImageDataset, checkImagesExist, checkRoot, fields, intField, readLines, type ImageEntry } from './image-dataset.js';
+import { buildImageDataset, checkImagesExist, checkRoot, fields, intField, readLines, type ImageEntry, IMAGE_DATASET } from './image-dataset.js';
 import type { Dataset, DatasetFactory, DatasetOptions } from './types.js';
 
 const HINT = 'Ebay_train.txt, Ebay_test.txt and the <category>_final/ image folders';
@@ -34,7 +34,7 @@ export async function loadSop(root: string, spec: string, opts: DatasetOptions):
 }
 
 export const sopFactory: DatasetFactory = {
-  images: true,
+  ...IMAGE_DATASET,
   key: 'sop:',
   usage: 'sop:<root>',
   summary: 'Stanford Online Products folder (Ebay_train.txt, Ebay_test.txt): the published train/test lists',

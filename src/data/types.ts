@@ -1,3 +1,5 @@
+import type { FlagSpec, GivenFlags, TakeDefault } from '../flag-spec.js';
+
 /**
  * The dataset contract the rest of the toolkit codes against. Deep metric learning trains on
  * some classes and evaluates retrieval on others, so every dataset hands out a class-disjoint
@@ -55,12 +57,21 @@ export interface Dataset {
   readonly evaluation?: EvalProtocol;
 }
 
+/** What a dataset's own flags set (DatasetFactory.fromFlags), as config.json's `dataset` keeps it. */
+export interface DatasetSettings {
+  image?: { size?: number; normalization?: 'imagenet' | 'none' };
+  /** a dataset layout's own flag values, by field */
+  settings?: Readonly<Record<string, string | number | boolean>>;
+}
+
 export interface DatasetOptions {
   dataSeed: number;
   /** images per class: a cap for file datasets, the number generated for multi-digit MNIST */
   perClass?: number;
   /** image datasets (read with sharp) only; the digit datasets ignore it */
   image?: ImageOptions;
+  /** the values of the dataset's own flags (DatasetSettings.settings) */
+  settings?: DatasetSettings['settings'];
 }
 
 /** Per-channel normalisation applied after scaling bytes to [0, 1]: (x - mean) / std. */
@@ -101,5 +112,15 @@ export interface DatasetFactory {
   readonly summary: string;
   /** read from image files with sharp: takes DatasetOptions.image (size, normalisation, cache) */
   readonly images?: boolean;
+  /** the flags it reads (config/component-flags.ts: another dataset's flag given with it is refused) */
+  readonly flags?: readonly FlagSpec[];
+  /** its flags' defaults, by flag key, for --help */
+  readonly defaults?: object;
+  /**
+   * The settings its flags give, checked (a UserError naming the flag), recorded in config.json's
+   * `dataset` and handed back to `load` as DatasetOptions: an image dataset's `image`, another
+   * layout's own values as `settings` (by field). Defaults applied are recorded through `take`.
+   */
+  fromFlags?(flags: GivenFlags, take: TakeDefault): DatasetSettings;
   load(arg: string, spec: string, opts: DatasetOptions): Promise<Dataset>;
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { buildImageDataset, checkImagesExist, checkRoot, fields, intField, readLines, type ImageEntry } from './image-dataset.js';
+import { buildImageDataset, checkImagesExist, checkRoot, fields, intField, readLines, type ImageEntry, IMAGE_DATASET } from './image-dataset.js';
 import type { Dataset, DatasetFactory, DatasetOptions } from './types.js';
 
 const EXPECTED = '"<image name> <vehicle id>"';
@@ -54,7 +54,7 @@ export async function loadVehicleId(root: string, spec: string, opts: DatasetOpt
 }
 
 export const vehicleIdFactory: DatasetFactory = {
-  images: true,
+  ...IMAGE_DATASET,
   key: 'vehicleid:',
   usage: 'vehicleid:<root>',
   summary: 'PKU VehicleID folder (train_test_split/, image/): train list; test sets of 800, 1,600 and 2,400 vehicles scored separately',

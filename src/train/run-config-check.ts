@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { DEFAULTS, resolveTrainConfig, type TrainConfig, type TrainFlags } from '../config/train-config.js';
 import { UserError } from '../errors.js';
-import { FLAG_FAMILIES, memberFlagValues } from '../config/component-flags.js';
+import { FLAG_FAMILIES, memberFlagValues, memberReads } from '../config/component-flags.js';
+import { datasetKind } from '../data/registry.js';
 import { lossDefinition } from '../losses/registry.js';
 import { trainMessages as M } from '../messages/train.js';
 
@@ -43,6 +44,8 @@ function unusedFields(c: TrainConfig): string[] {
     ...(c.optimizer.kind !== 'sgd' ? ['optimizer.momentum'] : []),
     ...(c.xbm.size === 0 ? ['xbm.weight', 'xbm.init', 'xbm.guard', 'xbm.adapt', 'xbm.start'] : []),
     ...(c.xbm.start?.kind === 'auto' ? ['xbm.start'] : []),
+    // --threads with a backend that does not read it (refused since 0.2.x, recorded by older runs)
+    ...(!memberReads(FLAG_FAMILIES.backend, c.backend, 'threads') ? ['threads'] : []),
   ];
 }
 
@@ -57,7 +60,7 @@ export function flagsOf(c: TrainConfig): TrainFlags {
   return {
     out: c.out,
     dataset: c.dataset.spec, dataSeed: c.dataset.dataSeed, imagesPerClass: c.dataset.imagesPerClass,
-    imageSize: c.dataset.image?.size, normalization: c.dataset.image?.normalization,
+    ...memberFlagValues(FLAG_FAMILIES.dataset, { kind: datasetKind(c.dataset.spec) ?? c.dataset.spec, ...c.dataset.image, ...c.dataset.settings }),
     sampler: c.sampler.kind,
     ...(c.sampler.kind === 'pk' ? { classesPerBatch: c.sampler.classesPerBatch, perClass: c.sampler.perClass } : { batchSize: c.sampler.batchSize }),
     ...(c.backbone
@@ -82,7 +85,8 @@ export function flagsOf(c: TrainConfig): TrainFlags {
     evalEvery: c.eval.every, ks: c.eval.ks.join(','), nmi: c.eval.nmi,
     snapshotEvery: c.snapshots.every, snapshotOffsets: c.snapshots.offsets.join(','), probeSize: c.snapshots.probeSize,
     logBatches: c.snapshots.logBatches, stalenessEvery: c.snapshots.stalenessEvery,
-    checkpointEvery: c.checkpointEvery, seed: c.seed, backend: c.backend, threads: c.threads ?? undefined,
+    checkpointEvery: c.checkpointEvery, seed: c.seed, backend: c.backend,
+    ...memberFlagValues(FLAG_FAMILIES.backend, { kind: c.backend, threads: c.threads ?? undefined }),
     ...(c.smartMining ? {
       batchMining: 'smart', indexRefresh: c.smartMining.refresh, index: c.smartMining.index, smartNegatives: c.smartMining.negatives,
       smartNeighbours: c.smartMining.neighbours, smartController: c.smartMining.controller,

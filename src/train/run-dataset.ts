@@ -12,5 +12,6 @@ export function loadRunDataset(config: TrainConfig): Promise<Dataset> {
     dataSeed: config.dataset.dataSeed,
     perClass: config.dataset.imagesPerClass,
     image: { ...config.dataset.image, augmentSeed: config.seed },
+    settings: config.dataset.settings,
   });
 }

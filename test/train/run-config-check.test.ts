@@ -16,7 +16,7 @@ test('every config a start resolves passes the resume check: losses, strategies,
     BASE,
     { ...BASE, sampler: 'shuffle', batchSize: 12, model: 'mlp', hidden: '16,8', dim: 4 },
     { ...BASE, optimizer: 'sgd', momentum: 0.5, schedule: 'step', lrStep: 10, lrGamma: 0.5, lr: 0.01 },
-    { ...BASE, schedule: 'cosine', evalEvery: 0, ks: '1,5', nmi: false, snapshotEvery: 0, checkpointEvery: 7, seed: 9, threads: 2 },
+    { ...BASE, schedule: 'cosine', evalEvery: 0, ks: '1,5', nmi: false, snapshotEvery: 0, checkpointEvery: 7, seed: 9, backend: 'wasm', threads: 2 },
     { ...BASE, xbmSize: 128, xbmStart: '10', xbmWeight: 0.5, xbmInit: 'random', xbmGuard: true },
     { ...BASE, xbmSize: 128, xbmStart: 'off' },
     { ...BASE, xbmSize: 128, xbmStart: 'auto:staleness' },
@@ -44,4 +44,11 @@ test('a config.json edited into what no start gives is refused, naming the file 
   for (const [field, edit] of edits) {
     assert.throws(() => checkRunConfig(edit(good) as TrainConfig, '/r/config.json'), (e: Error) => e.message.startsWith('/r/config.json is not a configuration a run could start with') && e.message.includes(field), field);
   }
+});
+
+test('a run recorded before --threads was refused with a backend that does not read it still resumes; wasm\'s threads are still checked', () => {
+  const wasm = stored(resolveTrainConfig({ ...BASE, backend: 'wasm', threads: 2 }));
+  assert.throws(() => resolveTrainConfig({ ...BASE, threads: 2 }), /--threads/, 'refused at a start with --backend cpu');
+  assert.doesNotThrow(() => checkRunConfig({ ...wasm, backend: 'cpu' }, 'config.json'), 'an older run: cpu with threads 2 recorded');
+  assert.throws(() => checkRunConfig({ ...wasm, threads: 0 }, '/r/config.json'), (e: Error) => e.message.includes('--threads'));
 });
