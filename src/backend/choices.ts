@@ -12,8 +12,18 @@ import { configMessages } from '../messages/config.js';
 /** wasm's thread count; 'auto' reads it too, for when it falls to wasm (the GPU and tfjs-node backends pick their own). */
 export const THREADS_FLAG = { name: 'threads', type: 'number', describe: 'wasm threads (with auto: used when it falls to wasm)' } as const satisfies FlagSpec;
 
-/** --threads not given: null, the machine's cores (init-backend.ts resolves it when the backend starts). */
-const threadsFromFlags = (flags: GivenFlags, take: TakeDefault): { threads: number | null } => {
+/**
+ * What the backends' flags set: config.json's top-level fields (TrainConfig extends it), as in
+ * BACKEND_UNSET for a backend that does not read the flag. A new backend flag is written here
+ * only: its spec (in BackendFlagSpec), its field, and the fromFlags of the backends that read it.
+ */
+export interface BackendSettings {
+  /** wasm threads; null: the machine's cores (init-backend.ts resolves it when the backend starts) */
+  threads: number | null;
+}
+export const BACKEND_UNSET: BackendSettings = { threads: null };
+
+const threadsFromFlags = (flags: GivenFlags, take: TakeDefault): Partial<BackendSettings> => {
   const threads = take<number | null>(THREADS_FLAG.name, flags.threads as number | undefined, null);
   if (threads !== null && (!Number.isInteger(threads) || threads < 1)) throw new UserError(configMessages.positiveInteger('--threads', threads));
   return { threads };

@@ -119,14 +119,16 @@ export function memberReads(family: FlagFamily, kind: string, name: string): boo
 
 /**
  * The flags that give a member's config back (the inverse of its fromFlags: a config.json
- * re-checked as flags): each declared flag of the member `cfg.kind`, from its config field; lists as '1,2,3'.
+ * re-checked as flags): each declared flag of the member `cfg.kind`, from its config field; lists
+ * as '1,2,3', null as not given.
  */
 export function memberFlagValues<C extends { kind: string }>(family: FlagFamily, cfg: C): Record<string, unknown> {
   const member = family.members.find((m) => m.kind === cfg.kind);
   const fields = cfg as unknown as Record<string, unknown>;
   return Object.fromEntries((member?.flags ?? []).map((spec) => {
     const v = fields[spec.field ?? flagKey(spec.name)];
-    return [flagKey(spec.name), Array.isArray(v) ? v.join(',') : v];
+    // null: a setting left to its default (threads: the machine's cores), i.e. not given
+    return [flagKey(spec.name), Array.isArray(v) ? v.join(',') : v ?? undefined];
   }));
 }
 

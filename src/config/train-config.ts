@@ -2,7 +2,7 @@ import { basename, resolve } from 'node:path';
 import { parseWarmupPolicy, validateWarmupPolicy } from '../analysis/warmup/parse-policy.js';
 import { DEFAULT_WARMUP_POLICY, WARMUP_POLICY_USAGES, warmupPolicy, type WarmupPolicyConfig } from '../analysis/warmup/policies/index.js';
 import { memorySpan as spanOf } from '../analysis/warmup/threshold.js';
-import { BACKENDS, BACKEND_CHOICES, type BackendChoice } from '../backend/choices.js';
+import { BACKENDS, BACKEND_CHOICES, BACKEND_UNSET, type BackendChoice, type BackendSettings } from '../backend/choices.js';
 import { DATASET_MEMBERS, DATASET_NAMES, datasetKind, isDatasetSpec } from '../data/registry.js';
 import type { NormalizationKind } from '../data/image-dataset.js';
 import type { DatasetSettings } from '../data/types.js';
@@ -97,7 +97,7 @@ export const TRAIN_HELP = {
 } as const;
 
 /** Everything needed to rerun a training run; written as config.json. */
-export interface TrainConfig extends RunConfigFile {
+export interface TrainConfig extends RunConfigFile, BackendSettings {
   name: string;
   out: string;
   /**
@@ -132,7 +132,6 @@ export interface TrainConfig extends RunConfigFile {
   checkpointEvery: number;
   seed: number;
   backend: BackendChoice;
-  threads: number | null; // null: the machine's cores
   /** Smart Mining (--batch-mining smart); absent: batches come from the sampler */
   smartMining?: SmartMiningConfig;
   /** every default applied to a flag not given, and where it came from (also in run.json); absent in configs from before 0.2.0 */
@@ -307,7 +306,7 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
   const modelDefaults = backbone ? new AppliedDefaults() : applied;
   const model = resolveModel(f, dim, modelDefaults);
   const datasetSettings = resolveDatasetFlags(given, datasetSpec, applied);
-  const { threads } = resolveBackendFlags(given, backend, applied);
+  const backendSettings = resolveBackendFlags(given, backend, applied);
 
   const iterations = positiveInt('--iterations', f.iterations, DEFAULTS.iterations);
   if (iterations > MAX_ITERATIONS) throw new UserError(M.tooManyIterations(iterations, MAX_ITERATIONS));
@@ -427,7 +426,7 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
     checkpointEvery,
     seed,
     backend,
-    threads,
+    ...backendSettings,
     ...(smartMining ? { smartMining } : {}),
     defaultsApplied: applied.list,
   };
@@ -545,10 +544,10 @@ export function resolveDatasetFlags(given: GivenFlags, spec: string, applied: Ap
 }
 
 /** The chosen backend's own flags (backend/choices.ts: --threads for auto and wasm); another backend's flag is refused. */
-export function resolveBackendFlags(given: GivenFlags, backend: BackendChoice, applied: AppliedDefaults = new AppliedDefaults()): { threads: number | null } {
+export function resolveBackendFlags(given: GivenFlags, backend: BackendChoice, applied: AppliedDefaults = new AppliedDefaults()): BackendSettings {
   refuseUnreadFlags(FLAG_FAMILIES.backend, backend, given);
-  const member = BACKENDS.find((b) => b.kind === backend) as { fromFlags?: (flags: GivenFlags, take: TakeDefault) => { threads: number | null } };
-  return member.fromFlags?.(given, memberTake(applied, FLAG_FAMILIES.backend, backend)) ?? { threads: null };
+  const member = BACKENDS.find((b) => b.kind === backend) as { fromFlags?: (flags: GivenFlags, take: TakeDefault) => Partial<BackendSettings> };
+  return { ...BACKEND_UNSET, ...member.fromFlags?.(given, memberTake(applied, FLAG_FAMILIES.backend, backend)) };
 }
 
 /**

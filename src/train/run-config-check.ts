@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { DEFAULTS, resolveTrainConfig, type TrainConfig, type TrainFlags } from '../config/train-config.js';
 import { UserError } from '../errors.js';
-import { FLAG_FAMILIES, memberFlagValues, memberReads } from '../config/component-flags.js';
+import { FLAG_FAMILIES, familyFlags, memberFlagValues, memberReads } from '../config/component-flags.js';
+import { flagKey } from '../flag-spec.js';
 import { datasetKind } from '../data/registry.js';
 import { lossDefinition } from '../losses/registry.js';
 import { trainMessages as M } from '../messages/train.js';
@@ -44,8 +45,8 @@ function unusedFields(c: TrainConfig): string[] {
     ...(c.optimizer.kind !== 'sgd' ? ['optimizer.momentum'] : []),
     ...(c.xbm.size === 0 ? ['xbm.weight', 'xbm.init', 'xbm.guard', 'xbm.adapt', 'xbm.start'] : []),
     ...(c.xbm.start?.kind === 'auto' ? ['xbm.start'] : []),
-    // --threads with a backend that does not read it (refused since 0.2.x, recorded by older runs)
-    ...(!memberReads(FLAG_FAMILIES.backend, c.backend, 'threads') ? ['threads'] : []),
+    // a backend's flag with a backend that does not read it (--threads with cpu: refused since 0.2.x, recorded by older runs)
+    ...familyFlags(FLAG_FAMILIES.backend).filter(({ spec }) => !memberReads(FLAG_FAMILIES.backend, c.backend, spec.name)).map(({ spec }) => spec.field ?? flagKey(spec.name)),
   ];
 }
 
@@ -86,7 +87,7 @@ export function flagsOf(c: TrainConfig): TrainFlags {
     snapshotEvery: c.snapshots.every, snapshotOffsets: c.snapshots.offsets.join(','), probeSize: c.snapshots.probeSize,
     logBatches: c.snapshots.logBatches, stalenessEvery: c.snapshots.stalenessEvery,
     checkpointEvery: c.checkpointEvery, seed: c.seed, backend: c.backend,
-    ...memberFlagValues(FLAG_FAMILIES.backend, { kind: c.backend, threads: c.threads ?? undefined }),
+    ...memberFlagValues(FLAG_FAMILIES.backend, { ...c, kind: c.backend }),
     ...(c.smartMining ? {
       batchMining: 'smart', indexRefresh: c.smartMining.refresh, index: c.smartMining.index, smartNegatives: c.smartMining.negatives,
       smartNeighbours: c.smartMining.neighbours, smartController: c.smartMining.controller,
