@@ -33,7 +33,7 @@ A minimal loop::
 
 Iteration t means "after t training steps"; 0 is the untrained model (as in the trainer).
 
-Files (README "Run folder"; everything is written under a temporary name and renamed into place,
+Files (docs/run-folder.md; everything is written under a temporary name and renamed into place,
 except the growing CSVs, which are appended one whole write per flush, as the trainer does)::
 
     config.json                  what was asked (name, batchSize, iterations, loss, xbm, seed, ...)
@@ -68,8 +68,8 @@ __all__ = [
 
 VERSION = '1'
 
-# --- The contract (README "Run folder" and "Arrow schema"; src/io/tables.ts, src/io/snapshot-file.ts).
-# test/import/schema-contract.test.ts checks these against the README and the TypeScript writer.
+# --- The contract (docs/run-folder.md, "Run folder" and "Arrow schema"; src/io/tables.ts, src/io/snapshot-file.ts).
+# test/import/schema-contract.test.ts checks these against docs/run-folder.md and the TypeScript writer.
 
 METRICS_COLUMNS = (
     'iteration', 'epoch', 'loss', 'batch_loss', 'memory_loss', 'lr', 'xbm_active', 'memory_fill',

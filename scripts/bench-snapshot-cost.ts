@@ -1,5 +1,5 @@
 /**
- * The cost of the default snapshot schedule during training (README "Benchmarks"): the same
+ * The cost of the default snapshot schedule during training (docs/benchmarks.md): the same
  * training run (default model, batch and dataset; same seed) with the default schedule and with
  * snapshots off, as a ratio of wall time. Evaluation runs only at the end in both.
  *

@@ -149,7 +149,7 @@ async function child(): Promise<void> {
   let mobilenet: StepTiming | null = null;
   if (mobilenetSteps > 0) {
     const { timeMobileNet } = await import('./step-timing.js');
-    // Batch 8: batch 32 at 224 x 224 needs more than wasm32's 4 GB heap (README, Benchmarks).
+    // Batch 8: batch 32 at 224 x 224 needs more than wasm32's 4 GB heap (docs/benchmarks.md).
     mobilenet = await timeMobileNet(224, backend === 'cpu' ? 1 : mobilenetSteps, backend === 'cpu' ? 0 : 1, 8);
   }
   const result: ChildResult = { backend: info.name, threads: info.threads, rows, embeddingsPerSecond, recallMs, mobilenet };

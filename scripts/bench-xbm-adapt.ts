@@ -1,5 +1,5 @@
 /**
- * The cost of each memory compensation strategy (--xbm-adapt; README "Memory compensation"): ms
+ * The cost of each memory compensation strategy (--xbm-adapt; docs/memory-compensation.md): ms
  * per training step of the default model (conv 32/64/128, GAP, fc 64) on two-digit MNIST at batch
  * 64 with a memory as large as the train split (3,000, filled first, so every batch sample comes
  * back while a copy is stored: SDC's heaviest case), the host correction alone, and the bytes each

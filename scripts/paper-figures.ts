@@ -1,5 +1,5 @@
 /**
- * The XBM paper's figures on our regimes (README "Paper figures"; the logic:
+ * The XBM paper's figures on our regimes (docs/clusters.md "Paper figures"; the logic:
  * src/study/paper-figures.ts, the plan: src/sweep/paper-plan.ts).
  *
  *   node --import tsx scripts/paper-figures.ts --out sweeps/paper [--budget small|paper] [--iterations N]

@@ -1,5 +1,5 @@
 /**
- * The smart-mining study (README "Smart mining"; the logic: src/study/smart-mining-study.ts).
+ * The smart-mining study (docs/smart-mining.md; the logic: src/study/smart-mining-study.ts).
  * Resumable: completed runs of the planned configuration are reused, an interrupted one resumes;
  * Ctrl-C stops after the current iteration, and the same command continues.
  *
@@ -10,7 +10,7 @@
  *       [--plan | --slurm [--partition P ...] | --k8s --image IMG]   every run as a sweep point of
  *                                  <out>/<regime>, then rerun without it for the tables
  *
- * Sized for about 35 minutes on 2 cores (README "Smart mining"); the smoke test is
+ * Sized for about 35 minutes on 2 cores (docs/smart-mining.md); the smoke test is
  * `--iterations 10 --seeds 1`.
  */
 import { studyMain } from './study-main.js';

@@ -1,5 +1,5 @@
 /**
- * The warm-up study (README "Warm-up study"; the logic: src/study/warmup-study.ts): no XBM, XBM
+ * The warm-up study (docs/studies.md "Warm-up study"; the logic: src/study/warmup-study.ts): no XBM, XBM
  * from 0, from fixed starts, each registered auto policy, and auto plus the guard, one seed.
  * Writes study.csv and study.md into --out and prints the table. Resumable: completed runs of the
  * same configuration are reused.

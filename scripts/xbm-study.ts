@@ -1,5 +1,5 @@
 /**
- * The XBM study (README "XBM study"; the logic: src/study/xbm-study.ts). Resumable: completed runs
+ * The XBM study (docs/studies.md "XBM study"; the logic: src/study/xbm-study.ts). Resumable: completed runs
  * are reused, an interrupted one resumes from its checkpoint; Ctrl-C stops after the current
  * iteration, and the same command continues.
  *

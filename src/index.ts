@@ -1,6 +1,6 @@
 /**
  * The library API of xbm-drift: the same pieces the CLI drives. Analysis and report read run
- * folders only, so they work on runs made anywhere. README "Library API".
+ * folders only, so they work on runs made anywhere. docs/library-api.md.
  */
 export { tf } from './backend/tf.js';
 export { initBackend, shutdownBackend, type BackendChoice, type BackendInfo } from './backend/init-backend.js';

@@ -24,7 +24,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
   builder: (y) =>
     y.option('out', { type: 'string', default: 'runs/demo', describe: 'folder for the two runs, the report and summary.md' })
       .option('quick', { type: 'boolean', default: false, describe: 'a smaller budget (about 2 minutes on 2 cores)' })
-      .option('policy', { type: 'string', default: DEMO_XBM.policy, describe: 'warm-up policy deciding the XBM start (default: the one the XBM study supports, README "XBM study")' })
+      .option('policy', { type: 'string', default: DEMO_XBM.policy, describe: 'warm-up policy deciding the XBM start (default: the one the XBM study supports, docs/studies.md "XBM study")' })
       .option('overwrite', { type: 'boolean', default: true, describe: 'replace an earlier demo in --out' })
       .option('quiet', { type: 'boolean', default: false })
       .option('dataset', { type: 'string', describe: 'dataset (default: the embedded default)' })

@@ -1,7 +1,7 @@
 import type { DefaultApplied } from '../io/formats/run-record.js';
 
 /** Where a default comes from when nothing more specific is said: the table in train-config.ts. */
-export const DEFAULTS_SOURCE = 'DEFAULTS in src/config/train-config.ts (README "Defaults, and why")';
+export const DEFAULTS_SOURCE = 'DEFAULTS in src/config/train-config.ts (docs/training.md "Defaults, and why")';
 
 /**
  * The defaults a resolution applied, each with where it came from: config.json and run.json record

@@ -2,7 +2,7 @@ import type { ReducerKind } from '../losses/reducers/registry.js';
 import type { XbmAdaptKind } from '../memory/adapt/index.js';
 
 /**
- * What the XBM study supports (README "XBM study", scripts/xbm-study.ts), chosen by rules stated
+ * What the XBM study supports (docs/studies.md "XBM study", scripts/xbm-study.ts), chosen by rules stated
  * before looking at any one run, not tuned to one: `train`'s defaults and the demo both read it,
  * so the CLI and the demo cannot disagree.
  *   reducer and adapt: the stage-A configuration that was best (mean R@1 over three seeds) in the
@@ -23,7 +23,7 @@ export const STUDY_CHOICE = {
     'scatter passed the acceptance test (within 1 R@1 point of the best fixed start, no collapse) in three regimes (pretrained, lr drop, Fashion-MNIST), staleness and plateau in two. ' +
     'XBM\'s gains at the best fixed start were 0.2 to 2.4 points; only batch 64 from scratch (+2.1, about four seed SDs) stands clear of the seeds\' spread.',
   source: {
-    reducer: 'XBM study (README "XBM study", 190 runs, 2026-11-30 to 12-01): with XBM on, sum-per-query collapsed in 23 of 25 screening runs, mean-active in 0 of 89',
-    adapt: 'XBM study (README "XBM study"): mean-active with moments was the best XBM configuration in 3 of the 5 regimes (momentum in the other 2)',
+    reducer: 'XBM study (docs/studies.md "XBM study", 190 runs, 2026-11-30 to 12-01): with XBM on, sum-per-query collapsed in 23 of 25 screening runs, mean-active in 0 of 89',
+    adapt: 'XBM study (docs/studies.md "XBM study"): mean-active with moments was the best XBM configuration in 3 of the 5 regimes (momentum in the other 2)',
   },
 } as const satisfies { reducer: ReducerKind; adapt: XbmAdaptKind; policy: string; evidence: string; source: Record<'reducer' | 'adapt', string> };

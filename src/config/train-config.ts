@@ -149,7 +149,7 @@ export type LossSettings = LossConfig;
 export type XbmStart = XbmStartOf<WarmupPolicyConfig>;
 
 /**
- * The defaults, in one place. Why these: README "Defaults". The loss defaults live with each loss
+ * The defaults, in one place. Why these: docs/training.md "Defaults, and why". The loss defaults live with each loss
  * (losses/*.ts, read through losses/registry.ts); these fields refer to them.
  */
 export const DEFAULTS = {

@@ -21,7 +21,7 @@ import { demoMessages } from '../messages/demo.js';
 /**
  * The main job: a baseline run with snapshots, its drift at several gaps, the XBM start decided
  * from that drift by the default policy, the XBM run from that start with the same seed and
- * budget, a report of both (<out>/report) and a summary (<out>/summary.md). Sizes: README "Demo".
+ * budget, a report of both (<out>/report) and a summary (<out>/summary.md). Sizes: docs/demo.md.
  */
 export interface DemoOptions {
   out: string;
@@ -60,7 +60,7 @@ export interface DemoResult extends DemoRuns {
 export const DEMO_REGIME = { dataset: 'mnist3', backbone: 'builtin:digits', lr: 1e-4 } as const;
 
 /**
- * Budgets: the full demo fits 10 minutes, --quick 2 minutes, on 2 cores with wasm (README "Demo").
+ * Budgets: the full demo fits 10 minutes, --quick 2 minutes, on 2 cores with wasm (docs/demo.md).
  * The memory holds the whole training split, the paper's choice (mnist3: 500 classes x 12 = 6,000;
  * quick: 500 x 4 = 2,000); iterations are what the time budget allows. The probe holds two images
  * of each of the 500 training classes, which the scatter policy's within-class scatter W needs.

@@ -15,7 +15,7 @@ import { writeFileAtomic } from './atomic-write.js';
 
 export const SCHEMA_VERSION = '1';
 
-/** Schema metadata keys of every xbm-drift Arrow file (README "Run folder"). */
+/** Schema metadata keys of every xbm-drift Arrow file (docs/run-folder.md). */
 export const META = {
   schemaVersion: 'xbm_drift.schema_version',
   kind: 'xbm_drift.kind',

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-/** Every path inside a run folder, defined once. See README "Run folder". */
+/** Every path inside a run folder, defined once. See docs/run-folder.md. */
 export function runPaths(runDir: string) {
   return {
     root: runDir,

@@ -1,6 +1,6 @@
 /**
  * Row types and column orders of the CSV tables in a run folder: the contract between the trainer
- * (which writes them) and analysis/report (which read them). See README "Run folder".
+ * (which writes them) and analysis/report (which read them). See docs/run-folder.md.
  */
 
 /** metrics.csv: one row per training iteration. */

@@ -32,7 +32,7 @@ export interface TripletGlobalConfig {
  * when S has both a positive and a negative pair. Every reducer here weights a one-term group by
  * 1 (mean-active, mean) or 1 / queries (sum-per-query).
  * Defaults: margin 0.1 and mining 'all' as triplet; globalWeight 1 and globalMargin 0.4 (our
- * choice for cosine similarities; README "Smart mining" says where this differs from the papers).
+ * choice for cosine similarities; docs/smart-mining.md says where this differs from the papers).
  */
 export const tripletGlobal: LossDefinition<TripletGlobalConfig, typeof MARGIN_FLAG | typeof MINING_FLAG | typeof GLOBAL_WEIGHT_FLAG> = {
   kind: 'triplet-global',

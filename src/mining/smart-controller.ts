@@ -6,7 +6,7 @@ import { miningMessages as M } from '../messages/mining.js';
  * iterations it averages the fraction of the batch's pairs that receive a gradient (active pairs /
  * valid pairs, the step's own counts): below `low` the batches have become too easy, so k halves;
  * above `high` too hard, so k doubles; within the band k stays. k stays in [min, max].
- * Harwood et al. adjust the mining hyper-parameters from the training signal; README "Smart mining"
+ * Harwood et al. adjust the mining hyper-parameters from the training signal; docs/smart-mining.md
  * says where this rule is ours.
  */
 export interface ControllerSettings {

@@ -1,5 +1,5 @@
 /**
- * The XBM study's regimes (README "XBM study"): what differs between them; everything else is
+ * The XBM study's regimes (docs/studies.md "XBM study"): what differs between them; everything else is
  * the trainer's default (contrastive, margin 0.5, batch 64 = 16 x 4, Adam 1e-3 constant).
  */
 import type { TrainFlags } from '../config/train-config.js';

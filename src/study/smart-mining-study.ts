@@ -1,5 +1,5 @@
 /**
- * The smart-mining study (README "Smart mining"): baseline, XBM and Smart Mining (Harwood et al.
+ * The smart-mining study (docs/smart-mining.md): baseline, XBM and Smart Mining (Harwood et al.
  * 2017) at the same iteration budget, batch and seeds, on (a) the default dataset from scratch and
  * (b) the pretrained regime (DEMO_REGIME). R@1 and MAP@R as mean ± SD over seeds, ms per
  * iteration, wall time and the index refreshes' time, and a report page per regime.

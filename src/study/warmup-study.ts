@@ -1,5 +1,5 @@
 /**
- * The warm-up study (README "Warm-up study"): with the same seed and budget, train without XBM,
+ * The warm-up study (docs/studies.md "Warm-up study"): with the same seed and budget, train without XBM,
  * with XBM from iteration 0, from a few fixed starts, with each registered auto policy (`auto`,
  * the default, under its historical name), and with the default plus the guard. One seed.
  */

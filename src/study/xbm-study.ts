@@ -1,5 +1,5 @@
 /**
- * The XBM study of issue 11 (README "XBM study"), per regime:
+ * The XBM study of issue 11 (docs/studies.md "XBM study"), per regime:
  *   stage A (what keeps XBM from collapsing): no XBM and XBM started mid-run, for each screened
  *     reducer x each --xbm-adapt strategy; one seed to screen, then the baselines and the two best
  *     XBM configurations repeated over every seed;

@@ -6,7 +6,7 @@ import type { StepResult } from './step.js';
 export interface IterationTimes { data: number; step: number }
 
 /**
- * metrics.csv's row for step t (README "Run folder": the columns). drift_s and event are filled at
+ * metrics.csv's row for step t (docs/run-folder.md: the columns). drift_s and event are filled at
  * the boundary, after the instruments ran.
  */
 export function metricsRow(t: number, epoch: number, lr: number, memoryLoss: boolean, r: StepResult, memory: CrossBatchMemory | null, ms: IterationTimes): MetricsRow {

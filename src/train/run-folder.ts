@@ -62,7 +62,7 @@ export function createRun(config: TrainConfig, overwrite: boolean): OpenRun {
   return { paths, lock: lock!, checkpoint: null, metrics: [], evals: [] };
 }
 
-/** What a run writes at the top of its folder (README "Run folder"); the folders are the run's alone. */
+/** What a run writes at the top of its folder (docs/run-folder.md); the folders are the run's alone. */
 const RUN_FILES = (() => {
   const p = runPaths('');
   return new Set([p.config, p.run, p.metrics, p.eval, p.probe, p.snapshots, p.batches, p.staleness, p.analysis, p.report, p.checkpoints,

@@ -127,7 +127,7 @@ function trainingParts(run: Training, loop: LoopState, instruments: Instruments)
 
 /**
  * One training session: trains an embedder and instruments every iteration into the run folder
- * (README "Run folder"). The algorithm is the loop below; the folder's lifecycle, the parts a
+ * (docs/run-folder.md). The algorithm is the loop below; the folder's lifecycle, the parts a
  * checkpoint holds, the instruments and the record live in run-folder.ts, parts.ts, batches.ts,
  * instruments.ts and run-recorder.ts.
  */

@@ -47,14 +47,14 @@ export function readmeSection(readme: string, heading: string): string {
 export function readmeArrowColumns(readme: string): [string, string][] {
   const section = readmeSection(readme, 'Arrow schema');
   const rows = [...section.matchAll(/^\|\s*`([a-z_]+)`\s*\|\s*([^|]+?)\s*\|\s*$/gm)];
-  assert.ok(rows.length > 0, 'README "Arrow schema" has no table rows of the form | `column` | type |');
+  assert.ok(rows.length > 0, 'docs/run-folder.md "Arrow schema" has no table rows of the form | `column` | type |');
   return rows.map((m) => [m[1], m[2].replace(/\s*\(.*\)\s*$/, '').trim()]);
 }
 
 /** The metadata keys the "Arrow schema" section lists, and the schema version it gives. */
 export function readmeMetadata(readme: string): { keys: string[]; version: string } {
   const para = /Schema metadata:([\s\S]*?)\n\n/.exec(readmeSection(readme, 'Arrow schema'));
-  assert.ok(para, 'README "Arrow schema" has no "Schema metadata:" paragraph');
+  assert.ok(para, 'docs/run-folder.md "Arrow schema" has no "Schema metadata:" paragraph');
   const keys = [...para[1].matchAll(/`(xbm_drift\.[a-z_]+)`/g)].map((m) => m[1]);
   const version = /`xbm_drift\.schema_version`\s*\(`(\d+)`\)/.exec(para[1]);
   assert.ok(version, 'README does not give the schema version as `xbm_drift.schema_version` (`N`)');
@@ -76,11 +76,11 @@ export function readmeRunFolderColumns(readme: string) {
   const section = readmeSection(readme, 'Run folder');
   const line = (file: string) => {
     const m = new RegExp(`^\\s*${file.replace('.', '\\.')}\\s+(?:with [^:]+: |the probe set: )?(.+)$`, 'm').exec(section);
-    assert.ok(m, `README "Run folder" has no line for ${file}`);
+    assert.ok(m, `docs/run-folder.md "Run folder" has no line for ${file}`);
     return expandColumns(m[1]);
   };
   const metrics = /metrics\.csv columns: ([\s\S]*?)\.\s/.exec(section);
-  assert.ok(metrics, 'README "Run folder" has no "metrics.csv columns: ..." paragraph');
+  assert.ok(metrics, 'docs/run-folder.md "Run folder" has no "metrics.csv columns: ..." paragraph');
   return {
     metrics: expandColumns(metrics[1].replace(/[`\n]/g, ' ')),
     eval: line('eval.csv'),
@@ -114,7 +114,7 @@ test('README, the TypeScript writers and python/xbm_drift_log.py declare one con
   const folder = readmeRunFolderColumns(README);
 
   // Arrow snapshot columns: README table = Python SCHEMA = TypeScript SNAPSHOT_COLUMNS.
-  assert.deepEqual(py.SCHEMA.snapshot_columns, readmeColumns, 'Python SCHEMA snapshot_columns vs README "Arrow schema" table');
+  assert.deepEqual(py.SCHEMA.snapshot_columns, readmeColumns, 'Python SCHEMA snapshot_columns vs docs/run-folder.md "Arrow schema" table');
   assert.deepEqual(readmeColumns.map(([c]) => c), [...SNAPSHOT_COLUMNS], 'README table vs SNAPSHOT_COLUMNS');
   assert.deepEqual(py.SCHEMA.probe_columns.map(([c]) => c), [...PROBE_COLUMNS]);
   assert.deepEqual(folder.probe, [...PROBE_COLUMNS], 'README probe.arrow line vs PROBE_COLUMNS');
@@ -155,7 +155,7 @@ with RunLogger(${JSON.stringify(run)}, batch_size=4, iterations=2, seed=0) as lo
   importRun(run);
   const { table } = readArrowFile(join(run, 'snapshots', 'iter-000002.arrow'));
   const fields = table.schema.fields.map((f) => [f.name, readmeType(f.type, 5)]);
-  assert.deepEqual(fields, readmeArrowColumns(README), 'snapshot file fields vs README "Arrow schema" table');
+  assert.deepEqual(fields, readmeArrowColumns(README), 'snapshot file fields vs docs/run-folder.md "Arrow schema" table');
   const meta = readmeMetadata(README);
   assert.deepEqual([...table.schema.metadata.keys()].sort(), [...meta.keys].sort(), 'snapshot file metadata keys vs README');
   assert.equal(table.schema.metadata.get(META.schemaVersion), meta.version);

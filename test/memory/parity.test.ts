@@ -20,7 +20,7 @@ await tf.setBackend('cpu');
 
 /*
  * Each --parity mode against a naive float64 reference written from that implementation's own
- * definition (read in its source; see the README's parity table), not from our kernels: values and
+ * definition (read in its source; see the parity table in docs/pytorch.md), not from our kernels: values and
  * gradients w.r.t. the batch embeddings, for the contrastive loss (margin 0.5) with a memory that
  * wraps and holds an unmoved older copy of a batch sample (where self-exclusion by similarity and
  * by index differ).

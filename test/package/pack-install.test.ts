@@ -1,5 +1,5 @@
 /**
- * The package as a dependency (README "Library API"): `npm pack`, install the tarball into an empty
+ * The package as a dependency (docs/library-api.md): `npm pack`, install the tarball into an empty
  * project, and use it there as a user would: the API imported from plain Node (no tsx), a
  * TypeScript consumer type-checked against the shipped .d.ts, and the installed CLI.
  */

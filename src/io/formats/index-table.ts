@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CsvAppender, readCsv } from '../csv.js';
 
 /**
- * index.csv: one row per refresh of the smart-mining index (README "Run folder"). The refresh's
+ * index.csv: one row per refresh of the smart-mining index (docs/run-folder.md). The refresh's
  * costs (they are the method's price), the index's recall against exact search on a sample, and
  * its staleness when it was replaced: the drift between the embeddings it held (computed `age`
  * iterations earlier) and fresh ones of the same samples, with the memory's staleness statistic.

@@ -26,7 +26,7 @@ export interface AgeBinStats {
 }
 
 /**
- * memory-staleness.csv: the staleness inside the loss (README "Run folder"), one row per step that
+ * memory-staleness.csv: the staleness inside the loss (docs/run-folder.md), one row per step that
  * wrote into the memory and per entry-age bin (memory/in-loss-staleness.ts): how many rows of that
  * age the loss saw, their pairs and active pairs, and the batch samples that came back while a
  * copy of that age was stored, with their true drift ||f_t(x) - m_x||^2. Written by the trainer at
