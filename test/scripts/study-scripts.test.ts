@@ -16,7 +16,7 @@ const script = (name: string, args: string[]) => spawnSync(process.execPath, ['-
 test('each study script refuses bad input in one line with exit 2 and writes nothing', (t) => {
   const out = join(tempDir(t), 'study');
   const cases: [string, string[], string][] = [
-    ['xbm-study.ts', ['--out', out, '--regimes', 'nope'], `xbm-study: ${studyMessages.unknownRegime(['nope'], ['scratch-16', 'scratch-64', 'pretrained-64', 'scratch-drop-64'], ' (fashion-64 needs --fashion <idx folder>)')}`],
+    ['xbm-study.ts', ['--out', out, '--regimes', 'nope'], `xbm-study: ${studyMessages.unknownRegime(['nope'], ['scratch-16', 'scratch-64', 'pretrained-64', 'scratch-drop-64', 'long-64', 'shuffle-64', 'ms-64'], ' (fashion-64 needs --fashion <idx folder>)')}`],
     ['warmup-study.ts', ['--out', out, '--iterations', '60', '--arms', 'xbm-never'], 'warmup-study: unknown arm xbm-never: use no-xbm, '],
     ['smart-mining-study.ts', ['--out', out, '--seeds', 'x'], `smart-mining-study: ${studyMessages.badCount('seeds', 'x')}`],
     ['paper-figures.ts', ['--out', out, '--grid', 'a=1'], `paper-figures: ${representationMessages.unknownFlag('--grid')}`],
