@@ -10,7 +10,7 @@ import { configMessages } from '../messages/config.js';
  */
 
 /** wasm's thread count; 'auto' reads it too, for when it falls to wasm (the GPU and tfjs-node backends pick their own). */
-export const THREADS_FLAG = { name: 'threads', type: 'number', describe: 'wasm threads (with auto: used when it falls to wasm)' } as const satisfies FlagSpec;
+export const THREADS_FLAG = { name: 'threads', type: 'number', describe: 'wasm threads, also used by auto when it falls to wasm' } as const satisfies FlagSpec;
 
 /**
  * What the backends' flags set: config.json's top-level fields (TrainConfig extends it), as in

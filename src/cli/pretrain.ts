@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { BACKEND_CHOICES, type BackendChoice } from '../backend/choices.js';
-import { componentOptions, FLAG_FAMILIES } from '../config/component-flags.js';
+import { componentOptions, FLAG_FAMILIES, memberArgs } from '../config/component-flags.js';
+import { datasetKind } from '../data/registry.js';
 import { positiveFlag, positiveIntFlag } from '../config/flag-checks.js';
 import { DEFAULTS, TRAIN_CHOICES, TRAIN_HELP, resolveBackend, resolveBackendFlags, resolveDatasetFlags, resolveDatasetSpec, resolveModel, type ModelKind } from '../config/train-config.js';
 import { UserError } from '../errors.js';
@@ -54,7 +55,7 @@ export function resolvePretrainConfig(a: PretrainArgs): PretrainConfig {
   const dataset = resolveDatasetSpec(a.dataset ?? PRETRAIN_DEFAULTS.dataset);
   // The trunk only: its head's width is the number of classes, so dim is a placeholder.
   const model = resolveModel(a, 1);
-  const { image } = resolveDatasetFlags(a, dataset);
+  const { image, settings } = resolveDatasetFlags(a, dataset);
   const lr = positiveFlag('--lr', a.lr ?? PRETRAIN_DEFAULTS.lr);
   const backend = resolveBackend(a.backend ?? DEFAULTS.backend);
   const { threads } = resolveBackendFlags(a, backend);
@@ -69,10 +70,13 @@ export function resolvePretrainConfig(a: PretrainArgs): PretrainConfig {
     backend,
     ...(threads !== null ? { threads } : {}),
     ...(image ? { image } : {}),
+    ...(settings ? { settings } : {}),
     overwrite: a.overwrite,
     command: '',
   };
+  // The dataset's own flags, given back from their declarations (data/): --image-size 64, a layout's own.
+  const datasetFlags = memberArgs(FLAG_FAMILIES.dataset, { kind: datasetKind(dataset) ?? dataset, ...image, ...settings });
   config.command = `xbm-drift pretrain --dataset ${dataset} ${modelKind(model.kind).args(model)} --iterations ${config.iterations} --batch-size ${config.batchSize} --lr ${lr} --seed ${config.seed}` +
-    `${image?.size ? ` --image-size ${image.size}` : ''}${image?.normalization ? ` --normalization ${image.normalization}` : ''} --out ${a.out}`;
+    `${datasetFlags} --out ${a.out}`;
   return config;
 }

@@ -132,6 +132,17 @@ export function memberFlagValues<C extends { kind: string }>(family: FlagFamily,
   }));
 }
 
+/** A member's config as the flags that give it on a command line (' --image-size 64'; booleans as --x / --no-x); flags without a value are left out. */
+export function memberArgs<C extends { kind: string }>(family: FlagFamily, cfg: C): string {
+  const values = memberFlagValues(family, cfg);
+  const specs = family.members.find((m) => m.kind === cfg.kind)?.flags ?? [];
+  return specs.map((spec) => {
+    const v = values[flagKey(spec.name)];
+    if (v === undefined) return '';
+    return spec.type === 'boolean' ? ` --${v ? '' : 'no-'}${spec.name}` : ` --${spec.name} ${String(v)}`;
+  }).join('');
+}
+
 /** `take` for a member's own defaults: recorded with the member's file as their source. */
 export function memberTake(applied: AppliedDefaults, family: FlagFamily, kind: string): TakeDefault {
   return (flag, given, value, source) => applied.take(flag, given, value, source ?? family.source(kind));

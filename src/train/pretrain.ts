@@ -6,7 +6,7 @@ import type { BackendChoice } from '../backend/choices.js';
 import { ArraySplit } from '../data/array-split.js';
 import { loadDigitFile, MNIST_PIXELS, MNIST_SIDE } from '../data/mnist-files.js';
 import { isImageDatasetSpec, loadDataset } from '../data/registry.js';
-import type { ImageOptions, Split } from '../data/types.js';
+import type { DatasetOptions, ImageOptions, Split } from '../data/types.js';
 import { UserError } from '../errors.js';
 import { modelMessages as M } from '../messages/model.js';
 import { builtinBackbone, builtinBackboneDirs, builtinCommand, BUILTIN_NAMES, isBuiltinBackbone } from '../model/builtin-backbones.js';
@@ -29,6 +29,8 @@ export interface PretrainConfig {
   backend: BackendChoice;
   threads?: number;
   image?: ImageOptions;
+  /** the dataset layout's own flag values (DatasetOptions.settings) */
+  settings?: DatasetOptions['settings'];
   overwrite: boolean;
   /** the command line to record in the README next to the weights */
   command: string;
@@ -81,12 +83,12 @@ export function checkPretrainOut(out: string, overwrite: boolean): void {
  * evaluate on composites of t10k digits, which pretraining never sees. Any other dataset trains
  * on its train split (its train classes only, so its test classes stay unseen).
  */
-async function classificationData(spec: string, image: ImageOptions | undefined): Promise<{ split: Split; shape: [number, number, number]; normalization: string }> {
+async function classificationData(spec: string, image: ImageOptions | undefined, settings?: DatasetOptions['settings']): Promise<{ split: Split; shape: [number, number, number]; normalization: string }> {
   if (spec === 'mnist') {
     const file = await loadDigitFile('train');
     return { split: new ArraySplit(Int32Array.from(file.labels), file.images, MNIST_PIXELS), shape: [MNIST_SIDE, MNIST_SIDE, 1], normalization: 'none' };
   }
-  const d = await loadDataset(spec, { dataSeed: 0, ...(image ? { image } : {}) });
+  const d = await loadDataset(spec, { dataSeed: 0, ...(image ? { image } : {}), ...(settings ? { settings } : {}) });
   const normalization = isImageDatasetSpec(spec) ? (typeof image?.normalization === 'string' ? image.normalization : image?.normalization ? 'custom' : 'imagenet') : 'none';
   return { split: d.train, shape: [...d.imageShape], normalization };
 }
@@ -95,7 +97,7 @@ export async function pretrain(config: PretrainConfig, log: (line: string) => vo
   const out = resolve(config.out);
   checkPretrainOut(out, config.overwrite);
   await initBackend({ backend: config.backend, threads: config.threads, asyncReadsOnly: true });
-  const { split, shape, normalization } = await classificationData(config.dataset, config.image);
+  const { split, shape, normalization } = await classificationData(config.dataset, config.image, config.settings);
   const classes = [...split.classes];
   if (classes.length < 2) throw new UserError(M.pretrainTooFewClasses(config.dataset, classes.length));
   const classIndex = new Map(classes.map((c, i) => [c, i]));

@@ -45,7 +45,7 @@ const CONTEXT: Record<keyof typeof FLAG_FAMILIES, { choose(kind: string): Partia
     choose: (kind) => ({ dataset: specOf(kind) }), shown: specOf, sample: wholeSample,
     config: (c) => ({ kind: datasetKind(c.dataset.spec) ?? '', ...c.dataset.image, ...c.dataset.settings }),
   },
-  backend: { choose: (backend) => ({ backend } as Partial<TrainFlags>), shown: (k) => k, config: (c) => ({ kind: c.backend, threads: c.threads }), sample: wholeSample },
+  backend: { choose: (backend) => ({ backend } as Partial<TrainFlags>), shown: (k) => k, config: (c) => ({ ...c, kind: c.backend }), sample: wholeSample },
 };
 const resolveWith = (flags: Partial<TrainFlags>) => resolveTrainConfig({ out: '/tmp/xbm-drift-unused', ...flags });
 const families = Object.entries(FLAG_FAMILIES) as [keyof typeof FLAG_FAMILIES, FlagFamily][];

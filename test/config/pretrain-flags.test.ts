@@ -34,7 +34,7 @@ test('pretrain refuses a model kind\'s flag given with another kind, exactly as 
 });
 
 test('pretrain checks datasets, image flags, backends and numbers with the train resolvers\' messages', () => {
-  for (const flags of [{ dataset: 'cifar' }, { imageSize: 64 }, { backend: 'tpu' }, { lr: -1 }, { threads: 0 }]) {
+  for (const flags of [{ dataset: 'cifar' }, { imageSize: 64 }, { backend: 'tpu' }, { lr: -1 }, { threads: 0 }, { backend: 'cpu', threads: 2 }, { dataset: 'sop:/d', imageSize: 0 }]) {
     const fromPretrain = refusal(() => resolvePretrainConfig({ ...base, ...(flags as object) }));
     assert.ok(fromPretrain, JSON.stringify(flags));
     assert.equal(fromPretrain, refusal(() => resolveTrainConfig({ out: base.out, dataset: 'mnist', ...(flags as object) })), JSON.stringify(flags));
@@ -42,4 +42,12 @@ test('pretrain checks datasets, image flags, backends and numbers with the train
   const ok = resolvePretrainConfig({ ...base, model: 'mlp', hidden: '16,8' } as never);
   assert.deepEqual(ok.model, { kind: 'mlp', hidden: [16, 8], dim: 1 });
   assert.match(ok.command, /--model mlp --hidden 16,8/);
+});
+
+test('pretrain reads the dataset\'s and the backend\'s declared flags, and records the dataset\'s in its command line', () => {
+  const c = resolvePretrainConfig({ ...base, dataset: 'sop:/data/SOP', imageSize: 64, normalization: 'none', backend: 'wasm', threads: 2 } as never);
+  assert.deepEqual(c.image, { size: 64, normalization: 'none' });
+  assert.equal(c.threads, 2);
+  assert.match(c.command, /--dataset sop:\/data\/SOP .* --image-size 64 --normalization none --out /);
+  assert.equal(resolvePretrainConfig({ ...base }).threads, undefined, 'not given: the machine\'s cores');
 });
