@@ -8,14 +8,26 @@ import type { TrainConfig } from './train-config.js';
 /**
  * The checks the flags alone cannot make, against the loaded dataset, before the run folder is
  * created (train/trainer.ts prepare): each a one-line UserError naming the flag and the fix, so a
- * run never completes with Recall@K = NaN or a policy that can never fire.
+ * run never completes with Recall@K = NaN or a policy that can never fire. Returns the config to
+ * train with: the default Ks fitted to the test split (what config.json then records).
  */
-export function checkConfigAgainstDataset(config: TrainConfig, dataset: Dataset): void {
+export function checkConfigAgainstDataset(config: TrainConfig, dataset: Dataset): TrainConfig {
+  if (!hasPair(dataset.test.labels)) throw new UserError(M.tooFewImagesPerClass(1));
   // Recall@K counts a query's K nearest neighbours: K above their number is the whole gallery.
+  // Ks the user gave are refused; the default list is fitted to a small test split (and recorded so).
   const neighbours = neighboursPerQuery(dataset);
   const k = Math.max(...config.eval.ks);
-  if (k > neighbours) throw new UserError(M.ksOverGallery(k, neighbours + 1, dataset.spec));
-  if (!hasPair(dataset.test.labels)) throw new UserError(M.tooFewImagesPerClass(1));
+  const ksDefault = config.defaultsApplied?.find((d) => d.flag === 'ks');
+  if (k > neighbours && !ksDefault) throw new UserError(M.ksOverGallery(k, neighbours + 1, dataset.spec));
+  if (k > neighbours) {
+    const ks = config.eval.ks.filter((x) => x <= neighbours);
+    const source = `${ksDefault!.source}; ${M.ksFitted(config.eval.ks, neighbours, dataset.spec)}`;
+    config = {
+      ...config,
+      eval: { ...config.eval, ks },
+      defaultsApplied: config.defaultsApplied!.map((d) => (d === ksDefault ? { ...d, value: ks, source } : d)),
+    };
+  }
 
   // A probe larger than the split is capped: refused when it was asked for, so config.json never says more than was used.
   const given = !(config.defaultsApplied ?? [{ flag: 'probe-size' }]).some((d) => d.flag === 'probe-size');
@@ -31,6 +43,7 @@ export function checkConfigAgainstDataset(config: TrainConfig, dataset: Dataset)
     const classes = dataset.train.classes.length;
     if (reads.includes('scatter_within') && probe < 2 * classes) throw new UserError(M.probeTooSmallForScatter(`auto:${formatWarmupPolicy(start.policy)}`, probe, classes));
   }
+  return config;
 }
 
 /** The most neighbours one query has under the dataset's evaluation protocol. */

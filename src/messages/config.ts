@@ -55,6 +55,8 @@ export const configMessages = {
     `--xbm-start ${text} waits for ${window} consecutive snapshots, but the run takes only ${snapshots}, so the policy could never start XBM: give a window of at most ${snapshots}, a smaller --snapshot-every, or more --iterations.`,
   ksOverGallery: (k: number, size: number, spec: string) =>
     `--ks ${k} asks for Recall@${k}, but the test split of ${spec} has only ${size} images (at most ${size - 1} neighbours per query): give every K below ${size}.`,
+  ksFitted: (ks: readonly number[], neighbours: number, spec: string) =>
+    `Ks above ${neighbours} dropped from ${ks.join(',')}: a query of ${spec}'s test split has at most ${neighbours} neighbours`,
   probeOverSplit: (probe: number, size: number, spec: string) =>
     `--probe-size ${probe} is larger than the training split of ${spec} (${size} images): give --probe-size ${size} or less.`,
   probeTooSmallForScatter: (text: string, probe: number, classes: number) =>

@@ -51,7 +51,7 @@ export interface TrainOptions {
 /** Start a new run as configured. Returns the run record also written to run.json. */
 export async function train(config: TrainConfig, opts: TrainOptions = {}): Promise<RunRecord> {
   if (opts.resume) return resumeTraining(config.out, opts);
-  return session(config, () => createRun(config, opts.overwrite ?? false), opts);
+  return session(config, (fitted) => createRun(fitted, opts.overwrite ?? false), opts);
 }
 
 /** Continue the run in `runDir` from its last checkpoint, with the config it was started with. */
@@ -83,10 +83,10 @@ interface Training {
   release(): void;
 }
 
-async function prepare(config: TrainConfig, quiet: boolean | undefined): Promise<Training> {
-  const backend = await initBackend({ backend: config.backend, threads: config.threads ?? undefined, asyncReadsOnly: true });
-  const dataset = await loadRunDataset(config);
-  checkConfigAgainstDataset(config, dataset);
+async function prepare(asked: TrainConfig, quiet: boolean | undefined): Promise<Training> {
+  const backend = await initBackend({ backend: asked.backend, threads: asked.threads ?? undefined, asyncReadsOnly: true });
+  const dataset = await loadRunDataset(asked);
+  const config = checkConfigAgainstDataset(asked, dataset);
   const rng = new Rng(config.seed);
   const modelRng = rng.fork();
   const samplerRng = rng.fork();
@@ -131,13 +131,13 @@ function trainingParts(run: Training, loop: LoopState, instruments: Instruments)
  * checkpoint holds, the instruments and the record live in run-folder.ts, parts.ts, batches.ts,
  * instruments.ts and run-recorder.ts.
  */
-async function session(config: TrainConfig, openFolder: () => OpenRun, opts: TrainOptions): Promise<RunRecord> {
+async function session(config: TrainConfig, openFolder: (fitted: TrainConfig) => OpenRun, opts: TrainOptions): Promise<RunRecord> {
   const run = await prepare(config, opts.quiet);
   let folder: OpenRun;
   try {
     // Stopped before the run exists (Ctrl-C while loading): create nothing, reject as fetch does.
     if (opts.signal?.aborted) throw opts.signal.reason;
-    folder = openFolder();
+    folder = openFolder(run.config); // the config fitted to the dataset is what config.json records
   } catch (e) {
     run.release(); // refused or stopped: nothing of this session may linger
     throw e;
