@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tinyTrain } from '../helpers/cli.js';
+import { relativeLinks } from '../docs/doc-links.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -68,8 +69,13 @@ test('the packed tarball installs into an empty project: plain-Node ESM import, 
   for (const needed of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'bin/xbm-drift.js', 'data/backbones/digits/model.json', 'data/backbones/digits/weights.bin', 'python/xbm_drift_log.py', 'package.json', 'README.md']) {
     assert.ok(shipped.includes(needed), `${needed} is in the tarball`);
   }
-  const extra = shipped.filter((p) => /^(src|test|scripts|notebooks|docs|runs|reports|\.ci|node_modules|data\/cache)\//.test(p) || /^tsconfig/.test(p));
+  const extra = shipped.filter((p) => /^(src|test|scripts|notebooks|runs|reports|\.ci|node_modules|data\/cache)\//.test(p) || /^tsconfig/.test(p));
   assert.deepEqual(extra, [], 'the tarball holds only what a user needs');
+  // The README a user reads in node_modules (and on the registry's page) links docs/, the changelog and its figure: all shipped.
+  const dangling = relativeLinks(readFileSync(join(ROOT, 'README.md'), 'utf8'))
+    .map((l) => l.target.split('#')[0])
+    .filter((target) => target.length > 0 && !shipped.includes(target));
+  assert.deepEqual(dangling, [], "every file the README links is in the tarball");
 
   const consumer = join(work, 'consumer');
   mkdirSync(consumer);
