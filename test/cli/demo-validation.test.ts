@@ -5,15 +5,7 @@ import { join } from 'node:path';
 import { demoMessages } from '../../src/messages/demo.js';
 import { runCli, tinyTrain } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
-
-/** Every file under `dir` with its contents. */
-function snapshot(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile()) files[join(e.parentPath, e.name).slice(dir.length)] = readFileSync(join(e.parentPath, e.name), 'base64');
-  }
-  return files;
-}
+import { folderSnapshot } from '../helpers/files.js';
 
 test('demo --policy bogus is refused before anything trains: one line, exit 2, in seconds, nothing written', async (t) => {
   const out = join(tempDir(t), 'demo');
@@ -46,10 +38,10 @@ test('demo --out <a run>, <a folder of other files> or <a file> is refused and l
     [earlier, ['--no-overwrite'], demoMessages.outHoldsDemo(earlier)],
   ];
   for (const [out, extra, message] of cases) {
-    const before = out === file ? { file: readFileSync(file, 'utf8') } : snapshot(out);
+    const before = out === file ? { file: readFileSync(file, 'utf8') } : folderSnapshot(out);
     const r = await runCli(['demo', '--quick', '--out', out, '--backend', 'cpu', ...extra]);
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stderr.trim(), `xbm-drift: ${message}`);
-    assert.deepEqual(out === file ? { file: readFileSync(file, 'utf8') } : snapshot(out), before, `${out} untouched`);
+    assert.deepEqual(out === file ? { file: readFileSync(file, 'utf8') } : folderSnapshot(out), before, `${out} untouched`);
   }
 });

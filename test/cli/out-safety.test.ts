@@ -1,19 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VERBS } from '../../src/cli/verbs.js';
 import { runCli, tinyTrain } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
-
-/** Every file under `dir` with its contents, so "survives" means byte for byte. */
-function snapshot(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile()) files[join(e.parentPath, e.name).slice(dir.length)] = readFileSync(join(e.parentPath, e.name), 'base64');
-  }
-  return files;
-}
+import { folderSnapshot } from '../helpers/files.js';
 
 /** A folder as a user keeps it: a thesis and a subfolder of figures. */
 function userFolder(dir: string): string {
@@ -56,22 +48,22 @@ test('no verb that takes --out deletes or changes a user\'s files, with or witho
   for (const verb of writers) {
     for (const extra of variants(verb)) {
       const out = userFolder(join(root, `${verb}${extra.join('')}`));
-      const before = snapshot(out);
+      const before = folderSnapshot(out);
       const r = await runCli([...WRITERS[verb](out, run), ...extra]);
       assert.equal(r.code, 2, `${verb} ${extra.join(' ')} refuses a foreign folder: ${r.stderr}`);
       assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
       assert.doesNotMatch(r.stderr, /Unknown argument/);
-      assert.deepEqual(snapshot(out), before, `${verb} ${extra.join(' ')}: every user file survives`);
+      assert.deepEqual(folderSnapshot(out), before, `${verb} ${extra.join(' ')}: every user file survives`);
       assert.deepEqual(readdirSync(out).sort(), ['sub', 'thesis.tex'], `${verb} ${extra.join(' ')} adds nothing`);
     }
   }
   // A trained run is a foreign folder to every other writer.
-  const runBefore = snapshot(run);
+  const runBefore = folderSnapshot(run);
   for (const verb of writers.filter((v) => v !== 'train')) {
     for (const extra of variants(verb)) {
       const r = await runCli([...WRITERS[verb](run, run), ...extra]);
       assert.equal(r.code, 2, `${verb} ${extra.join(' ')} --out <a run> is refused: ${r.stderr}`);
-      assert.deepEqual(snapshot(run), runBefore, `${verb} ${extra.join(' ')} leaves the run as it was`);
+      assert.deepEqual(folderSnapshot(run), runBefore, `${verb} ${extra.join(' ')} leaves the run as it was`);
     }
   }
 });

@@ -6,6 +6,7 @@ import { initBackend } from '../../src/backend/init-backend.js';
 import { modelMessages as M } from '../../src/messages/model.js';
 import { pretrain, type PretrainConfig } from '../../src/train/pretrain.js';
 import { tempDir } from '../helpers/tmp.js';
+import { folderSnapshot } from '../helpers/files.js';
 
 // pretrain saves by renaming a finished folder over --out: it may only ever replace a folder
 // that holds nothing but a backbone pretrain itself wrote.
@@ -19,25 +20,16 @@ const tiny = (out: string, more: Partial<PretrainConfig> = {}): PretrainConfig =
   backend: 'wasm', threads: 1, overwrite: false, command: 'xbm-drift pretrain --iterations 1', ...more,
 });
 
-/** Every file under `dir` with its contents, to compare before and after. */
-function snapshot(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile()) files[join(e.parentPath, e.name).slice(dir.length)] = readFileSync(join(e.parentPath, e.name), 'base64');
-  }
-  return files;
-}
-
 test('pretrain refuses a folder holding user files, with or without --overwrite, and they survive', async (t) => {
   const dir = tempDir(t);
   const out = join(dir, 'd');
   mkdirSync(join(out, 'sub'), { recursive: true });
   writeFileSync(join(out, 'thesis.tex'), 'x');
   writeFileSync(join(out, 'sub', 'notes.txt'), 'y');
-  const before = snapshot(out);
+  const before = folderSnapshot(out);
   for (const overwrite of [false, true]) {
     await assert.rejects(pretrain(tiny(out, { overwrite })), { name: 'UserError', message: M.pretrainOutForeign(out, 'sub') });
-    assert.deepEqual(snapshot(out), before);
+    assert.deepEqual(folderSnapshot(out), before);
     assert.deepEqual(readdirSync(dir), ['d'], 'no temporary left');
   }
 });
@@ -49,17 +41,17 @@ test('pretrain refuses a run folder, and a model.json it did not write, even wit
   writeFileSync(join(run, 'config.json'), '{"iterations": 40}');
   writeFileSync(join(run, 'run.json'), '{"status": "completed"}');
   writeFileSync(join(run, 'metrics.csv'), 'iteration,loss\n1,0.5\n');
-  const runBefore = snapshot(run);
+  const runBefore = folderSnapshot(run);
   await assert.rejects(pretrain(tiny(run, { overwrite: true })), { name: 'UserError', message: M.pretrainOutForeign(run, 'checkpoints') });
-  assert.deepEqual(snapshot(run), runBefore);
+  assert.deepEqual(folderSnapshot(run), runBefore);
 
   const converted = join(dir, 'converted');
   mkdirSync(converted);
   writeFileSync(join(converted, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: { class_name: 'Sequential' } }));
   writeFileSync(join(converted, 'weights.bin'), 'w');
-  const convertedBefore = snapshot(converted);
+  const convertedBefore = folderSnapshot(converted);
   await assert.rejects(pretrain(tiny(converted, { overwrite: true })), { name: 'UserError', message: M.pretrainOutForeign(converted, 'model.json') });
-  assert.deepEqual(snapshot(converted), convertedBefore);
+  assert.deepEqual(folderSnapshot(converted), convertedBefore);
 });
 
 test('pretrain writes into an empty folder, and --overwrite replaces only its own backbone; a user file added beside it blocks that', async (t) => {
@@ -73,9 +65,9 @@ test('pretrain writes into an empty folder, and --overwrite replaces only its ow
   assert.deepEqual(readdirSync(dir), ['bb']);
 
   writeFileSync(join(out, 'thesis.tex'), 'x');
-  const before = snapshot(out);
+  const before = folderSnapshot(out);
   await assert.rejects(pretrain(tiny(out, { overwrite: true })), { name: 'UserError', message: M.pretrainOutForeign(out, 'thesis.tex') });
-  assert.deepEqual(snapshot(out), before);
+  assert.deepEqual(folderSnapshot(out), before);
 
   // A README.md that pretrain did not write is the user's too.
   const other = join(dir, 'other');
