@@ -244,7 +244,7 @@ def _now() -> str:
 def snapshot_iterations(iterations: int, every: int = 50, offsets=(10,)) -> list[int]:
     """The trainer's snapshot schedule: a main snapshot every `every` iterations (0 included), a
     companion `offset` iterations before each (0 < offset < every), and the last iteration. So
-    D(t; offset) and D(t; k * every) exist at every main t (src/train/snapshot-schedule.ts)."""
+    D(t; offset) and D(t; k * every) exist at every main t (src/config/snapshot-schedule.ts)."""
     if every <= 0:
         return []
     out = set()

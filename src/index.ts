@@ -11,7 +11,7 @@ export { Rng } from './random.js';
 export { DEFAULTS, resolveTrainConfig, parseXbmStart, memorySpan, type TrainConfig, type TrainFlags, type XbmStart } from './config/train-config.js';
 export { train, resumeTraining, loadRunConfig, type TrainOptions } from './train/trainer.js';
 export { trainStep, trainStepAsyncReads, type StepResult } from './train/step.js';
-export { snapshotIterations } from './train/snapshot-schedule.js';
+export { snapshotIterations } from './config/snapshot-schedule.js';
 export { learningRateAt } from './train/lr-schedule.js';
 export { evaluateModel, evaluateDataset, describeProtocol } from './train/evaluate.js';
 export { evaluateRun, type EvaluateRunOptions, type RunEvaluation } from './train/evaluate-run.js';

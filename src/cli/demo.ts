@@ -6,7 +6,7 @@ import { folderKind } from '../io/folder-kind.js';
 import { demoMessages } from '../messages/demo.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../backend/choices.js';
 import { DemoInterrupted, runDemo, type DemoResult } from '../demo/demo.js';
-import { DEMO_XBM } from '../demo/study-choice.js';
+import { STUDY_CHOICE } from '../config/study-choice.js';
 import { writingIn } from './fs-errors.js';
 import { INTERRUPTED_EXIT_CODE, withInterrupt } from './interrupt.js';
 import { outputOf, type CliOutput } from './output.js';
@@ -24,7 +24,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
   builder: (y) =>
     y.option('out', { type: 'string', default: 'runs/demo', describe: 'folder for the two runs, the report and summary.md' })
       .option('quick', { type: 'boolean', default: false, describe: 'a smaller budget (about 2 minutes on 2 cores)' })
-      .option('policy', { type: 'string', default: DEMO_XBM.policy, describe: 'warm-up policy deciding the XBM start (default: the one the XBM study supports, docs/studies.md "XBM study")' })
+      .option('policy', { type: 'string', default: STUDY_CHOICE.policy, describe: 'warm-up policy deciding the XBM start (default: the one the XBM study supports, docs/studies.md "XBM study")' })
       .option('overwrite', { type: 'boolean', default: true, describe: 'replace an earlier demo in --out' })
       .option('quiet', { type: 'boolean', default: false })
       .option('dataset', { type: 'string', describe: 'dataset (default: the embedded default)' })

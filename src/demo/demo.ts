@@ -4,10 +4,10 @@ import { UserError } from '../errors.js';
 import { train } from '../train/trainer.js';
 import type { RunRecord } from '../io/formats/run-record.js';
 import { writeWarmupFile } from '../io/formats/warmup-file.js';
-import { DEMO_XBM } from './study-choice.js';
+import { STUDY_CHOICE } from '../config/study-choice.js';
 import { analyseRun } from '../pipeline/analyse-run.js';
 import { runPaths } from '../io/run-paths.js';
-import { scheduledGap } from '../train/snapshot-schedule.js';
+import { scheduledGap } from '../config/snapshot-schedule.js';
 import { memorySpan } from '../analysis/warmup/threshold.js';
 import { parseWarmupPolicy } from '../analysis/warmup/parse-policy.js';
 import { rowAtGap } from '../analysis/warmup/drift-at-gap.js';
@@ -99,7 +99,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     snapshotEvery: size.snapshotEvery,
     snapshotOffsets: size.snapshotOffsets,
     probeSize: size.probeSize,
-    reducer: DEMO_XBM.reducer,
+    reducer: STUDY_CHOICE.reducer,
     ...('imagesPerClass' in size ? { imagesPerClass: size.imagesPerClass } : {}),
     // Flags left undefined (a CLI option not given) keep the demo's value.
     ...Object.fromEntries(Object.entries(opts.flags).filter(([, v]) => v !== undefined)),
@@ -132,7 +132,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const startUsed = usable ? decision.start! : Math.floor(baselineConfig.iterations / 2 / every) * every;
   opts.log(`3/4 XBM start: ${decision.reason}${usable ? '' : ` Falling back to iteration ${startUsed}.`}`);
 
-  const xbmConfig = resolveTrainConfig({ ...common, xbmSize: memorySize, xbmStart: String(startUsed), xbmAdapt: DEMO_XBM.adapt, out: xbmDir });
+  const xbmConfig = resolveTrainConfig({ ...common, xbmSize: memorySize, xbmStart: String(startUsed), xbmAdapt: STUDY_CHOICE.adapt, out: xbmDir });
   const xbm = whole('xbm', xbmDir, await train(xbmConfig, { overwrite: opts.overwrite, quiet: opts.quiet, signal: opts.signal }), opts.signal);
   await analyseRun(xbmDir, { gaps, policy: null, reportDir: null, note });
   // The XBM run's report shows the suggestion its start came from.

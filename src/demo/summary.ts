@@ -1,7 +1,7 @@
 import type { RunRecord } from '../io/formats/run-record.js';
 import type { DriftRow } from '../io/tables.js';
 import type { XbmStartDecision } from '../io/formats/start-decision.js';
-import { DEMO_XBM } from './study-choice.js';
+import { STUDY_CHOICE } from '../config/study-choice.js';
 import { f1, f4 } from '../number-format.js';
 
 /** The two runs and the start decision between them: what the summary table reads. */
@@ -42,7 +42,7 @@ export function formatDemoSummary(r: DemoRuns): string {
     '',
     `Start: iteration ${r.startUsed}, ${r.startSource === 'policy' ? `chosen by the ${d.policy} policy` : `a fallback: the ${d.policy} policy never fired`}. ${d.reason}`,
     `Drift at the start: ${r.driftAtStart ? `D(t=${r.driftAtStart.iteration}; ${r.driftAtStart.gap}) = ${r.driftAtStart.mean.toPrecision(3)}` : 'not measured'}; threshold ${d.evidence.threshold === null ? '-' : d.evidence.threshold.toPrecision(3)}; memory span S = ${d.evidence.memorySpan} iterations (M = ${d.evidence.memorySize}, B = ${d.evidence.batchSize}).`,
-    `XBM configuration: --reducer ${DEMO_XBM.reducer} (both runs), --xbm-adapt ${DEMO_XBM.adapt}; the start policy ${d.policy}${d.policy === DEMO_XBM.policy ? '' : ` (given; the study supports ${DEMO_XBM.policy})`}. Why, from the XBM study: ${DEMO_XBM.evidence}`,
+    `XBM configuration: --reducer ${STUDY_CHOICE.reducer} (both runs), --xbm-adapt ${STUDY_CHOICE.adapt}; the start policy ${d.policy}${d.policy === STUDY_CHOICE.policy ? '' : ` (given; the study supports ${STUDY_CHOICE.policy})`}. Why, from the XBM study: ${STUDY_CHOICE.evidence}`,
     `Memory staleness in the XBM run: ${stale.events.filter((e) => e.kind === 'drift-over-threshold').length} time(s) over the threshold after the start; final memory ${(stale.bytes / 1e6).toFixed(2)} MB.`,
     verdict,
   ].join('\n');

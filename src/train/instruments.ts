@@ -15,7 +15,7 @@ import type { SimilarityLossKernel } from '../losses/pair-loss.js';
 import { decisionFlips } from '../memory/decision-flips.js';
 import { Rng } from '../random.js';
 import { evaluateDataset } from './evaluate.js';
-import { scheduledGap, snapshotSchedule } from './snapshot-schedule.js';
+import { scheduledGap, snapshotSchedule } from '../config/snapshot-schedule.js';
 import type { Progress } from './progress.js';
 import type { XbmController } from './xbm-controller.js';
 import type { RestoreFrom, SavedPart, TrainingPart } from './parts.js';

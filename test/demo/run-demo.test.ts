@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DemoInterrupted, runDemo } from '../../src/demo/demo.js';
-import { DEMO_XBM } from '../../src/demo/study-choice.js';
+import { STUDY_CHOICE } from '../../src/config/study-choice.js';
 import type { TrainFlags } from '../../src/config/train-config.js';
 import { demoMessages } from '../../src/messages/demo.js';
 import { UserError } from '../../src/errors.js';
@@ -32,13 +32,13 @@ test('runDemo makes the whole result: both runs, the report and summary.md', asy
   assert.match(r.summary, /Wall time: /);
   // The study-backed configuration: the reducer in both runs, the compensation in the XBM run, and the evidence quoted.
   const config = (dir: string) => JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-  assert.equal(config(r.baselineDir).loss.reducer, DEMO_XBM.reducer);
-  assert.equal(config(r.xbmDir).loss.reducer, DEMO_XBM.reducer);
-  assert.equal(config(r.xbmDir).xbm.adapt.kind, DEMO_XBM.adapt);
-  assert.ok(r.summary.includes(`--reducer ${DEMO_XBM.reducer} (both runs), --xbm-adapt ${DEMO_XBM.adapt}`));
-  assert.ok(r.summary.includes(DEMO_XBM.evidence));
+  assert.equal(config(r.baselineDir).loss.reducer, STUDY_CHOICE.reducer);
+  assert.equal(config(r.xbmDir).loss.reducer, STUDY_CHOICE.reducer);
+  assert.equal(config(r.xbmDir).xbm.adapt.kind, STUDY_CHOICE.adapt);
+  assert.ok(r.summary.includes(`--reducer ${STUDY_CHOICE.reducer} (both runs), --xbm-adapt ${STUDY_CHOICE.adapt}`));
+  assert.ok(r.summary.includes(STUDY_CHOICE.evidence));
   // This run gave staleness explicitly: when that is not the study's policy, the summary says so.
-  const studyPolicy: string = DEMO_XBM.policy;
+  const studyPolicy: string = STUDY_CHOICE.policy;
   assert.ok(studyPolicy === 'staleness' || r.summary.includes(`(given; the study supports ${studyPolicy})`), 'a policy other than the study\'s is named as such');
 });
 

@@ -116,7 +116,7 @@ print(snapshot_iterations(20, every=10, offsets=(2,)))
   assert.match(out[4], /^ValueError: probe: sample ids repeat/);
   assert.match(out[5], /^FileExistsError: .*config\.json exists/);
   assert.match(out[6], /^ValueError: loss 'arcface': expected one of contrastive, triplet, multi-similarity/);
-  assert.equal(out[7], '[0, 8, 10, 18, 20]', 'the schedule of src/train/snapshot-schedule.ts');
+  assert.equal(out[7], '[0, 8, 10, 18, 20]', 'the schedule of src/config/snapshot-schedule.ts');
   assert.deepEqual(readdirSync(join(run, 'raw')).sort(), ['probe-labels.npy', 'probe-sample-ids.npy']);
   assert.equal(existsSync(join(run + '2', 'config.json')), false);
   rmSync(join(run, 'raw'), { recursive: true });
