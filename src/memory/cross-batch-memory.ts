@@ -101,6 +101,19 @@ export class CrossBatchMemory {
     return slots;
   }
 
+  /**
+   * Writes row r of `rows` into slots[r] (-1: skipped), leaving labels, ids, ages and the ring as
+   * they are: the device step (train/device-step.ts) enqueues a batch's bookkeeping before its
+   * features are read back, then fills its slots with them after the update.
+   */
+  overwriteRows(slots: Int32Array, rows: Float32Array): void {
+    const { dim } = this;
+    if (rows.length !== slots.length * dim) throw new UserError(M.dimMismatch(rows.length, slots.length, dim));
+    slots.forEach((slot, r) => {
+      if (slot >= 0) this.embeddings.set(rows.subarray(r * dim, (r + 1) * dim), slot * dim);
+    });
+  }
+
   /** sample id -> the slot of its newest copy (the highest iteration; ties: the later slot in FIFO order). */
   private slotById(): Map<number, number> {
     const out = new Map<number, number>();

@@ -161,7 +161,7 @@ export async function trainStepAsyncReads(
 }
 
 /** What writing the batch into the memory left for the loss and the in-loss staleness. */
-interface MemoryWrite {
+export interface MemoryWrite {
   selfSlots: Int32Array;
   returned: ReturnedSample[];
   /** active pairs per memory row, filled by the memory loss (in-loss staleness with the memory loss on; else null) */
@@ -173,7 +173,7 @@ interface MemoryWrite {
  * (read before anything is overwritten), the strategy's correction of the stored rows, then the
  * enqueue of the fresh features, or the key encoder's. The same host code for both step variants.
  */
-function writeMemory(memory: CrossBatchMemory, input: StepInput, fresh: Float32Array, keys: Float32Array | null, opts: StepOptions): MemoryWrite {
+export function writeMemory(memory: CrossBatchMemory, input: StepInput, fresh: Float32Array, keys: Float32Array | null, opts: StepOptions): MemoryWrite {
   const adapter = opts.adapter ?? null;
   const returned = opts.inLossStaleness || adapter?.adapt ? memory.returned(fresh, input.sampleIds, input.iteration) : [];
   if (adapter?.adapt) memory.adaptRows((a) => adapter.adapt!(a), fresh, returned);
@@ -183,7 +183,7 @@ function writeMemory(memory: CrossBatchMemory, input: StepInput, fresh: Float32A
 }
 
 /** The step's in-loss staleness rows, when asked for and the batch was enqueued. */
-function memoryAges(memory: CrossBatchMemory | null, written: MemoryWrite | null, input: StepInput, opts: StepOptions): AgeBinStats[] | null {
+export function memoryAges(memory: CrossBatchMemory | null, written: MemoryWrite | null, input: StepInput, opts: StepOptions): AgeBinStats[] | null {
   if (!opts.inLossStaleness || !memory || !written) return null;
   return inLossStaleness(written.returned, memory.slotAges(input.iteration), written.selfSlots, input.labels.length, written.activity);
 }
@@ -196,21 +196,21 @@ function readKeys(keys: tf.Tensor2D): Float32Array {
   }
 }
 
-function batchTensors(model: Embedder, input: StepInput): [tf.Tensor4D, tf.Tensor1D] {
+export function batchTensors(model: Embedder, input: StepInput): [tf.Tensor4D, tf.Tensor1D] {
   const [h, w, c] = model.inputShape;
   const n = input.labels.length;
   return [tf.tensor4d(input.pixels, [n, h, w, c]), tf.tensor1d(input.labels, 'int32')];
 }
 
 /** The memory as the loss sees it this step, or null when its term is off or it is empty. */
-function memoryView(memory: CrossBatchMemory | null, opts: StepOptions): { embeddings: tf.Tensor2D; labels: tf.Tensor1D } | null {
+export function memoryView(memory: CrossBatchMemory | null, opts: StepOptions): { embeddings: tf.Tensor2D; labels: tf.Tensor1D } | null {
   return memory && opts.memoryLoss && memory.size > 0 ? memory.view() : null;
 }
 
 type Stats = { positive: tf.Scalar; negative: tf.Scalar; active: tf.Scalar };
 
 /** The loss's parts, kept out of the optimizer's tidy so they can be read after the update. */
-class KeptParts {
+export class KeptParts {
   private parts: { batchLoss: tf.Scalar; memoryLoss: tf.Scalar; batchStats: Stats; memoryStats: Stats } | null = null;
   private readonly kept: tf.Tensor[] = [];
 

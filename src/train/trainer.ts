@@ -23,6 +23,7 @@ import { Rng } from '../random.js';
 import { learningRateAt } from './lr-schedule.js';
 import { Progress } from './progress.js';
 import { trainStep, trainStepAsyncReads, type StepResult } from './step.js';
+import { asyncStepFor } from './device-step.js';
 import { XbmController } from './xbm-controller.js';
 import { loadFloats, loadOptimizer, loadState, loadWeights, saveCheckpoint } from './checkpoint.js';
 import { checkConfigAgainstDataset } from '../config/dataset-checks.js';
@@ -107,8 +108,11 @@ async function prepare(asked: TrainConfig, quiet: boolean | undefined): Promise<
     optimizer.dispose();
     model.dispose?.();
   };
+  // A backend that reads only asynchronously trains with the device step where it can; run.json's backend notes say which step and why.
+  const stepChoice = backend.syncReads ? { loss: createLoss(config.loss), step: trainStep } : asyncStepFor(config, adapter, () => createLoss(config.loss));
+  if ('note' in stepChoice) backend.notes.push(stepChoice.note);
   return {
-    config, backend, dataset, model, optimizer, loss: createLoss(config.loss), step: backend.syncReads ? trainStep : trainStepAsyncReads,
+    config, backend, dataset, model, optimizer, loss: stepChoice.loss, step: stepChoice.step,
     batches, memory, adapter, keyEncoder, xbm: new XbmController(config), probe, release,
   };
 }

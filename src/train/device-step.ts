@@ -1,0 +1,181 @@
+import { tf } from '../backend/tf.js';
+import type { Embedder } from '../model/embedder.js';
+import { createDeviceLoss, DeviceLoss, deviceLossRefusal, type PendingColumns } from '../losses/device-loss.js';
+import type { LossConfig } from '../losses/registry.js';
+import type { PairLoss } from '../losses/pair-loss.js';
+import type { CrossBatchMemory } from '../memory/cross-batch-memory.js';
+import type { MemoryAdapter, ReturnedSample } from '../memory/adapt/adapter.js';
+import type { XbmCombine } from '../memory/parity/parity.js';
+import { xbmLoss } from '../memory/xbm-loss.js';
+import { inLossStaleness } from '../memory/in-loss-staleness.js';
+import { stepMessages as S } from '../messages/step.js';
+import { batchTensors, KeptParts, trainStepAsyncReads, type StepInput, type StepOptions, type StepResult } from './step.js';
+
+/**
+ * The training step that stays on the device (webgpu, or any backend): one forward pass under
+ * the gradient tape and no read of the device before the optimizer's update.
+ *   - The loss runs as tensor operations (losses/device-loss.ts), not as host kernels.
+ *   - The memory the loss sees is a device tensor: the rows stored before this step, uploaded
+ *     from the host memory (a write to the device, never a read), with this batch's embeddings
+ *     written into the ring slots the host bookkeeping gives them (detached: a custom op whose
+ *     gradient is zero, so no gradient reaches the model through the memory, as on the host).
+ *   - The host memory's bookkeeping (labels, sample ids, iterations, the ring's head, refresh by
+ *     id) is done before the loss, from what the host knows; the features it stores, the loss's
+ *     parts and pair counts, the in-loss staleness (drift of the returned samples, each memory
+ *     column's active pairs) are computed on the device and read in one asynchronous wait after
+ *     the update, then written to the host memory. So a step returns the same StepResult as
+ *     trainStep, complete, and the trainer consumes it as before (metrics.csv unchanged).
+ * What has no tensor version (asyncStepFor says why) trains with trainStepAsyncReads.
+ */
+export async function deviceTrainStep(
+  model: Embedder,
+  loss: PairLoss,
+  optimizer: tf.Optimizer,
+  memory: CrossBatchMemory | null,
+  input: StepInput,
+  opts: StepOptions,
+): Promise<StepResult> {
+  if (!(loss instanceof DeviceLoss)) throw new Error(`deviceTrainStep needs a DeviceLoss (createDeviceLoss), got "${loss.name}"`);
+  const refusal = memoryRefusal(opts.adapter ?? null, opts.combine);
+  if (refusal !== null) throw new Error(`deviceTrainStep: ${refusal}`);
+  const [x, y] = batchTensors(model, input);
+  const kept = new KeptParts();
+  const columns: PendingColumns[] = [];
+  const owned: tf.Tensor[] = [];
+  const keep = <T extends tf.Tensor>(t: T): T => {
+    owned.push(tf.keep(t));
+    return t;
+  };
+  try {
+    const write = memory && opts.enqueue ? memory : null;
+    // The key encoder's features (--xbm-adapt momentum) are computed before the tape, as in trainStep.
+    const keys = write && opts.keyEncoder ? keep(opts.keyEncoder.apply(x)) : null;
+    // The rows stored before this batch: an upload from the host memory, never a read.
+    const stored = memory && (opts.memoryLoss || (write && opts.inLossStaleness)) ? memory.view() : null;
+    if (stored) owned.push(stored.embeddings, stored.labels);
+    const booked = write ? bookBatch(write, input, opts) : null;
+    const out: { fresh: tf.Tensor2D | null; drift: tf.Tensor1D | null } = { fresh: null, drift: null };
+    const total = optimizer.minimize(() => {
+      const emb = model.apply(x);
+      if (write || opts.keepEmbeddings) out.fresh = keep(emb);
+      if (booked && booked.returned.length > 0) out.drift = keep(returnedDrift(emb, stored!.embeddings, booked.returned));
+      const view = memory && opts.memoryLoss && memory.size > 0 ? ringView(stored!, booked ? { rows: keys ?? emb, labels: y, slots: booked.selfSlots } : null, memory.size) : null;
+      const selfSlots = view && booked ? booked.selfSlots : null;
+      return kept.take(xbmLoss(loss.withColumnReads(columns), emb, y, view, selfSlots, opts.weight, view ? booked?.activity ?? undefined : undefined, opts.combine));
+    }, true, model.variables as tf.Variable[]);
+    if (total) owned.push(total);
+    opts.keyEncoder?.update();
+    // Everything the host needs, in one wait after the update.
+    const features = keys ?? out.fresh;
+    const [lossValue, parts, values, written, drifts, counts] = await Promise.all([
+      total!.data().then((v) => v[0]),
+      kept.read(),
+      out.fresh ? (out.fresh.data() as Promise<Float32Array>) : null,
+      write && features ? (features.data() as Promise<Float32Array>) : null,
+      out.drift ? (out.drift.data() as Promise<Float32Array>) : null,
+      Promise.all(columns.map((c) => c.counts.data() as Promise<Int32Array>)),
+    ]);
+    if (write && booked) write.overwriteRows(booked.selfSlots, written!);
+    columns.forEach((c, i) => c.out.set(counts[i]));
+    const memoryAges = booked && opts.inLossStaleness
+      ? inLossStaleness(booked.returned.map((r, i) => ({ ...r, sqDrift: drifts![i] })), write!.slotAges(input.iteration), booked.selfSlots, input.labels.length, booked.activity)
+      : null;
+    return { loss: lossValue, ...parts, embeddings: opts.keepEmbeddings ? Float32Array.from(values!) : null, memoryAges };
+  } finally {
+    kept.dispose();
+    tf.dispose(columns.map((c) => c.counts));
+    tf.dispose([x, y, ...owned]);
+  }
+}
+
+/** The bookkeeping of this batch's enqueue, done on the host before the loss. */
+interface Booked {
+  /** the ring slot of each batch row (-1: not kept); the loss's self columns */
+  selfSlots: Int32Array;
+  /** the batch's samples still stored, paired by id (their drift is measured on the device) */
+  returned: ReturnedSample[];
+  /** each memory column's active pairs, filled after the update (in-loss staleness with the memory loss on) */
+  activity: Int32Array | null;
+}
+
+/**
+ * Enqueues the batch's labels, ids and iteration into the host memory with placeholder features
+ * (the real ones are written after the update: overwriteRows), so the ring's head, the slots and
+ * a refresh by id are exactly trainStep's. The returned samples are paired before anything is
+ * overwritten, as in trainStep; the pairing needs ids only.
+ */
+function bookBatch(memory: CrossBatchMemory, input: StepInput, opts: StepOptions): Booked {
+  const placeholder = new Float32Array(input.labels.length * memory.dim);
+  const returned = opts.inLossStaleness ? memory.returned(placeholder, input.sampleIds, input.iteration) : [];
+  const selfSlots = memory.enqueue(placeholder, input.labels, input.sampleIds, input.iteration, { refreshById: opts.adapter?.refreshById ?? false });
+  return { selfSlots, returned, activity: opts.inLossStaleness && opts.memoryLoss ? new Int32Array(memory.size) : null };
+}
+
+/** ||fresh row - stored copy||^2 of each returned sample, the stored copies as they were before this step. */
+function returnedDrift(emb: tf.Tensor2D, stored: tf.Tensor2D, returned: readonly ReturnedSample[]): tf.Tensor1D {
+  return tf.tidy(() => {
+    const rows = tf.gather(emb, tf.tensor1d(returned.map((r) => r.row), 'int32'));
+    const slots = tf.gather(stored, tf.tensor1d(returned.map((r) => r.slot), 'int32'));
+    return tf.sum(tf.square(tf.sub(rows, slots)), 1) as tf.Tensor1D;
+  });
+}
+
+/**
+ * The memory as the loss sees it after this batch's enqueue: `size` rows in slot order, each the
+ * stored row or, in the slots the batch was written to, the batch's row (the last writer of a
+ * slot wins, as in the host enqueue). Made by one gather from [stored; batch]; no gradient flows
+ * back into the batch through it.
+ */
+function ringView(
+  stored: { embeddings: tf.Tensor2D; labels: tf.Tensor1D },
+  batch: { rows: tf.Tensor2D; labels: tf.Tensor1D; slots: Int32Array } | null,
+  size: number,
+): { embeddings: tf.Tensor2D; labels: tf.Tensor1D } {
+  const before = stored.embeddings.shape[0];
+  if (!batch) return stored;
+  const index = Int32Array.from({ length: size }, (_, j) => j);
+  batch.slots.forEach((slot, r) => {
+    if (slot >= 0) index[slot] = before + r;
+  });
+  const idx = tf.tensor1d(index, 'int32');
+  // An empty memory is left out of the concatenation (zero-size tensors: see pair-loss.ts).
+  const below = <T extends tf.Tensor>(old: T, rows: T): T => (before === 0 ? rows : (tf.concat([old, rows]) as T));
+  const labels = tf.gather(below(stored.labels, batch.labels), idx) as tf.Tensor1D;
+  const written = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const rows = args[0] as tf.Tensor2D;
+    return {
+      value: tf.gather(below(stored.embeddings, rows), idx),
+      // Detached: the memory holds constants, as the host memory's copies do.
+      gradFunc: () => tf.zeros(rows.shape),
+    };
+  });
+  return { embeddings: written(batch.rows) as tf.Tensor2D, labels };
+}
+
+/** Why the memory's configuration needs the host between the forward pass and the loss, or null. */
+function memoryRefusal(adapter: MemoryAdapter | null, combine: XbmCombine | undefined, adaptKind = 'its strategy'): string | null {
+  if (adapter?.adapt) return S.adaptOnHost(adaptKind);
+  if (combine === 'live-batch-plus-memory') return S.liveBatchColumns();
+  return null;
+}
+
+/** What a backend that reads only asynchronously trains with, and the line run.json records about it. */
+export interface AsyncStepChoice {
+  loss: PairLoss;
+  step: typeof deviceTrainStep | typeof trainStepAsyncReads;
+  note: string;
+}
+
+/**
+ * The device step when the loss, its reducer and the memory's configuration have a tensor version;
+ * else the record/replay step with the reason (never silently).
+ */
+export function asyncStepFor(
+  config: { loss: LossConfig; xbm: { size: number; combine?: XbmCombine; adapt: { kind: string } } },
+  adapter: MemoryAdapter | null,
+  hostLoss: () => PairLoss,
+): AsyncStepChoice {
+  const reason = deviceLossRefusal(config.loss) ?? (config.xbm.size > 0 ? memoryRefusal(adapter, config.xbm.combine, config.xbm.adapt.kind) : null);
+  if (reason !== null) return { loss: hostLoss(), step: trainStepAsyncReads, note: S.hostKernelStep(reason) };
+  return { loss: createDeviceLoss(config.loss), step: deviceTrainStep, note: S.deviceStep() };
+}
