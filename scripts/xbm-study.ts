@@ -7,6 +7,7 @@
  *       [--regimes scratch-16,scratch-64,pretrained-64,scratch-drop-64] [--fashion <idx folder>]
  *       [--iterations N (every regime)] [--iterations-<regime> N] [--backend auto]
  *       [--reducers a,b] [--adapts a,b] [--policies a,b]   (default: from the registries)
+ *       [--configuration default|<reducer>:<adapt>] (skip the screen: held-out regimes) [--guard-arm yes|no]
  *       [--plan | --slurm [--partition P --time T --cpus-per-task N --gpus-per-task N --mem M]
  *        | --k8s --image IMG [--pvc CLAIM] [--parallelism N]]
  *

@@ -129,6 +129,12 @@ export interface ProbeScatter {
   between: number;
   /** Samples counted: those of classes with at least two probe samples (a lone sample has no scatter). */
   n: number;
+  /**
+   * P: the mean squared distance between two different probe samples, over every sample and
+   * whatever the classes (labels are not read): (2 n sum_i ||f_i||^2 - 2 ||sum_i f_i||^2) / (n (n - 1)).
+   * The trial policy compares the drift with it. NaN with fewer than two samples.
+   */
+  spread: number;
 }
 
 /**
@@ -142,6 +148,7 @@ export function probeScatter(embeddings: Float32Array, labels: Int32Array, dim: 
   }
   const slot = new Map<number, number>();
   for (let i = 0; i < n; i++) if (!slot.has(labels[i])) slot.set(labels[i], slot.size);
+  const spread = pairwiseSpread(embeddings, n, dim);
   const k = slot.size;
   const counts = new Float64Array(k);
   const sums = new Float64Array(k * dim);
@@ -163,7 +170,7 @@ export function probeScatter(embeddings: Float32Array, labels: Int32Array, dim: 
       sums[s + j] /= counts[c];
     }
   }
-  if (kept === 0) return { within: NaN, between: NaN, n: 0 };
+  if (kept === 0) return { within: NaN, between: NaN, n: 0, spread };
   for (let j = 0; j < dim; j++) overall[j] /= kept;
   let within = 0;
   for (let i = 0; i < n; i++) {
@@ -178,5 +185,23 @@ export function probeScatter(embeddings: Float32Array, labels: Int32Array, dim: 
     for (let j = 0, s = c * dim; j < dim; j++) d += (sums[s + j] - overall[j]) ** 2;
     between += counts[c] * d;
   }
-  return { within: within / dof, between: between / kept, n: kept };
+  return { within: within / dof, between: between / kept, n: kept, spread };
+}
+
+/** P of probeScatter: the mean of ||f_i - f_j||^2 over ordered pairs i != j, in O(n dim) by the sum identity. */
+function pairwiseSpread(embeddings: Float32Array, n: number, dim: number): number {
+  if (n < 2) return NaN;
+  const sum = new Float64Array(dim);
+  let squares = 0;
+  for (let i = 0, o = 0; i < n; i++, o += dim) {
+    for (let j = 0; j < dim; j++) {
+      const v = embeddings[o + j];
+      sum[j] += v;
+      squares += v * v;
+    }
+  }
+  let sumSq = 0;
+  for (let j = 0; j < dim; j++) sumSq += sum[j] * sum[j];
+  // Rounding can leave a tiny negative value for identical rows; the spread is then 0.
+  return Math.max(0, (2 * n * squares - 2 * sumSq) / (n * (n - 1)));
 }

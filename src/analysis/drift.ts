@@ -18,7 +18,7 @@ export { pairDrift, perSampleDrift, probeScatter, type DriftStats, type ProbeSca
  * and the trainer's online check (driftRowAt) both build rows here, so they give the same numbers.
  */
 export function driftRow(iteration: number, gap: number, stats: DriftStats, scatter: ProbeScatter): DriftRow {
-  return { iteration, gap, ...stats, scatter_within: scatter.within, scatter_between: scatter.between };
+  return { iteration, gap, ...stats, scatter_within: scatter.within, scatter_between: scatter.between, probe_spread: scatter.spread };
 }
 
 /** The drift row of two probe snapshots: `later` at t, `earlier` at t - gap, rows in probe order. */

@@ -66,12 +66,15 @@ export interface DriftRow {
   // Absent from drift.csv files written before these columns existed: read as NaN.
   scatter_within?: number;
   scatter_between?: number;
+  // The mean squared distance between two different probe samples at t (drift-stats.ts probeScatter's
+  // spread), for the trial warm-up policy. Absent from older drift.csv files: read as NaN.
+  probe_spread?: number;
 }
 export const DRIFT_COLUMNS: (keyof DriftRow)[] = [
-  'iteration', 'gap', 'mean', 'median', 'p90', 'max', 'n', 'scatter_within', 'scatter_between',
+  'iteration', 'gap', 'mean', 'median', 'p90', 'max', 'n', 'scatter_within', 'scatter_between', 'probe_spread',
 ];
 /** Columns a drift.csv may lack (written before they existed); readers fill them with NaN. */
-export const DRIFT_OPTIONAL_COLUMNS: readonly (keyof DriftRow)[] = ['scatter_within', 'scatter_between'];
+export const DRIFT_OPTIONAL_COLUMNS: readonly (keyof DriftRow)[] = ['scatter_within', 'scatter_between', 'probe_spread'];
 
 /** Drift rows as read from a file, with the optional columns it lacks set to NaN. */
 export function withOptionalDriftColumns<T extends DriftRow>(rows: T[]): T[] {

@@ -58,8 +58,8 @@ export const analysisMessages = {
     (snapshots !== undefined ? ` (the run has ${snapshots} snapshots)` : '') +
     `: train longer or snapshot more often, then run \`xbm-drift drift ${run} --gaps ${gap}\`.`,
   driftLacksColumns: (policy: string, columns: readonly string[], gap: number, run: string) =>
-    `The ${policy} policy reads ${joinList(columns.map((c) => `'${c}'`), 'and')} from drift.csv, which has no values of them at a gap of at least ${gap} ` +
-    `(a drift.csv written before those columns existed lacks them): recompute it from the run's snapshots with \`xbm-drift drift ${run} --gaps ${gap}\`.`,
+    `The ${policy} policy reads ${joinList(columns.map((c) => `'${c}'`), 'and')} from drift.csv, which has no values of ${columns.length === 1 ? 'it' : 'them'} at a gap of at least ${gap} ` +
+    `(a drift.csv written before ${columns.length === 1 ? 'that column' : 'those columns'} existed lacks ${columns.length === 1 ? 'it' : 'them'}): recompute it from the run's snapshots with \`xbm-drift drift ${run} --gaps ${gap}\`.`,
   driftColumnsUnmeasured: (policy: string, columns: readonly string[], gap: number) =>
     `The ${policy} policy reads ${joinList(columns.map((c) => `'${c}'`), 'and')} from drift.csv, but they are NaN at every snapshot at a gap of at least ${gap}: ` +
     `the probe has no class with two samples or more (it is stratified, one per class first), or the embeddings are not finite; ` +
@@ -104,6 +104,26 @@ export const analysisMessages = {
       : `: at the last snapshot, iteration ${s.lastIteration}, D/W = ${fmt(s.lastValue)} and B/W = ${fmt(s.separation ?? NaN)}` +
         (s.best ? ` (lowest D/W ${fmt(s.best.value)} at iteration ${s.best.iteration})` : '') +
         (s.unmeasured ? `; ${s.unmeasured} snapshot${s.unmeasured === 1 ? '' : 's'} had no scatter_within/scatter_between (recompute drift.csv with \`xbm-drift drift <run>\`).` : '.')),
+  trialDerivation: (ratio: number, isDefault: boolean) =>
+    `D(t; S) < ${fmt(ratio)} x P(t), the probe's mean squared distance between two different samples: a stored entry is then closer to its own sample's current embedding ` +
+    `than two samples are to each other, so the memory still identifies its samples; labels are not read, so any number of classes works` +
+    (isDefault ? ` (ratio ${fmt(ratio)}: the principle itself, not fitted to any run)` : ` (ratio ${fmt(ratio)}, given)`),
+  trialFired: (start: number, gapText: string, ratio: number, drift: number, spread: number) =>
+    `The drift over the memory span ${gapText} was ${fmt(drift)}, below ${ratio === 1 ? '' : `${fmt(ratio)}x `}the probe's spread P = ${fmt(spread)} (D/P = ${fmt(drift / spread)}), ` +
+    `so XBM starts on trial at iteration ${start}; while training, its loss is paused whenever the memory loss explodes, and retried with back-off.`,
+  trialNotReached: (gapText: string, ratio: number, window: number, s: Shortfall) =>
+    `The drift over the memory span ${gapText} never stayed below ${ratio === 1 ? '' : `${fmt(ratio)}x `}the probe's spread P for ${window} consecutive snapshot${window === 1 ? '' : 's'}` +
+    (s.lastValue === null
+      ? ': no snapshot was evaluated.'
+      : `: at the last snapshot, iteration ${s.lastIteration}, D/P = ${fmt(s.lastValue)}` +
+        (s.best ? ` (lowest ${fmt(s.best.value)} at iteration ${s.best.iteration})` : '') +
+        (s.unmeasured ? `; ${s.unmeasured} snapshot${s.unmeasured === 1 ? '' : 's'} had no probe_spread (recompute drift.csv with \`xbm-drift drift <run>\`).` : '.')),
+  trialLossPause: (iteration: number, loss: number, reference: number, factor: number) =>
+    `the memory loss ${fmt(loss)} at iteration ${iteration} exceeded ${factor}x its reference ${fmt(reference)}`,
+  trialNonFinite: (iteration: number, loss: number) => `the memory loss became ${loss} at iteration ${iteration}`,
+  trialPause: (why: string, pauses: number, length: number, resumeAt: number) =>
+    `Trial paused the memory loss (pause ${pauses}): ${why}; it retries after ${length} steps, at iteration ${resumeAt}.`,
+  trialResume: (iteration: number, pauses: number) => `Trial resumed the memory loss at iteration ${iteration} (after pause ${pauses}).`,
   plateauFired: (start: number, gapText: string, r: number, w: number, level: number, driftThreshold: number) =>
     `The drift curve ${gapText} changed by at most ${pct(r)} over ${w} snapshots ending at iteration ${start}, so XBM can start there; ` +
     `its level ${fmt(level)} is ${level <= driftThreshold ? 'within' : `${fmt(level / driftThreshold)}x`} the margin-derived threshold ${fmt(driftThreshold)}.`,
@@ -157,6 +177,8 @@ export const analysisMessages = {
       : policy === 'scatter'
         ? `start: not reached; at iteration ${s.lastIteration} D/W = ${fmt(s.lastValue)} (must be <= ${fmt(s.target)}) and B/W = ${fmt(s.separation ?? NaN)} (must exceed 1), ` +
           `${s.consecutive} of ${s.window} consecutive snapshots meet both`
+      : policy === 'trial'
+        ? `start: not reached; at iteration ${s.lastIteration} D/P = ${fmt(s.lastValue)} (must be < ${fmt(s.target)}), ${s.consecutive} of ${s.window} consecutive snapshots meet it`
       : policy === 'plateau'
         ? `start: not reached; the last window, ending at iteration ${s.lastIteration}, changed by ${pct(s.lastValue)}, ${fmt(s.ratio!)}x the target ${pct(s.target)}`
         : `start: not reached; the last drift ${fmt(s.lastValue)} at iteration ${s.lastIteration} is ${fmt(s.ratio!)}x the target ${fmt(s.target)}` +

@@ -6,6 +6,9 @@ export const studyMessages = {
     `unknown regime ${unknown.join(', ')}: use ${known.join(', ')}${hint}.`,
   unknownChoice: (what: string, unknown: readonly string[], known: readonly string[]) =>
     `unknown ${what} ${unknown.join(', ')}: use ${known.join(', ')} (or leave the flag out for all).`,
+  badConfiguration: (value: string, reducers: readonly string[], adapts: readonly string[]) =>
+    `--configuration ${value}: give 'default' (train's defaults) or <reducer>:<adapt>, the reducer one of ${reducers.join(', ')} and the adapt one of ${adapts.join(', ')}.`,
+  badYesNo: (flag: string, value: string) => `--${flag} ${value}: give yes or no.`,
   badCount: (flag: string, value: string) => `--${flag} ${value}: give a whole number >= 1.`,
   badIterations: (flag: string, value: string) => `--${flag} ${value}: give a whole number >= 4 (the study starts XBM at a quarter of the budget).`,
   refused: (label: string, problem: string) => `${label}: ${problem}`,

@@ -57,13 +57,13 @@ export const fixedStarts = (iterations: number): string[] => [iterations / 4, it
 
 /**
  * Stage B's arms with the best configuration of stage A: the fixed starts, each auto policy, and
- * the default policy (what `--xbm-start auto` means) with the guard.
+ * (guardArm) the default policy (what `--xbm-start auto` means) with the guard.
  */
-export function startArms(best: Arm, iterations: number, policies: readonly string[] = autoPolicies(), defaultPolicy: string = DEFAULT_WARMUP_POLICY): Arm[] {
+export function startArms(best: Arm, iterations: number, policies: readonly string[] = autoPolicies(), defaultPolicy: string = DEFAULT_WARMUP_POLICY, guardArm = true): Arm[] {
   return [
     ...fixedStarts(iterations).map((start) => ({ ...best, start, guard: false })),
     ...policies.map((p) => ({ ...best, start: `auto:${p}`, guard: false })),
-    { ...best, start: `auto:${defaultPolicy}`, guard: true },
+    ...(guardArm ? [{ ...best, start: `auto:${defaultPolicy}`, guard: true }] : []),
   ];
 }
 

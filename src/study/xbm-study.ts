@@ -36,6 +36,13 @@ export interface XbmStudyOptions {
   reducers?: readonly ReducerKind[];
   adapts?: readonly XbmAdaptKind[];
   policies?: readonly string[];
+  /**
+   * Skip stage A's screen and use this configuration for stage B (the held-out regimes test what
+   * `train` does with default flags); stage A is then its no-XBM baseline alone.
+   */
+  configuration?: { reducer: ReducerKind; adapt: XbmAdaptKind } | null;
+  /** run the default policy with the guard as a stage-B arm (default true) */
+  guardArm?: boolean;
 }
 
 export interface StudyRun extends ArmRun {
@@ -85,16 +92,17 @@ export async function regimeStudy(regime: Regime, o: XbmStudyOptions, obtain: Ob
   };
 
   const mid = String(Math.round(I / 2));
-  const screenSet = screenArms(reducers, o.adapts ?? studyAdapts(), mid);
-  const screen = await stage('A', screenSet, seeds.slice(0, 1));
+  const given = o.configuration ?? null;
+  const screenSet = given ? [] : screenArms(reducers, o.adapts ?? studyAdapts(), mid);
+  const screen = given ? [] : await stage('A', screenSet, seeds.slice(0, 1));
   if (!screen) return null;
-  const best2 = bestScreened(screen, 2);
-  const repeatSet = repeatArms(reducers, best2);
+  const best2 = given ? [{ reducer: given.reducer, adapt: given.adapt }] : bestScreened(screen, 2);
+  const repeatSet = given ? repeatArms([given.reducer], []) : repeatArms(reducers, best2);
   const repeats = await stage('A', repeatSet, seeds);
   if (!repeats) return null;
-  const best = bestByMean(best2, repeats);
+  const best = given ? best2[0] : bestByMean(best2, repeats);
 
-  const startSet = startArms(best, I, o.policies ?? autoPolicies());
+  const startSet = startArms(best, I, o.policies ?? autoPolicies(), undefined, o.guardArm ?? true);
   const stageB = await stage('B', startSet, seeds);
   if (!stageB) return null;
   const baseline = runsOf(repeats, { reducer: best.reducer, adapt: null });
@@ -130,17 +138,22 @@ export function regimeMarkdown(t: RegimeTables): string {
   const { regime, seeds } = t;
   const { best: bestFixed, rows } = acceptanceTable(t);
   const outcomes = (rs: readonly ArmRun[]) => rs.map((r) => r.outcome);
+  const stageA = t.screenSet.length === 0
+    ? [`Configuration given, not screened: ${armConfig(t.best)}${regime.heldOut ? ' (a held-out regime: what `train` does with default flags)' : ''}.`, '']
+    : [
+      `Stage A, screen (seed ${seeds[0]}; XBM from iteration ${t.mid}):`,
+      '',
+      markdownTable(['configuration', ...SUMMARY_HEADER], t.screenSet.map((a) => [armConfig(a), ...armSummary(outcomes(runsOf(t.screen, a)))])),
+      '',
+      `Stage A, repeated (seeds ${seeds.join(', ')}); best: ${armConfig(t.best)}:`,
+      '',
+      markdownTable(['configuration', ...SUMMARY_HEADER], t.repeatSet.map((a) => [armConfig(a), ...armSummary(outcomes(runsOf(t.repeats, a)))])),
+      '',
+    ];
   return [
-    `### ${regime.name}: ${regime.describe}, ${regime.iterations} iterations, M = ${regime.xbmSize}`,
+    `### ${regime.name}${regime.heldOut ? ' (held out)' : ''}: ${regime.describe}, ${regime.iterations} iterations, M = ${regime.xbmSize}`,
     '',
-    `Stage A, screen (seed ${seeds[0]}; XBM from iteration ${t.mid}):`,
-    '',
-    markdownTable(['configuration', ...SUMMARY_HEADER], t.screenSet.map((a) => [armConfig(a), ...armSummary(outcomes(runsOf(t.screen, a)))])),
-    '',
-    `Stage A, repeated (seeds ${seeds.join(', ')}); best: ${armConfig(t.best)}:`,
-    '',
-    markdownTable(['configuration', ...SUMMARY_HEADER], t.repeatSet.map((a) => [armConfig(a), ...armSummary(outcomes(runsOf(t.repeats, a)))])),
-    '',
+    ...stageA,
     `Stage B (${armConfig(t.best)}; seeds ${seeds.join(', ')}):`,
     '',
     markdownTable(['arm', ...SUMMARY_HEADER], [['no XBM', ...armSummary(outcomes(t.baseline))], ...t.startSet.map((a) => [startLabel(a), ...armSummary(outcomes(runsOf(t.stageB, a)))])]),

@@ -110,9 +110,10 @@ export class Instruments implements TrainingPart {
     return driftS;
   }
 
-  /** A training step's row, for collapse watching. */
+  /** A training step's row, for collapse watching and the start policy's watch. */
   observeStep(row: MetricsRow): void {
     this.collapse.observeMetrics(row);
+    this.r.xbm.observeStep(row);
   }
 
   writeBatch(t: number, sampleIds: Int32Array, embeddings: Float32Array): void {
@@ -135,11 +136,15 @@ export class Instruments implements TrainingPart {
   replay(upTo: number, metrics: readonly MetricsRow[], evals: readonly EvalRow[]): void {
     const { xbm } = this.r;
     const gap = this.driftGap;
+    const rowAt = new Map(metrics.map((r) => [r.iteration, r]));
     for (let t = 0; t <= upTo; t++) {
       if (gap !== null && this.schedule.has(t) && this.schedule.has(t - gap) && this.snapshots.has(t) && this.snapshots.has(t - gap)) {
         if (xbm.observeDrift(driftRowAt(t, gap, this.snapshots.embeddings(t), this.snapshots.embeddings(t - gap), this.probeLabels!, this.r.model.dim))) this.collapse.setStart(t);
       }
       if (xbm.startsAt(t)) this.collapse.setStart(t);
+      // The trainer's order at a boundary: the drift of t, then step t's row.
+      const row = rowAt.get(t);
+      if (row) xbm.observeStep(row);
     }
     // Streams are independent in the monitor: all rows, then all evaluations, as the offline detector does.
     for (const row of metrics) this.collapse.observeMetrics(row);

@@ -1,10 +1,11 @@
 import type { TrainConfig } from '../config/train-config.js';
 import { memorySpan, normaliseTrainConfig } from '../config/train-config.js';
-import type { DriftRow } from '../io/tables.js';
+import type { DriftRow, MetricsRow } from '../io/tables.js';
 import { similarityScale } from '../losses/registry.js';
 import { OnlineWarmup } from '../analysis/warmup/online.js';
 import { defaultDriftThreshold } from '../analysis/warmup/threshold.js';
 import type { WarmupContext, WarmupDecision } from '../analysis/warmup/types.js';
+import type { StartWatch, WatchEvent } from '../analysis/warmup/policies/index.js';
 import { XbmGuard } from '../analysis/warmup/guard.js';
 
 export type XbmEventKind = 'xbm-start' | 'xbm-pause' | 'xbm-resume' | 'drift-over-threshold' | 'drift-back-under-threshold';
@@ -24,6 +25,8 @@ export class XbmController {
   private decision: WarmupDecision | null = null;
   private readonly online: OnlineWarmup | null;
   private readonly guard: XbmGuard | null;
+  /** the policy's own watch after its start (trial), else null */
+  private watch: StartWatch | null = null;
   readonly events: XbmEvent[] = [];
 
   constructor(private readonly config: TrainConfig) {
@@ -46,14 +49,21 @@ export class XbmController {
   get warmupDecision(): WarmupDecision | null {
     return this.decision;
   }
+  /** Whether the memory loss is paused, by the guard or by the policy's watch. */
   get isPaused(): boolean {
-    return this.paused;
+    return this.paused || (this.watch?.paused ?? false);
   }
 
-  /** What the step after iteration t does. */
+  /** What the step after iteration t does. A paused memory keeps being filled, so a resume meets fresh entries. */
   flags(): { enqueue: boolean; memoryLoss: boolean } {
     const on = this.started !== null;
-    return { enqueue: on, memoryLoss: on && !this.paused };
+    return { enqueue: on, memoryLoss: on && !this.isPaused };
+  }
+
+  /** Feed step t's metrics row (after the boundary t was observed): the policy's watch may pause or resume the memory loss. */
+  observeStep(row: Pick<MetricsRow, 'iteration' | 'xbm_active' | 'memory_loss'>): void {
+    if (!this.watch) return;
+    this.record(this.watch.observeStep({ iteration: row.iteration, memoryLossOn: row.xbm_active === 1, memoryLoss: row.memory_loss }));
   }
 
   /** The gap at which drift must be measured online (warm-up, guard, monitoring), or null. */
@@ -79,6 +89,7 @@ export class XbmController {
       if (!d || d.start === null) return false;
       this.decision = d;
       this.start(row.iteration, `XBM starts at iteration ${row.iteration}: ${d.reason}`, d);
+      this.watch = this.online.startWatch(row.iteration);
       return true;
     }
     // After the start: keep watching the memory's staleness (the primer: XBM can make drift soar).
@@ -107,9 +118,13 @@ export class XbmController {
     return false;
   }
 
-  /** What run.json records. A resumed run rebuilds this by replaying the drift it measured. */
+  /** What run.json records. A resumed run rebuilds this by replaying the drift it measured and its metrics rows. */
   state() {
-    return { start: this.started, paused: this.paused, threshold: this.threshold, span: this.span, decision: this.decision, events: this.events };
+    return { start: this.started, paused: this.isPaused, threshold: this.threshold, span: this.span, decision: this.decision, events: this.events };
+  }
+
+  private record(e: WatchEvent | null): void {
+    if (e) this.events.push({ iteration: e.iteration, kind: e.action === 'pause' ? 'xbm-pause' : 'xbm-resume', message: e.message });
   }
 
   private start(t: number, message: string, evidence?: unknown): void {

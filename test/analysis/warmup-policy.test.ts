@@ -17,7 +17,7 @@ test('policy specs parse to configs with defaults', () => {
 
 test('bad specs get exact messages', () => {
   const cases: [string, string][] = [
-    ['bogus', "Unknown warm-up policy 'bogus': use staleness, plateau, scatter or fixed:<iteration>, e.g. staleness:threshold=0.02,window=3."],
+    ['bogus', "Unknown warm-up policy 'bogus': use staleness, plateau, scatter, trial or fixed:<iteration>, e.g. staleness:threshold=0.02,window=3."],
     ['fixed', 'The fixed policy needs a start iteration, e.g. fixed:1000.'],
     ['fixed:abc', "The fixed start must be a number, got 'abc'."],
     ['fixed:-5', 'The fixed start must be an integer >= 0, got -5.'],
@@ -38,8 +38,8 @@ test('bad specs get exact messages', () => {
 
 test('every registered policy: parses with its defaults, round-trips through formatWarmupPolicy, and decides online and offline alike', () => {
   const ctx = { memorySize: 640, batchSize: 64, margin: 0.5, lossKind: 'contrastive' };
-  // Low drift, well-separated classes (W = 0.1, B = 1): every drift-reading policy fires.
-  const rows = [10, 20, 30, 40, 50, 60].map((t, i) => ({ iteration: t, gap: 10, mean: 0.004 * (1 + 0.01 * i), median: 0, p90: 0, max: 0, n: 8, scatter_within: 0.1, scatter_between: 1 }));
+  // Low drift, well-separated classes (W = 0.1, B = 1), a spread P = 1.2: every drift-reading policy fires.
+  const rows = [10, 20, 30, 40, 50, 60].map((t, i) => ({ iteration: t, gap: 10, mean: 0.004 * (1 + 0.01 * i), median: 0, p90: 0, max: 0, n: 8, scatter_within: 0.1, scatter_between: 1, probe_spread: 1.2 }));
   for (const policy of WARMUP_POLICIES) {
     const spec = policy.usage.replace('<iteration>', '20');
     const cfg = parseWarmupPolicy(spec);
@@ -55,5 +55,5 @@ test('every registered policy: parses with its defaults, round-trips through for
     assert.equal(offline.policy, policy.kind);
     assert.ok(offline.reason.length > 0 && !offline.reason.includes('undefined'), offline.reason);
   }
-  assert.deepEqual(WARMUP_POLICY_KINDS, ['staleness', 'plateau', 'scatter', 'fixed']);
+  assert.deepEqual(WARMUP_POLICY_KINDS, ['staleness', 'plateau', 'scatter', 'trial', 'fixed']);
 });

@@ -165,7 +165,7 @@ test('an old drift.csv without the scatter columns: old policies unchanged, scat
   writeFileSync(runPaths(dir).driftCsv, lines.join('\n') + '\n');
   const quiet = () => {};
   const old = (await readDriftTable(dir))!;
-  assert.deepEqual(old.lacking, ['scatter_within', 'scatter_between']);
+  assert.deepEqual(old.lacking, ['scatter_within', 'scatter_between', 'probe_spread']);
   assert.ok(old.rows.every((r) => Number.isNaN(r.scatter_within) && Number.isNaN(r.scatter_between)));
   const staleness = await runWarmup({ run: dir }, quiet);
   assert.equal(staleness.decision.start, 30);

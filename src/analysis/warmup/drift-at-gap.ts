@@ -39,6 +39,7 @@ export function driftPoint(r: DriftRow): DriftPoint {
   const point: DriftPoint = { iteration: r.iteration, gap: r.gap, drift: r.mean };
   if (Number.isFinite(r.scatter_within)) point.scatterWithin = r.scatter_within;
   if (Number.isFinite(r.scatter_between)) point.scatterBetween = r.scatter_between;
+  if (Number.isFinite(r.probe_spread)) point.spread = r.probe_spread;
   return point;
 }
 

@@ -3,7 +3,7 @@ import type { DriftRow } from '../../io/tables.js';
 import { analysisMessages as msg } from '../../messages/analysis.js';
 import { driftPoint, GAP_LOOKUP } from './drift-at-gap.js';
 import { validateWarmupPolicy } from './parse-policy.js';
-import { warmupPolicy, type PolicyRun } from './policies/index.js';
+import { warmupPolicy, type PolicyRun, type StartWatch } from './policies/index.js';
 import { defaultDriftThreshold, memorySpan } from './threshold.js';
 import type { DriftPoint, WarmupContext, WarmupDecision, WarmupEvidence, WarmupPolicyConfig } from './types.js';
 
@@ -65,6 +65,11 @@ export class OnlineWarmup {
    */
   get driftBudget(): number {
     return this.run.driftBudget;
+  }
+
+  /** The policy's watch over a memory started at `start` (trial), or null when the start is final. */
+  startWatch(start: number): StartWatch | null {
+    return this.run.watch?.(start) ?? null;
   }
 
   /** The decision once fired (kept from then on), else null. */

@@ -43,6 +43,8 @@ export interface DriftPoint {
    */
   scatterWithin?: number;
   scatterBetween?: number;
+  /** The probe's spread P(t) (drift.csv probe_spread), when measured; the trial policy reads it. */
+  spread?: number;
 }
 
 /** How far a policy that has not fired still is from firing. */

@@ -5,13 +5,14 @@ import { plateau } from './plateau.js';
 import type { WarmupPolicy } from './policy.js';
 import { scatter } from './scatter.js';
 import { staleness } from './staleness.js';
+import { trial } from './trial.js';
 
 /**
  * Every warm-up policy, one line each. A new policy is one file exporting a WarmupPolicy (see
  * policy.ts) and one line here. Read by parseWarmupPolicy/validateWarmupPolicy, OnlineWarmup (the
  * trainer, through XbmController), decideWarmup (the warmup command and the demo) and the config.
  */
-export const WARMUP_POLICIES = [staleness, plateau, scatter, fixed] as const;
+export const WARMUP_POLICIES = [staleness, plateau, scatter, trial, fixed] as const;
 
 type ConfigOf<P> = P extends WarmupPolicy<infer C> ? C : never;
 /** A parsed, validated policy: the union of the registered policies' configs. */
@@ -44,5 +45,5 @@ export function warmupPolicy(kind: string): WarmupPolicy<WarmupPolicyConfig> {
   return p as unknown as WarmupPolicy<WarmupPolicyConfig>;
 }
 
-export type { PolicyEnv, PolicyParameter, PolicyRun, PolicyTracker, ReasonInput, WarmupPolicy } from './policy.js';
+export type { PolicyEnv, PolicyParameter, PolicyRun, PolicyTracker, ReasonInput, StartWatch, WarmupPolicy, WatchEvent, WatchStep } from './policy.js';
 export { MAX_DRIFT } from './policy.js';

@@ -22,6 +22,27 @@ export interface PolicyTracker {
   shortfall(): WarmupShortfall;
 }
 
+/** What a watch reads of one training step (a metrics row). */
+export interface WatchStep {
+  iteration: number;
+  /** whether this step counted the memory loss */
+  memoryLossOn: boolean;
+  memoryLoss: number;
+}
+
+/** A pause or resume of the memory loss decided by a watch, effective from the next step. */
+export interface WatchEvent {
+  iteration: number;
+  action: 'pause' | 'resume';
+  message: string;
+}
+
+/** Watches a started memory through the signals of the training itself: step t's row, in iteration order. */
+export interface StartWatch {
+  readonly paused: boolean;
+  observeStep(row: WatchStep): WatchEvent | null;
+}
+
 /** What a policy is given to set itself up for one run. */
 export interface PolicyEnv {
   /** S = ceil(M / B). */
@@ -62,6 +83,11 @@ export interface PolicyRun {
   startAt?: number;
   /** The parameters as resolved (warmup.json, the CLI's "policy:" line). */
   parameters: Record<string, number | string>;
+  /**
+   * After the start (training only): a watch that may pause and resume the memory loss (trial).
+   * Absent: the start is final (the optional --xbm-guard aside).
+   */
+  watch?(start: number): StartWatch;
   /** Extra evidence fields (plateau: relativeChanges). */
   extraEvidence?(): Partial<WarmupEvidence>;
   /** One plain sentence: why it fired, or how far it still is. */
