@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { STUDY_CHOICE } from '../../src/config/study-choice.js';
+import { REDUCER_KINDS } from '../../src/losses/reducers/registry.js';
+import { ADAPT_KINDS } from '../../src/memory/adapt/index.js';
 import { UserError } from '../../src/errors.js';
 import { studyMessages } from '../../src/messages/study.js';
 import { parseFlags } from '../../src/study/args.js';
@@ -33,6 +36,17 @@ test('the XBM study: defaults from the registries and the published budgets; cho
   refuses(() => parseXbmStudyArgs(['--seeds', '0']), studyMessages.badCount('seeds', '0'));
   refuses(() => parseXbmStudyArgs(['--iterations', '2']), studyMessages.badIterations('iterations', '2'));
   refuses(() => parseXbmStudyArgs(['--regimes', 'fashion-64']), /fashion-64 needs --fashion/);
+  // A given configuration skips the screen: 'default' is what train uses with default flags.
+  assert.equal(a.options.configuration, null);
+  assert.equal(a.options.guardArm, true);
+  const c = parseXbmStudyArgs(['--configuration', 'default', '--guard-arm', 'no']);
+  assert.deepEqual(c.options.configuration, { reducer: STUDY_CHOICE.reducer, adapt: STUDY_CHOICE.adapt });
+  assert.equal(c.options.guardArm, false);
+  assert.deepEqual(parseXbmStudyArgs(['--configuration', 'sum-per-query:momentum']).options.configuration, { reducer: 'sum-per-query', adapt: 'momentum' });
+  for (const bad of ['mean-active', 'mean-active:psychic', 'bogus:moments', 'mean-active:moments:x']) {
+    refuses(() => parseXbmStudyArgs(['--configuration', bad]), studyMessages.badConfiguration(bad, REDUCER_KINDS, ADAPT_KINDS));
+  }
+  refuses(() => parseXbmStudyArgs(['--guard-arm', 'maybe']), studyMessages.badYesNo('guard-arm', 'maybe'));
 });
 
 test('the warm-up and smart-mining studies: their defaults, and unknown flags refused', () => {

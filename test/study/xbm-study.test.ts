@@ -69,6 +69,24 @@ test('the stages: screen on one seed, repeats of the two best, stage B of the be
   assert.equal(r.reportRuns.length, 1 + 3 + autoPolicies().length + 1, 'seed 1: no XBM and stage B');
 });
 
+test('a given configuration skips the screen: stage A is its baseline alone, stage B uses it; the guard arm can be left out', async () => {
+  const calls: PlannedRun[][] = [];
+  const obtain: Obtain = async (runs) => {
+    calls.push([...runs]);
+    return runs.map(fake);
+  };
+  const configuration = { reducer: 'mean-active', adapt: 'moments' } as const;
+  const r = await regimeStudy(regime, { out: 'runs/s', seeds, regimes: [regime], configuration, policies: ['scatter'], guardArm: false }, obtain);
+  assert.ok(r);
+  assert.equal(calls.length, 2);
+  assert.deepEqual(calls[0].map((p) => p.dir.split('/').at(-1)), ['noxbm-mean-active-seed1', 'noxbm-mean-active-seed2', 'noxbm-mean-active-seed3']);
+  assert.deepEqual([...new Set(calls[1].map((p) => p.dir.replace(/-seed\d$/, '').split('/').at(-1)))],
+    ['xbm-mean-active-moments-50', 'xbm-mean-active-moments-100', 'xbm-mean-active-moments-150', 'xbm-mean-active-moments-auto-scatter']);
+  assert.doesNotMatch(r.markdown, /Stage A, screen/);
+  assert.match(r.markdown, /Configuration given, not screened: mean-active, adapt moments\./);
+  assert.match(r.markdown, /\| auto:scatter \| 0\.598 ± 0\.001 \| -0\.20 \| 0\/3 \| 3\/3 \| yes \|/);
+});
+
 test('a stage whose runs are not all finished stops the regime there', async () => {
   let n = 0;
   const r = await regimeStudy(regime, { out: 'runs/s', seeds, regimes: [regime] }, async (runs) => (++n === 2 ? null : runs.map(fake)));
