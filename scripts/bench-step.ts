@@ -18,6 +18,7 @@
 import { loadavg } from 'node:os';
 import { flag, formatLoad, median } from './bench-utils.js';
 import { countStep, type StepCounts } from './step-counts.js';
+import type { tf as TF } from '../src/backend/tf.js';
 
 async function main(): Promise<void> {
   const backendName = flag('backend', 'cpu') as 'cpu' | 'wasm' | 'webgpu';
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
       const one = async () => {
         if (v.run === 'bare') {
           const x = tf.tensor4d(input.pixels, [batch, H, W, C]);
-          const total = optimizer.minimize(() => tf.sum(tf.mul(model.apply(x), r)) as tf.Scalar, true, model.variables as tf.Variable[]);
+          const total = optimizer.minimize(() => tf.sum(tf.mul(model.apply(x), r)) as TF.Scalar, true, model.variables as TF.Variable[]);
           await total!.data();
           tf.dispose([x, total!]);
         } else {
