@@ -5,6 +5,7 @@ import { UserError } from '../errors.js';
 import { cliMessages } from '../messages/cli.js';
 import { SMART_MINING_DEFAULTS } from '../mining/smart-config.js';
 import { componentOptions } from '../config/component-flags.js';
+import { MICRO_BATCH_FLAG } from '../config/micro-batch.js';
 import { formatRunSummary } from './format.js';
 import { writingIn } from './fs-errors.js';
 import { INTERRUPTED_EXIT_CODE, withInterrupt } from './interrupt.js';
@@ -18,7 +19,7 @@ export function trainOptions<T>(y: Argv<T>) {
     .option('resume', { type: 'string', describe: 'continue this interrupted run from its last checkpoint' })
     .option('overwrite', { type: 'boolean', default: false, describe: 'replace a run already in --out' })
     .option('quiet', { type: 'boolean', default: false, describe: 'no progress output' })
-    .group(['dataset', 'data-seed', 'images-per-class', 'sampler', 'batch-size', 'classes-per-batch', 'per-class'], 'Data:')
+    .group(['dataset', 'data-seed', 'images-per-class', 'sampler', 'batch-size', 'classes-per-batch', 'per-class', MICRO_BATCH_FLAG.name], 'Data:')
     .option('dataset', { type: 'string', describe: `${TRAIN_HELP.dataset} (default ${DEFAULTS.dataset})` })
     .option('data-seed', { type: 'number', describe: 'seed of the dataset build and class split' })
     .option('images-per-class', { type: 'number', describe: 'images per class (generated for mnist2/3, a cap otherwise)' })
@@ -26,6 +27,7 @@ export function trainOptions<T>(y: Argv<T>) {
     .option('batch-size', { type: 'number', describe: `batch size (default ${DEFAULTS.classesPerBatch * DEFAULTS.perClass} = P x K)` })
     .option('classes-per-batch', { type: 'number', describe: `P: classes in a batch (default ${DEFAULTS.classesPerBatch})` })
     .option('per-class', { type: 'number', describe: `K: images of each class in a batch (default ${DEFAULTS.perClass})` })
+    .option(MICRO_BATCH_FLAG.name, { type: MICRO_BATCH_FLAG.type, describe: MICRO_BATCH_FLAG.describe })
     .group(['model', 'dim', 'loss', 'reducer'], 'Model and loss:')
     .option('model', { choices: TRAIN_CHOICES.model, describe: `embedder: ${TRAIN_HELP.model} (default ${DEFAULTS.model})` })
     .option('dim', { type: 'number', describe: `embedding width (default ${DEFAULTS.dim})` })

@@ -20,7 +20,7 @@ import { BATCH_MINING, SMART_MINING_DEFAULTS, type BatchMiningKind, type SmartMi
 import { INDEX_KINDS, checkIndexAvailable, type IndexKind } from '../mining/neighbour-index.js';
 import { UserError } from '../errors.js';
 import { ADAPT_KINDS, ADAPT_STRATEGIES, type AdaptStrategy, type XbmAdaptConfig } from '../memory/adapt/index.js';
-import { flagKey, type FlagSpec, type GivenFlags, type TakeDefault } from '../flag-spec.js';
+import { flagKey, type FlagSpec, type FlagValues, type GivenFlags, type TakeDefault } from '../flag-spec.js';
 import { XBM_COMBINES, parityLossFields, type ParityMode, type XbmCombine } from '../memory/parity/parity.js';
 import { PARITY_KINDS, PARITY_MODES, parityMode, type ParityKind } from '../memory/parity/registry.js';
 import { dataMessages } from '../messages/data.js';
@@ -34,6 +34,7 @@ import { MODEL_KIND_NAMES, modelKind, type ModelKindName } from '../model/kinds/
 import { CNN_CHANNELS } from '../model/kinds/cnn.js';
 import { MLP_HIDDEN } from '../model/kinds/mlp.js';
 import { STUDY_CHOICE } from './study-choice.js';
+import { MICRO_BATCH_FLAG, resolveMicroBatch } from './micro-batch.js';
 
 /**
  * The kinds the train flags choose among, each with a one-line description. Keyed by the owning
@@ -107,6 +108,8 @@ export interface TrainConfig extends RunConfigFile, BackendSettings {
   dataset: { spec: string; dataSeed: number; imagesPerClass?: number } & DatasetSettings;
   sampler: SamplerConfig;
   batchSize: number;
+  /** --micro-batch (config/micro-batch.ts): the step embeds and back-propagates this many samples at a time; absent: the whole batch */
+  microBatch?: number;
   model: EmbedderConfig;
   /** a pretrained trunk under the head (model/backbone.ts); absent: the built-in `model` from scratch. `model.dim` is the head's width. */
   backbone?: BackboneConfig;
@@ -212,7 +215,7 @@ const maxRows = (width: number) => Math.floor(MAX_TENSOR_BYTES / FLOAT32_BYTES /
  * component declares (a model kind's --channels, a loss's --margin, a strategy's --xbm-momentum)
  * come from those declarations (ComponentFlags, config/component-flags.ts).
  */
-export interface TrainFlags extends ComponentFlags {
+export interface TrainFlags extends ComponentFlags, FlagValues<typeof MICRO_BATCH_FLAG> {
   out: string;
   dataset?: string;
   dataSeed?: number;
@@ -299,6 +302,7 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
     sampler = { kind: 'shuffle', batchSize: positiveInt('--batch-size', f.batchSize, DEFAULTS.classesPerBatch * DEFAULTS.perClass) };
   }
   const batchSize = sampler.kind === 'pk' ? sampler.classesPerBatch * sampler.perClass : sampler.batchSize;
+  const microBatch = resolveMicroBatch(f.microBatch, batchSize);
 
   const dim = positiveInt('--dim', f.dim, DEFAULTS.dim);
   const backbone = resolveBackbone(f, take);
@@ -407,6 +411,7 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
     dataset: { spec: datasetSpec, dataSeed, ...(imagesPerClass !== undefined ? { imagesPerClass } : {}), ...datasetSettings },
     sampler,
     batchSize,
+    ...(microBatch !== undefined ? { microBatch } : {}),
     model,
     ...(backbone ? { backbone } : {}),
     loss,

@@ -1,15 +1,6 @@
 /** User-facing texts of src/config: every error and warning defined once. */
 
-/** 1536 -> '1.5 KiB', 2^40 -> '1 TiB'. */
-function bytes(n: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${Number(n.toPrecision(3))} ${units[i]}`;
-}
+import { bytes } from '../number-format.js';
 
 export const configMessages = {
   positiveInteger: (flag: string, v: unknown) => `${flag} must be a whole number of at least 1 (got ${v}).`,
@@ -61,4 +52,6 @@ export const configMessages = {
     `--probe-size ${probe} is larger than the training split of ${spec} (${size} images): give --probe-size ${size} or less.`,
   probeTooSmallForScatter: (text: string, probe: number, classes: number) =>
     `--xbm-start ${text} reads the probe's within-class scatter, which needs two probe images of a class, but the probe of ${probe} images is stratified over ${classes} training classes: give --probe-size ${2 * classes} or more (twice the classes), or another policy.`,
+  microBatchOverBatch: (n: number, batch: number) =>
+    `--micro-batch ${n} is larger than the batch of ${batch}: give --micro-batch ${batch} or less (it splits the batch), or drop it.`,
 } as const;

@@ -1,4 +1,6 @@
 /** User-facing texts of src/train: every error and warning defined once. */
+import { bytes } from '../number-format.js';
+
 export const trainMessages = {
   runExists: (dir: string) => `${dir} already holds a run: choose another --out, add --overwrite to replace it, or continue it with \`xbm-drift train --resume ${dir}\`.`,
   notARun: (dir: string) => `${dir} is not a run folder (no config.json): give the folder a \`xbm-drift train --out\` wrote.`,
@@ -27,4 +29,11 @@ export const trainMessages = {
   autoNotReached: (threshold: number) =>
     `The drift never fell below the threshold ${threshold.toPrecision(3)}: XBM was never switched on, this run trained without it.`,
   collapsed: (signals: string) => `Collapse detected: ${signals}`,
+  stepTooLarge: (batch: number, microBatch: number | undefined, need: number, limit: { bytes: number; what: string }, fits: { microBatch: number; bytes: number } | null, atOne: number) =>
+    `A training step at batch ${batch}${microBatch === undefined ? '' : ` with --micro-batch ${microBatch}`} needs about ${bytes(need)} of tensors, over the ${bytes(limit.bytes)} of ${limit.what}: nothing was written. ` +
+    (fits
+      ? `${microBatch === undefined ? 'Add' : 'Use'} --micro-batch ${fits.microBatch} (about ${bytes(fits.bytes)}; the same update, chunk by chunk), or use a smaller --batch-size.`
+      : `Even --micro-batch 1 needs about ${bytes(atOne)}: use a smaller --batch-size or --xbm-size, or a smaller model or --image-size.`),
+  microBatchNeedsSyncReads: (backend: string) =>
+    `--micro-batch needs a backend that reads tensors synchronously (cpu, wasm, tensorflow), but the run uses ${backend}: choose one of those with --backend, or drop --micro-batch.`,
 } as const;

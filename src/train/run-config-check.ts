@@ -64,6 +64,7 @@ export function flagsOf(c: TrainConfig): TrainFlags {
     ...memberFlagValues(FLAG_FAMILIES.dataset, { kind: datasetKind(c.dataset.spec) ?? c.dataset.spec, ...c.dataset.image, ...c.dataset.settings }),
     sampler: c.sampler.kind,
     ...(c.sampler.kind === 'pk' ? { classesPerBatch: c.sampler.classesPerBatch, perClass: c.sampler.perClass } : { batchSize: c.sampler.batchSize }),
+    microBatch: c.microBatch,
     ...(c.backbone
       ? { backbone: c.backbone.source, freezeBackbone: c.backbone.freeze, ...(c.backbone.freeze ? {} : { backboneLrMult: c.backbone.lrMult }) }
       : { model: c.model.kind, ...memberFlagValues(FLAG_FAMILIES.model, c.model) }),

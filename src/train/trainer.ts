@@ -24,6 +24,8 @@ import { learningRateAt } from './lr-schedule.js';
 import { Progress } from './progress.js';
 import { trainStep, trainStepAsyncReads, type StepResult } from './step.js';
 import { asyncStepFor } from './device-step.js';
+import { microBatchedStep } from './gradient-cache.js';
+import { checkStepFits } from './step-memory.js';
 import { XbmController } from './xbm-controller.js';
 import { loadFloats, loadOptimizer, loadState, loadWeights, saveCheckpoint } from './checkpoint.js';
 import { checkConfigAgainstDataset } from '../config/dataset-checks.js';
@@ -47,6 +49,8 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** called after each iteration is written (its row, and its checkpoint when one is due) */
   onIteration?: (iteration: number) => void;
+  /** the most tensor bytes a step may need (default: what the backend can hold, train/step-memory.ts) */
+  stepMemoryLimit?: number;
 }
 
 /** Start a new run as configured. Returns the run record also written to run.json. */
@@ -112,7 +116,7 @@ async function prepare(asked: TrainConfig, quiet: boolean | undefined): Promise<
   const stepChoice = backend.syncReads ? { loss: createLoss(config.loss), step: trainStep } : asyncStepFor(config, adapter, () => createLoss(config.loss));
   if ('note' in stepChoice) backend.notes.push(stepChoice.note);
   return {
-    config, backend, dataset, model, optimizer, loss: stepChoice.loss, step: stepChoice.step,
+    config, backend, dataset, model, optimizer, loss: stepChoice.loss, step: config.microBatch !== undefined ? microBatchedStep(config.microBatch) : stepChoice.step,
     batches, memory, adapter, keyEncoder, xbm: new XbmController(config), probe, release,
   };
 }
@@ -141,6 +145,7 @@ async function session(config: TrainConfig, openFolder: (fitted: TrainConfig) =>
   try {
     // Stopped before the run exists (Ctrl-C while loading): create nothing, reject as fetch does.
     if (opts.signal?.aborted) throw opts.signal.reason;
+    await checkStepFits(run.model, run.config, run.backend, run.keyEncoder !== null, opts.stepMemoryLimit); // before the folder: a step too large refuses in one line
     folder = openFolder(run.config); // the config fitted to the dataset is what config.json records
   } catch (e) {
     run.release(); // refused or stopped: nothing of this session may linger
