@@ -55,8 +55,14 @@ export interface StepShape {
  */
 export async function peakTensorBytes(fn: () => void): Promise<number> {
   const before = tf.memory().numBytes;
-  const info = await tf.profile(fn);
-  return Math.max(0, info.peakBytes - before);
+  try {
+    const info = await tf.profile(fn);
+    return Math.max(0, info.peakBytes - before);
+  } catch (e) {
+    // tf.profile leaves the engine profiling every later kernel when fn throws: switch it off.
+    (tf.engine() as unknown as { state: { profiling: boolean } }).state.profiling = false;
+    throw e;
+  }
 }
 
 /**
