@@ -8,6 +8,7 @@ import type { MemoryAdapter, ReturnedSample } from '../memory/adapt/adapter.js';
 import type { XbmCombine } from '../memory/parity/parity.js';
 import { xbmLoss } from '../memory/xbm-loss.js';
 import { inLossStaleness } from '../memory/in-loss-staleness.js';
+import { deviceCorrection, type DeviceCorrection } from '../memory/adapt/device-moments.js';
 import { stepMessages as S } from '../messages/step.js';
 import { batchTensors, KeptParts, trainStepAsyncReads, type StepInput, type StepOptions, type StepResult } from './step.js';
 
@@ -48,34 +49,46 @@ export async function deviceTrainStep(
   };
   try {
     const write = memory && opts.enqueue ? memory : null;
+    // --xbm-adapt moments: the stored rows are corrected on the device too, then read back whole.
+    const correction = write && opts.adapter ? deviceCorrection(opts.adapter) : null;
     // The key encoder's features (--xbm-adapt momentum) are computed before the tape, as in trainStep.
     const keys = write && opts.keyEncoder ? keep(opts.keyEncoder.apply(x)) : null;
     // The rows stored before this batch: an upload from the host memory, never a read.
-    const stored = memory && (opts.memoryLoss || (write && opts.inLossStaleness)) ? memory.view() : null;
+    const stored = memory && (opts.memoryLoss || (write && (opts.inLossStaleness || correction))) ? memory.view() : null;
     if (stored) owned.push(stored.embeddings, stored.labels);
     const booked = write ? bookBatch(write, input, opts) : null;
-    const out: { fresh: tf.Tensor2D | null; drift: tf.Tensor1D | null } = { fresh: null, drift: null };
+    const out: { fresh: tf.Tensor2D | null; drift: tf.Tensor1D | null; rows: tf.Tensor2D | null; estimate: tf.Tensor1D | null } = { fresh: null, drift: null, rows: null, estimate: null };
     const total = optimizer.minimize(() => {
       const emb = model.apply(x);
       if (write || opts.keepEmbeddings) out.fresh = keep(emb);
       if (booked && booked.returned.length > 0) out.drift = keep(returnedDrift(emb, stored!.embeddings, booked.returned));
-      const view = memory && opts.memoryLoss && memory.size > 0 ? ringView(stored!, booked ? { rows: keys ?? emb, labels: y, slots: booked.selfSlots } : null, memory.size) : null;
+      const corrected = correction ? { correct: correction, batch: emb, kept: (rows: tf.Tensor2D, estimate: tf.Tensor1D) => ((out.estimate = keep(estimate)), rows) } : null;
+      const after = memory && (opts.memoryLoss || correction) && memory.size > 0
+        ? ringView(stored!, booked ? { rows: keys ?? emb, labels: y, slots: booked.selfSlots } : null, memory.size, corrected)
+        : null;
+      if (correction && after) out.rows = keep(after.embeddings);
+      const view = opts.memoryLoss ? after : null;
       const selfSlots = view && booked ? booked.selfSlots : null;
       return kept.take(xbmLoss(loss.withColumnReads(columns), emb, y, view, selfSlots, opts.weight, view ? booked?.activity ?? undefined : undefined, opts.combine));
     }, true, model.variables as tf.Variable[]);
     if (total) owned.push(total);
     opts.keyEncoder?.update();
     // Everything the host needs, in one wait after the update.
-    const features = keys ?? out.fresh;
-    const [lossValue, parts, values, written, drifts, counts] = await Promise.all([
+    const features = out.rows ?? keys ?? out.fresh;
+    const [lossValue, parts, values, written, drifts, counts, estimate] = await Promise.all([
       total!.data().then((v) => v[0]),
       kept.read(),
       out.fresh ? (out.fresh.data() as Promise<Float32Array>) : null,
       write && features ? (features.data() as Promise<Float32Array>) : null,
       out.drift ? (out.drift.data() as Promise<Float32Array>) : null,
       Promise.all(columns.map((c) => c.counts.data() as Promise<Int32Array>)),
+      out.estimate ? (out.estimate.data() as Promise<Float32Array>) : null,
     ]);
-    if (write && booked) write.overwriteRows(booked.selfSlots, written!);
+    if (write && booked) {
+      // Corrected: every row as the device holds it; else the batch's rows into their slots.
+      write.overwriteRows(out.rows ? Int32Array.from({ length: write.size }, (_, j) => j) : booked.selfSlots, written!);
+      if (correction && estimate) correction.accept(Float32Array.from(estimate));
+    }
     columns.forEach((c, i) => c.out.set(counts[i]));
     const memoryAges = booked && opts.inLossStaleness
       ? inLossStaleness(booked.returned.map((r, i) => ({ ...r, sqDrift: drifts![i] })), write!.slotAges(input.iteration), booked.selfSlots, input.labels.length, booked.activity)
@@ -130,6 +143,7 @@ function ringView(
   stored: { embeddings: tf.Tensor2D; labels: tf.Tensor1D },
   batch: { rows: tf.Tensor2D; labels: tf.Tensor1D; slots: Int32Array } | null,
   size: number,
+  corrected: { correct: DeviceCorrection; batch: tf.Tensor2D; kept(rows: tf.Tensor2D, estimate: tf.Tensor1D): tf.Tensor2D } | null = null,
 ): { embeddings: tf.Tensor2D; labels: tf.Tensor1D } {
   const before = stored.embeddings.shape[0];
   if (!batch) return stored;
@@ -142,19 +156,21 @@ function ringView(
   const below = <T extends tf.Tensor>(old: T, rows: T): T => (before === 0 ? rows : (tf.concat([old, rows]) as T));
   const labels = tf.gather(below(stored.labels, batch.labels), idx) as tf.Tensor1D;
   const written = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const rows = args[0] as tf.Tensor2D;
+    const [rows, fresh] = args as [tf.Tensor2D, tf.Tensor2D];
+    // The strategy's correction of the stored rows (from the batch's statistics), before the batch is written.
+    const old = corrected ? (({ rows: r, estimate }) => corrected.kept(r, estimate))(corrected.correct.correct(stored.embeddings, fresh)) : stored.embeddings;
     return {
-      value: tf.gather(below(stored.embeddings, rows), idx),
+      value: tf.gather(below(old, rows), idx),
       // Detached: the memory holds constants, as the host memory's copies do.
-      gradFunc: () => tf.zeros(rows.shape),
+      gradFunc: () => [tf.zeros(rows.shape), tf.zeros(fresh.shape)],
     };
   });
-  return { embeddings: written(batch.rows) as tf.Tensor2D, labels };
+  return { embeddings: written(batch.rows, corrected?.batch ?? batch.rows) as tf.Tensor2D, labels };
 }
 
 /** Why the memory's configuration needs the host between the forward pass and the loss, or null. */
 function memoryRefusal(adapter: MemoryAdapter | null, combine: XbmCombine | undefined, adaptKind = 'its strategy'): string | null {
-  if (adapter?.adapt) return S.adaptOnHost(adaptKind);
+  if (adapter?.adapt && !deviceCorrection(adapter)) return S.adaptOnHost(adaptKind);
   if (combine === 'live-batch-plus-memory') return S.liveBatchColumns();
   return null;
 }

@@ -19,7 +19,7 @@ export function momentsSmoothing(env: Pick<AdaptEnv, 'trainClasses' | 'classesPe
 }
 
 /** Spreads below this are treated as collapsed dimensions: left unscaled rather than blown up. */
-const MIN_VARIANCE = 1e-12;
+export const MIN_VARIANCE = 1e-12;
 
 export class MomentsAdapter implements MemoryAdapter {
   /** the smoothed batch mean and variance per dimension, [2, dim]; float32 so a checkpoint holds them exactly */
