@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const [H, W, C] = REFERENCE_INPUT;
   const lossConfig = { ...LOSS_DEFAULTS[lossKind as 'contrastive'], reducer: 'mean-active' as const };
   const load = loadavg();
-  process.stdout.write(`backend ${info.name}${info.webgpu?.adapter ? ` (${info.webgpu.adapter.description || info.webgpu.adapter.vendor})` : ''}; model cnn ${channels.join(',')} -> ${dim} at ${H} x ${W}; batch ${batch}; memory ${memorySize}; loss ${lossKind} mean-active; ${steps} timed steps after 2; load average at start ${formatLoad(load)}\n`);
+  process.stdout.write(`backend ${info.name}${info.name === 'wasm' ? ` (${info.threads} threads)` : ''}${info.webgpu?.adapter ? ` (${info.webgpu.adapter.description || info.webgpu.adapter.vendor})` : ''}; model cnn ${channels.join(',')} -> ${dim} at ${H} x ${W}; batch ${batch}; memory ${memorySize}; loss ${lossKind} mean-active; ${steps} timed steps after 2; load average at start ${formatLoad(load)}\n`);
 
   type Variant = { name: string; run: 'bare' | typeof trainStep | typeof trainStepAsyncReads; device: boolean };
   const variants: Variant[] = [
