@@ -23,6 +23,9 @@ const LOSS_MATRICES = 7;
  */
 const UPDATE_COPIES = { adam: 14, sgd: 4 } as const;
 
+/** The share of the limit a suggested --micro-batch's estimate may take. */
+const SUGGESTED_SHARE = 0.75;
+
 /** What a step holds besides the passes: measured once, before the first step. */
 export interface StepMemory {
   /** tensors alive now: the weights (trainable or not) and anything else the session made */
@@ -128,8 +131,8 @@ export function backendMemoryLimit(backend: string): MemoryLimit | null {
  * reads only asynchronously (train/gradient-cache.ts reads synchronously), and a step whose
  * estimated peak is over what the backend can hold (`limitBytes` in its place: tests, a library
  * caller's budget), in one line with what it needs and the --micro-batch that fits (the largest
- * divisor of the batch), never a stall or a crash deep in the backend. Nothing is measured where
- * the limit cannot be known (webgpu).
+ * divisor of the batch within three quarters of the limit, else within it), never a stall or a
+ * crash deep in the backend. Nothing is measured where the limit cannot be known (webgpu).
  */
 export async function checkStepFits(model: Embedder, config: TrainConfig, backend: BackendInfo, keyEncoder: boolean, limitBytes?: number): Promise<void> {
   if (config.microBatch !== undefined && !backend.syncReads) throw new UserError(M.microBatchNeedsSyncReads(backend.name));
@@ -139,7 +142,10 @@ export async function checkStepFits(model: Embedder, config: TrainConfig, backen
   const m = await measureStepMemory(model, config.optimizer.kind, keyEncoder);
   const need = stepBytes(m, s);
   if (need <= limit.bytes) return;
-  const fits = divisors(s.batch).reverse().find((n) => n < (s.microBatch ?? s.batch + 1) && stepBytes(m, { ...s, microBatch: n }) <= limit.bytes);
+  // The suggestion leaves a quarter of the limit for what the count leaves out (scratch buffers, fragmentation), where a chunk size can.
+  const smaller = divisors(s.batch).reverse().filter((n) => n < (s.microBatch ?? s.batch + 1));
+  const within = (bytes: number) => smaller.find((n) => stepBytes(m, { ...s, microBatch: n }) <= bytes);
+  const fits = within(SUGGESTED_SHARE * limit.bytes) ?? within(limit.bytes);
   const suggestion = fits === undefined ? null : { microBatch: fits, bytes: stepBytes(m, { ...s, microBatch: fits }) };
   throw new UserError(M.stepTooLarge(s.batch, s.microBatch, need, limit, suggestion, stepBytes(m, { ...s, microBatch: 1 })));
 }
