@@ -8,8 +8,11 @@
  * Peak bytes are TensorFlow.js's own count of live tensor bytes (tf.profile), the same on every
  * backend; ms per step is the median of --steps steps after one warm-up, without profiling.
  *
+ * --estimate-only prints the estimates alone, without a step: a size whose steps take minutes
+ * (224 x 224) in seconds.
+ *
  *   node --import tsx scripts/bench-micro-batch.ts [--backend wasm] [--threads 1] [--size 64]
- *       [--batches 16,32,64] [--micro 4,16] [--memory 512] [--steps 2]
+ *       [--batches 16,32,64] [--micro 4,16] [--memory 512] [--steps 2] [--estimate-only]
  */
 import { loadavg } from 'node:os';
 import { flag, formatLoad, median } from './bench-utils.js';
@@ -50,7 +53,6 @@ async function main(): Promise<void> {
   const steps = Number(flag('steps', '2'));
   const loss = createLoss(LOSS_DEFAULTS.contrastive as LossConfig);
   const rng = new Rng(1);
-  const rows: string[] = [];
   console.log(`backend ${info.name} (${info.threads} thread(s)); MobileNet v1 at ${size} x ${size} x 3, 64-d head; contrastive, memory of ${memoryRows}; load average ${formatLoad(loadavg())}\n`);
   console.log('| batch | micro-batch | peak MB (measured) | peak MB (estimated) | ms/step (median) |');
   console.log('|---:|---:|---:|---:|---:|');
@@ -60,6 +62,13 @@ async function main(): Promise<void> {
       const optimizer = tf.train.adam(1e-4);
       const memory = new CrossBatchMemory(memoryRows, 64);
       const estimate = stepBytes(await measureStepMemory(model, 'adam', false), { batch, microBatch: micro, memoryRows });
+      if (process.argv.includes('--estimate-only')) {
+        console.log(`| ${batch} | ${micro ?? '-'} | - | ${(estimate / MB).toFixed(0)} | - |`);
+        optimizer.dispose();
+        model.dispose();
+        tf.disposeVariables();
+        continue;
+      }
       const input = (iteration: number): StepInput => ({
         pixels: Float32Array.from({ length: batch * size * size * 3 }, () => rng.next()),
         labels: Int32Array.from({ length: batch }, (_, i) => Math.floor(i / 4)),
@@ -84,7 +93,6 @@ async function main(): Promise<void> {
       const peak = held + (await peakTensorBytes(() => step(steps + 1)));
       const row = `| ${batch} | ${micro ?? '-'} | ${(peak / MB).toFixed(0)} | ${(estimate / MB).toFixed(0)} | ${median(times).toFixed(0)} |`;
       console.log(row);
-      rows.push(row);
       optimizer.dispose();
       model.dispose();
       tf.disposeVariables();
