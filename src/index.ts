@@ -11,6 +11,7 @@ export { Rng } from './random.js';
 export { DEFAULTS, resolveTrainConfig, parseXbmStart, memorySpan, type TrainConfig, type TrainFlags, type XbmStart } from './config/train-config.js';
 export { train, resumeTraining, loadRunConfig, type TrainOptions } from './train/trainer.js';
 export { trainStep, trainStepAsyncReads, type StepResult } from './train/step.js';
+export { trainStepMicroBatched } from './train/gradient-cache.js';
 export { snapshotIterations } from './config/snapshot-schedule.js';
 export { learningRateAt } from './train/lr-schedule.js';
 export { evaluateModel, evaluateDataset, describeProtocol } from './train/evaluate.js';
