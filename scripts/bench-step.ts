@@ -7,12 +7,15 @@
  * and a bare forward + backward + update of the same model (loss = sum of e * r for a fixed r),
  * the floor a step cannot go under. Per variant: forward passes per step (calls of the model's
  * apply), reads of the device before and after the update (Tensor.data / dataSync, counted by
- * scripts/step-counts.ts), blocking reads (dataSync), and the median ms per step after 2 warm-up
- * steps (each timed step ends when its results are on the host; the bare pass awaits its loss).
- * The ratio is the variant's ms over the bare pass's (timed first and last; the faster of the two). Inputs are random pixels, P x K labels, a
- * memory of --memory rows filled before timing.
+ * scripts/step-counts.ts), blocking reads (dataSync), and ms per step: --rounds rounds, each
+ * variant once per round on a fresh model from the same seed (one warm-up step, then the median
+ * of --steps timed steps, each ending when its results are on the host; the bare pass awaits
+ * its loss), the order of the variants reversed every other round so that none is always first
+ * on a machine whose load drifts; every round is printed, and the best round of each variant is
+ * compared with the bare pass's best. Inputs are random pixels, P x K labels, a memory of
+ * --memory rows filled before timing.
  *
- *   node --import tsx scripts/bench-step.ts [--backend cpu|wasm|webgpu] [--steps 10] [--batch 16]
+ *   node --import tsx scripts/bench-step.ts [--backend cpu|wasm|webgpu] [--rounds 3] [--steps 5] [--batch 16]
  *       [--memory 64] [--channels 16,32,64] [--dim 32] [--loss contrastive|multi-similarity]
  */
 import { loadavg } from 'node:os';
@@ -22,15 +25,16 @@ import type { tf as TF } from '../src/backend/tf.js';
 
 async function main(): Promise<void> {
   const backendName = flag('backend', 'cpu') as 'cpu' | 'wasm' | 'webgpu';
-  const steps = Number(flag('steps', '10'));
+  const steps = Number(flag('steps', '5'));
+  const rounds = Number(flag('rounds', '3'));
   const batch = Number(flag('batch', '16'));
   const memorySize = Number(flag('memory', '64'));
   const channels = flag('channels', '16,32,64').split(',').map(Number);
   const dim = Number(flag('dim', '32'));
   const lossKind = flag('loss', 'contrastive');
   const perClass = 4;
-  if (![steps, batch, memorySize, dim, ...channels].every((n) => Number.isInteger(n) && n >= 0) || steps < 1 || batch % perClass !== 0) {
-    throw new Error('--steps >= 1, --batch a multiple of 4, --memory, --dim and --channels whole numbers');
+  if (![steps, rounds, batch, memorySize, dim, ...channels].every((n) => Number.isInteger(n) && n >= 0) || steps < 1 || rounds < 1 || batch % perClass !== 0) {
+    throw new Error('--steps and --rounds >= 1, --batch a multiple of 4, --memory, --dim and --channels whole numbers');
   }
   const { tf } = await import('../src/backend/tf.js');
   const { initBackend } = await import('../src/backend/init-backend.js');
@@ -45,7 +49,7 @@ async function main(): Promise<void> {
   const [H, W, C] = REFERENCE_INPUT;
   const lossConfig = { ...LOSS_DEFAULTS[lossKind as 'contrastive'], reducer: 'mean-active' as const };
   const load = loadavg();
-  process.stdout.write(`backend ${info.name}${info.name === 'wasm' ? ` (${info.threads} threads)` : ''}${info.webgpu?.adapter ? ` (${info.webgpu.adapter.description || info.webgpu.adapter.vendor})` : ''}; model cnn ${channels.join(',')} -> ${dim} at ${H} x ${W}; batch ${batch}; memory ${memorySize}; loss ${lossKind} mean-active; ${steps} timed steps after 2; load average at start ${formatLoad(load)}\n`);
+  process.stdout.write(`backend ${info.name}${info.name === 'wasm' ? ` (${info.threads} threads)` : ''}${info.webgpu?.adapter ? ` (${info.webgpu.adapter.description || info.webgpu.adapter.vendor})` : ''}; model cnn ${channels.join(',')} -> ${dim} at ${H} x ${W}; batch ${batch}; memory ${memorySize}; loss ${lossKind} mean-active; ${rounds} rounds of ${steps} timed steps after 1; load average at start ${formatLoad(load)}\n`);
 
   type Variant = { name: string; run: 'bare' | typeof trainStep | typeof trainStepAsyncReads; device: boolean };
   const variants: Variant[] = [
@@ -53,11 +57,9 @@ async function main(): Promise<void> {
     ...(info.syncReads ? [{ name: 'trainStep (synchronous reads)', run: trainStep, device: false }] : []),
     { name: 'trainStepAsyncReads (record, await, replay)', run: trainStepAsyncReads, device: false },
     { name: 'deviceTrainStep', run: deviceTrainStep, device: true },
-    // Again at the end: on a loaded machine the first variant timed also pays for warming up.
-    { name: 'bare forward + backward + update (again)', run: 'bare', device: false },
   ];
-  const rows: { name: string; counts: StepCounts | null; ms: number }[] = [];
-  for (const v of variants) {
+  /** One round of a variant: a fresh model from the same seed, one warm-up step, `steps` timed steps, the last one counted. */
+  const round = async (v: Variant): Promise<{ ms: number; counts: StepCounts }> => {
     const rng = new Rng(1);
     const model = createEmbedder({ kind: 'cnn', channels, dim }, REFERENCE_INPUT, rng.fork());
     const optimizer = tf.train.adam(1e-3);
@@ -72,40 +74,50 @@ async function main(): Promise<void> {
     const r = tf.randomNormal([batch, dim], 0, 1, 'float32', 7);
     const times: number[] = [];
     let counts: StepCounts | null = null;
-    for (let s = 0; s < steps + 2; s++) {
-      const input = {
-        pixels: Float32Array.from({ length: batch * H * W * C }, () => data.next()),
-        labels: Int32Array.from({ length: batch }, (_, i) => Math.floor(i / perClass)),
-        sampleIds: Int32Array.from({ length: batch }, (_, i) => s * batch + i),
-        iteration: s + 1,
-      };
-      const opts = { enqueue: memory !== null, memoryLoss: memory !== null, weight: 1, keepEmbeddings: false, inLossStaleness: memory !== null };
-      const one = async () => {
-        if (v.run === 'bare') {
-          const x = tf.tensor4d(input.pixels, [batch, H, W, C]);
-          const total = optimizer.minimize(() => tf.sum(tf.mul(model.apply(x), r)) as TF.Scalar, true, model.variables as TF.Variable[]);
-          await total!.data();
-          tf.dispose([x, total!]);
-        } else {
-          await v.run(model, loss, optimizer, memory, input, opts);
-        }
-      };
-      const t0 = performance.now();
-      if (s === steps + 1) counts = (await countStep(model, optimizer, one)).counts;
-      else await one();
-      if (s >= 2 && s < steps + 1) times.push(performance.now() - t0);
+    try {
+      for (let s = 0; s < steps + 1; s++) {
+        const input = {
+          pixels: Float32Array.from({ length: batch * H * W * C }, () => data.next()),
+          labels: Int32Array.from({ length: batch }, (_, i) => Math.floor(i / perClass)),
+          sampleIds: Int32Array.from({ length: batch }, (_, i) => s * batch + i),
+          iteration: s + 1,
+        };
+        const opts = { enqueue: memory !== null, memoryLoss: memory !== null, weight: 1, keepEmbeddings: false, inLossStaleness: memory !== null };
+        const one = async () => {
+          if (v.run === 'bare') {
+            const x = tf.tensor4d(input.pixels, [batch, H, W, C]);
+            const total = optimizer.minimize(() => tf.sum(tf.mul(model.apply(x), r)) as TF.Scalar, true, model.variables as TF.Variable[]);
+            await total!.data();
+            tf.dispose([x, total!]);
+          } else {
+            await v.run(model, loss, optimizer, memory, input, opts);
+          }
+        };
+        const t0 = performance.now();
+        if (s === steps) counts = (await countStep(model, optimizer, one)).counts;
+        else await one();
+        if (s >= 1) times.push(performance.now() - t0); // step 0 warms up (kernel compilation)
+      }
+      return { ms: median(times), counts: counts! };
+    } finally {
+      r.dispose();
+      optimizer.dispose();
+      tf.disposeVariables();
     }
-    rows.push({ name: v.name, counts, ms: median(times) });
-    r.dispose();
-    optimizer.dispose();
-    tf.disposeVariables();
+  };
+  // Rounds alternate the order of the variants, so none is always the first (the machine's load drifts).
+  const results = variants.map(() => [] as { ms: number; counts: StepCounts }[]);
+  for (let k = 0; k < rounds; k++) {
+    const order = variants.map((_, i) => i);
+    if (k % 2 === 1) order.reverse();
+    for (const i of order) results[i].push(await round(variants[i]));
   }
-  const bare = Math.min(rows[0].ms, rows[rows.length - 1].ms);
-  process.stdout.write('\n| step | forward passes | reads before the update | reads after | blocking reads | ms per step (median) | x bare (the faster) |\n|---|---|---|---|---|---|---|\n');
-  for (const row of rows) {
-    const c = row.counts!;
-    process.stdout.write(`| ${row.name} | ${c.forwards} | ${c.readsBeforeUpdate} | ${c.readsAfterUpdate} | ${c.blockingReads} | ${row.ms.toFixed(1)} | ${(row.ms / bare).toFixed(2)} |\n`);
-  }
+  const best = results.map((rs) => Math.min(...rs.map((r) => r.ms)));
+  process.stdout.write(`\n| step | forward passes | reads before the update | reads after | blocking reads | ms per step, each round (median of ${steps}) | best | best / bare's best |\n|---|---|---|---|---|---|---|---|\n`);
+  variants.forEach((v, i) => {
+    const c = results[i].at(-1)!.counts;
+    process.stdout.write(`| ${v.name} | ${c.forwards} | ${c.readsBeforeUpdate} | ${c.readsAfterUpdate} | ${c.blockingReads} | ${results[i].map((r) => r.ms.toFixed(1)).join(', ')} | ${best[i].toFixed(1)} | ${(best[i] / best[0]).toFixed(2)} |\n`);
+  });
   process.stdout.write(`\nload average at end ${formatLoad(loadavg())} (a shared machine: ms are indicative only; the counts are exact)\n`);
 }
 
