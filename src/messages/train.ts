@@ -34,6 +34,6 @@ export const trainMessages = {
     (fits
       ? `${microBatch === undefined ? 'Add' : 'Use'} --micro-batch ${fits.microBatch} (about ${bytes(fits.bytes)}; the same update, chunk by chunk), or use a smaller --batch-size.`
       : `Even --micro-batch 1 needs about ${bytes(atOne)}: use a smaller --batch-size or --xbm-size, or a smaller model or --image-size.`),
-  microBatchNeedsSyncReads: (backend: string) =>
-    `--micro-batch needs a backend that reads tensors synchronously (cpu, wasm, tensorflow), but the run uses ${backend}: choose one of those with --backend, or drop --micro-batch.`,
+  microBatchStep: (n: number, syncReads: boolean) =>
+    `--micro-batch ${n}: each step embeds and back-propagates its batch in chunks of ${n} (gradient caching: the whole batch's update, one more forward pass per chunk)${syncReads ? '' : ', its loss kernels on the host (record, await, replay)'}.`,
 } as const;

@@ -127,15 +127,12 @@ export function backendMemoryLimit(backend: string): MemoryLimit | null {
 }
 
 /**
- * Refuses, before the first step, a step the run cannot take: --micro-batch on a backend that
- * reads only asynchronously (train/gradient-cache.ts reads synchronously), and a step whose
- * estimated peak is over what the backend can hold (`limitBytes` in its place: tests, a library
+ * Refuses, before the first step, a step whose estimated peak is over what the backend can hold (`limitBytes` in its place: tests, a library
  * caller's budget), in one line with what it needs and the --micro-batch that fits (the largest
  * divisor of the batch within three quarters of the limit, else within it), never a stall or a
  * crash deep in the backend. Nothing is measured where the limit cannot be known (webgpu).
  */
 export async function checkStepFits(model: Embedder, config: TrainConfig, backend: BackendInfo, keyEncoder: boolean, limitBytes?: number): Promise<void> {
-  if (config.microBatch !== undefined && !backend.syncReads) throw new UserError(M.microBatchNeedsSyncReads(backend.name));
   const limit = limitBytes === undefined ? backendMemoryLimit(backend.name) : { bytes: limitBytes, what: 'the limit given (stepMemoryLimit)' };
   if (!limit) return;
   const s: StepShape = { batch: config.batchSize, microBatch: config.microBatch, memoryRows: config.xbm.size };

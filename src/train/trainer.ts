@@ -113,10 +113,12 @@ async function prepare(asked: TrainConfig, quiet: boolean | undefined): Promise<
     model.dispose?.();
   };
   // A backend that reads only asynchronously trains with the device step where it can; run.json's backend notes say which step and why.
-  const stepChoice = backend.syncReads ? { loss: createLoss(config.loss), step: trainStep } : asyncStepFor(config, adapter, () => createLoss(config.loss));
+  // --micro-batch: the chunked step (gradient-cache.ts) on every backend.
+  const stepChoice = config.microBatch !== undefined ? microBatchedStep(config.microBatch, backend.syncReads, createLoss(config.loss))
+    : backend.syncReads ? { loss: createLoss(config.loss), step: trainStep } : asyncStepFor(config, adapter, () => createLoss(config.loss));
   if ('note' in stepChoice) backend.notes.push(stepChoice.note);
   return {
-    config, backend, dataset, model, optimizer, loss: stepChoice.loss, step: config.microBatch !== undefined ? microBatchedStep(config.microBatch) : stepChoice.step,
+    config, backend, dataset, model, optimizer, loss: stepChoice.loss, step: stepChoice.step,
     batches, memory, adapter, keyEncoder, xbm: new XbmController(config), probe, release,
   };
 }

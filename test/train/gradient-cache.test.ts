@@ -17,7 +17,7 @@ import { createAdapter, type XbmAdaptConfig } from '../../src/memory/adapt/index
 import { KeyEncoder } from '../../src/train/key-encoder.js';
 import { adapterPart, keyEncoderPart, memoryPart, restoreParts, saveParts, type TrainingPart } from '../../src/train/parts.js';
 import { trainStep, type StepInput, type StepOptions, type StepResult } from '../../src/train/step.js';
-import { chunksOf, trainStepMicroBatched } from '../../src/train/gradient-cache.js';
+import { chunksOf, trainStepMicroBatched, trainStepMicroBatchedAsyncReads } from '../../src/train/gradient-cache.js';
 import { Rng } from '../../src/random.js';
 
 const SHAPE = [12, 16, 1] as const;
@@ -58,8 +58,9 @@ class Recording extends tf.Optimizer {
   }
 }
 
-type Step = typeof trainStep;
+type Step = (...a: Parameters<typeof trainStep>) => StepResult | Promise<StepResult>;
 const microBatched = (n: number): Step => (...a) => trainStepMicroBatched(...a, n);
+const microBatchedAsyncReads = (n: number): Step => (...a) => trainStepMicroBatchedAsyncReads(...a, n);
 
 /** What one step did: the gradient given to the optimizer, the weights' change, its result, the memory after it. */
 interface Did { gradient: Float64Array; update: Float64Array; result: StepResult; memory: ReturnType<CrossBatchMemory['entries']> }
@@ -102,7 +103,7 @@ async function lockstep(c: Case, steps: Step[]): Promise<Did[][]> {
         if (keyEncoder && !saved.parts.floats.some((f) => f.name.startsWith('key-encoder/'))) keyEncoder.dispose();
         restoreParts(parts, { iteration: t, state: saved.parts.state, floats: new Map(saved.parts.floats.map((f) => [f.name, f])), floatsFile: 'floats', metrics: [], evals: [] });
       }
-      const result = step(model, loss, optimizer, memory, input, opts);
+      const result = await step(model, loss, optimizer, memory, input, opts);
       const after = weights();
       row[k] = { gradient: optimizer.last!, update: after.map((w, i) => w - before[i]), result, memory: memory?.entries() ?? [] };
     }
@@ -159,7 +160,16 @@ test('from the same state, the micro-batched step gives the full-batch gradient 
   }
 });
 
-test('the micro-batched step leaves no tensor behind (memory on, off, paused; embeddings kept or not; a key encoder)', async () => {
+/** The webgpu variant (kernels recorded, awaited, replayed) is the same algorithm: identical numbers, run on cpu. */
+test('trainStepMicroBatchedAsyncReads equals trainStepMicroBatched bit for bit on cpu, for every case', async () => {
+  await tf.setBackend('cpu');
+  for (const c of CASES) {
+    const did = await lockstep(c, [microBatched(3), microBatchedAsyncReads(3)]);
+    did.forEach(([sync, asyncReads], t) => assert.deepEqual(asyncReads, sync, `${c.name}, step ${t + 1}`));
+  }
+});
+
+for (const [name, step] of [['trainStepMicroBatched', trainStepMicroBatched], ['trainStepMicroBatchedAsyncReads', trainStepMicroBatchedAsyncReads]] as const) test(`${name} leaves no tensor behind (memory on, off, paused; embeddings kept or not; a key encoder)`, async () => {
   await tf.setBackend('cpu');
   const rng = new Rng(3);
   const model = createEmbedder({ kind: 'cnn', channels: [4, 8], dim: DIM }, SHAPE, rng);
@@ -180,11 +190,11 @@ test('the micro-batched step leaves no tensor behind (memory on, off, paused; em
     { enqueue: true, memoryLoss: false, weight: 1, keepEmbeddings: true },
   ];
   // The first step creates the optimizer's slots and the key encoder's copy: count from after it.
-  trainStepMicroBatched(model, loss, optimizer, memory, input(0), modes[1], 3);
+  await step(model, loss, optimizer, memory, input(0), modes[1], 3);
   const tensors = tf.memory().numTensors;
   let it = 1;
   for (const mode of modes) {
-    const r = trainStepMicroBatched(model, loss, optimizer, memory, input(it++), mode, 3);
+    const r = await step(model, loss, optimizer, memory, input(it++), mode, 3);
     assert.ok(Number.isFinite(r.loss));
     assert.equal(tf.memory().numTensors, tensors, `tensors after a step with ${JSON.stringify({ ...mode, adapter: undefined, keyEncoder: undefined })}`);
   }
