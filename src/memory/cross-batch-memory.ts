@@ -47,6 +47,7 @@ export class CrossBatchMemory {
   private readonly iterations: Int32Array;
   private head = 0;
   private filled = 0;
+  private writes = 0;
 
   constructor(capacity: number, dim: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new UserError(M.badCapacity(capacity));
@@ -61,6 +62,11 @@ export class CrossBatchMemory {
 
   get size(): number {
     return this.filled;
+  }
+
+  /** Counts every write (enqueue, corrections, loads, clear): a device copy of the rows (train/device-step.ts) is current while it is unchanged. */
+  get revision(): number {
+    return this.writes;
   }
 
   /** Bytes held by the buffers (allocated at construction, whatever the fill). */
@@ -81,6 +87,7 @@ export class CrossBatchMemory {
     if (sampleIds.length !== n) throw new UserError(M.lengthMismatch('sampleIds', sampleIds.length, n));
     if (!Number.isInteger(iteration)) throw new UserError(M.badIteration(iteration));
     const slots = new Int32Array(n).fill(-1);
+    this.writes++;
     // refresh-by-id: the slot holding each id now (the newest copy if an older memory holds several).
     const held = opts.refreshById ? this.slotById() : null;
     for (let r = Math.max(0, n - capacity); r < n; r++) {
@@ -109,6 +116,7 @@ export class CrossBatchMemory {
   overwriteRows(slots: Int32Array, rows: Float32Array): void {
     const { dim } = this;
     if (rows.length !== slots.length * dim) throw new UserError(M.dimMismatch(rows.length, slots.length, dim));
+    this.writes++;
     slots.forEach((slot, r) => {
       if (slot >= 0) this.embeddings.set(rows.subarray(r * dim, (r + 1) * dim), slot * dim);
     });
@@ -159,6 +167,7 @@ export class CrossBatchMemory {
 
   /** Lets a compensation strategy correct the filled rows in place (memory/adapt). */
   adaptRows(adapt: (input: AdaptInput) => void, batch: Float32Array, returned: readonly ReturnedSample[]): void {
+    this.writes++;
     adapt({ rows: this.embeddings.subarray(0, this.filled * this.dim), size: this.filled, dim: this.dim, batch, returned });
   }
 
@@ -216,6 +225,7 @@ export class CrossBatchMemory {
   clear(): void {
     this.head = 0;
     this.filled = 0;
+    this.writes++;
   }
 
   state(): CrossBatchMemoryState {
@@ -266,5 +276,6 @@ export class CrossBatchMemory {
     this.iterations.set(state.iterations);
     this.head = head;
     this.filled = size;
+    this.writes++;
   }
 }

@@ -16,10 +16,11 @@ import { batchTensors, KeptParts, trainStepAsyncReads, type StepInput, type Step
  * The training step that stays on the device (webgpu, or any backend): one forward pass under
  * the gradient tape and no read of the device before the optimizer's update.
  *   - The loss runs as tensor operations (losses/device-loss.ts), not as host kernels.
- *   - The memory the loss sees is a device tensor: the rows stored before this step, uploaded
- *     from the host memory (a write to the device, never a read), with this batch's embeddings
- *     written into the ring slots the host bookkeeping gives them (detached: a custom op whose
- *     gradient is zero, so no gradient reaches the model through the memory, as on the host).
+ *   - The memory the loss sees is a device tensor: the rows stored before this step (the
+ *     device's own copy, kept between steps; uploaded from the host memory when the host changed
+ *     it otherwise: a write to the device, never a read), with this batch's embeddings written
+ *     into the ring slots the host bookkeeping gives them (detached: a custom op whose gradient
+ *     is zero, so no gradient reaches the model through the memory, as on the host).
  *   - The host memory's bookkeeping (labels, sample ids, iterations, the ring's head, refresh by
  *     id) is done before the loss, from what the host knows; the features it stores, the loss's
  *     parts and pair counts, the in-loss staleness (drift of the returned samples, each memory
@@ -53,28 +54,28 @@ export async function deviceTrainStep(
     const correction = write && opts.adapter ? deviceCorrection(opts.adapter) : null;
     // The key encoder's features (--xbm-adapt momentum) are computed before the tape, as in trainStep.
     const keys = write && opts.keyEncoder ? keep(opts.keyEncoder.apply(x)) : null;
-    // The rows stored before this batch: an upload from the host memory, never a read.
-    const stored = memory && (opts.memoryLoss || (write && (opts.inLossStaleness || correction))) ? memory.view() : null;
+    // The rows stored before this batch: the device's copy while it is current, else an upload from the host memory (never a read).
+    const stored = memory && (opts.memoryLoss || write) ? storedRows(memory) : null;
     if (stored) owned.push(stored.embeddings, stored.labels);
     const booked = write ? bookBatch(write, input, opts) : null;
-    const out: { fresh: tf.Tensor2D | null; drift: tf.Tensor1D | null; rows: tf.Tensor2D | null; estimate: tf.Tensor1D | null } = { fresh: null, drift: null, rows: null, estimate: null };
+    const out: { fresh: tf.Tensor2D | null; drift: tf.Tensor1D | null; after: { embeddings: tf.Tensor2D; labels: tf.Tensor1D } | null; estimate: tf.Tensor1D | null } = { fresh: null, drift: null, after: null, estimate: null };
     const total = optimizer.minimize(() => {
       const emb = model.apply(x);
       if (write || opts.keepEmbeddings) out.fresh = keep(emb);
       if (booked && booked.returned.length > 0) out.drift = keep(returnedDrift(emb, stored!.embeddings, booked.returned));
       const corrected = correction ? { correct: correction, batch: emb, kept: (rows: tf.Tensor2D, estimate: tf.Tensor1D) => ((out.estimate = keep(estimate)), rows) } : null;
-      const after = memory && (opts.memoryLoss || correction) && memory.size > 0
-        ? ringView(stored!, booked ? { rows: keys ?? emb, labels: y, slots: booked.selfSlots } : null, memory.size, corrected)
-        : null;
-      if (correction && after) out.rows = keep(after.embeddings);
+      const after = memory && memory.size > 0 && stored ? ringView(stored, booked ? { rows: keys ?? emb, labels: y, slots: booked.selfSlots } : null, memory.size, corrected) : null;
+      if (booked && after) out.after = { embeddings: keep(after.embeddings), labels: keep(after.labels) };
       const view = opts.memoryLoss ? after : null;
       const selfSlots = view && booked ? booked.selfSlots : null;
       return kept.take(xbmLoss(loss.withColumnReads(columns), emb, y, view, selfSlots, opts.weight, view ? booked?.activity ?? undefined : undefined, opts.combine));
     }, true, model.variables as tf.Variable[]);
+    // The device's copy of the memory takes this step's rows in place (no read).
+    const ring = write && out.after ? mirror(write, out.after) : null;
     if (total) owned.push(total);
     opts.keyEncoder?.update();
     // Everything the host needs, in one wait after the update.
-    const features = out.rows ?? keys ?? out.fresh;
+    const features = correction ? out.after!.embeddings : keys ?? out.fresh;
     const [lossValue, parts, values, written, drifts, counts, estimate] = await Promise.all([
       total!.data().then((v) => v[0]),
       kept.read(),
@@ -86,8 +87,10 @@ export async function deviceTrainStep(
     ]);
     if (write && booked) {
       // Corrected: every row as the device holds it; else the batch's rows into their slots.
-      write.overwriteRows(out.rows ? Int32Array.from({ length: write.size }, (_, j) => j) : booked.selfSlots, written!);
+      write.overwriteRows(correction ? Int32Array.from({ length: write.size }, (_, j) => j) : booked.selfSlots, written!);
       if (correction && estimate) correction.accept(Float32Array.from(estimate));
+      // The host memory now holds what the device's copy holds.
+      if (ring) ring.revision = write.revision;
     }
     columns.forEach((c, i) => c.out.set(counts[i]));
     const memoryAges = booked && opts.inLossStaleness
@@ -99,6 +102,44 @@ export async function deviceTrainStep(
     tf.dispose(columns.map((c) => c.counts));
     tf.dispose([x, y, ...owned]);
   }
+}
+
+/**
+ * The memory's rows and labels kept on the device between steps ([capacity, dim] and [capacity]),
+ * current while the host memory's revision is `revision`: a write the device step did not make
+ * (the initial fill, a resume, a clear) makes the next step upload the host's rows again.
+ */
+interface DeviceRing {
+  rows: tf.Variable;
+  labels: tf.Variable;
+  revision: number;
+}
+const RINGS = new WeakMap<CrossBatchMemory, DeviceRing>();
+
+/** The stored rows in slot order, as new tensors: sliced from the device's copy, or uploaded from the host. */
+function storedRows(memory: CrossBatchMemory): { embeddings: tf.Tensor2D; labels: tf.Tensor1D } {
+  const ring = RINGS.get(memory);
+  if (!ring || ring.rows.isDisposed || ring.labels.isDisposed || ring.revision !== memory.revision) return memory.view();
+  const n = memory.size;
+  return { embeddings: tf.slice(ring.rows, [0, 0], [n, memory.dim]) as tf.Tensor2D, labels: tf.slice(ring.labels, [0], [n]) as tf.Tensor1D };
+}
+
+/** Writes the memory as this step left it into the device's copy (its revision is set once the host memory holds the same). */
+function mirror(memory: CrossBatchMemory, after: { embeddings: tf.Tensor2D; labels: tf.Tensor1D }): DeviceRing {
+  const { capacity, dim } = memory;
+  let ring = RINGS.get(memory);
+  if (!ring || ring.rows.isDisposed || ring.labels.isDisposed) {
+    ring = tf.tidy(() => ({ rows: tf.variable(tf.zeros([capacity, dim]), false), labels: tf.variable(tf.zeros([capacity], 'int32'), false, undefined, 'int32'), revision: -1 }));
+    RINGS.set(memory, ring);
+  }
+  const r = ring;
+  r.revision = -1;
+  tf.tidy(() => {
+    const free = capacity - after.embeddings.shape[0];
+    r.rows.assign(free > 0 ? tf.concat([after.embeddings, tf.zeros([free, dim])]) : after.embeddings);
+    r.labels.assign(free > 0 ? tf.concat([after.labels, tf.zeros([free], 'int32')]) : after.labels);
+  });
+  return r;
 }
 
 /** The bookkeeping of this batch's enqueue, done on the host before the loss. */

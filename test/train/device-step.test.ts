@@ -256,6 +256,51 @@ for (const backend of ['cpu', 'wasm'] as const) {
   });
 }
 
+test('the memory stays on the device between steps: uploaded once, then again only after a write the step did not make (an initial fill, a resume)', async () => {
+  await tf.setBackend('cpu');
+  const run = async (device: boolean) => {
+    const model = createEmbedder({ kind: 'cnn', channels: [4, 8], dim: DIM }, SHAPE, new Rng(1));
+    const optimizer = tf.train.sgd(LR);
+    const memory = new CrossBatchMemory(CAPACITY, DIM);
+    const uploads: number[] = [];
+    const view = memory.view.bind(memory);
+    let calls = 0;
+    memory.view = () => (calls++, view());
+    const data = new Rng(2);
+    const results: StepResult[] = [];
+    for (let t = 1; t <= 5; t++) {
+      if (t === 4) {
+        // A write from outside the step: rows of a fourth label, as an initial fill would add.
+        const ids = Int32Array.from({ length: 4 }, (_, i) => 100 + i);
+        memory.enqueue(Float32Array.from({ length: 4 * DIM }, (_, k) => (k % DIM === k % 4 ? 1 : 0)), Int32Array.from(ids, () => 3), ids, t);
+      }
+      calls = 0;
+      const input = {
+        pixels: Float32Array.from({ length: B * SHAPE[0] * SHAPE[1] }, () => data.next()),
+        labels: Int32Array.from({ length: B }, (_, i) => i % 4),
+        sampleIds: Int32Array.from({ length: B }, (_, i) => t * B + i),
+        iteration: t,
+      };
+      const opts: StepOptions = { enqueue: true, memoryLoss: t > 1, weight: 1, keepEmbeddings: false };
+      results.push(device ? await deviceTrainStep(model, createDeviceLoss(CONTRASTIVE), optimizer, memory, input, opts) : trainStep(model, createLoss(CONTRASTIVE), optimizer, memory, input, opts));
+      uploads.push(calls);
+    }
+    const weights = model.variables.map((v) => Array.from(v.dataSync()));
+    optimizer.dispose();
+    tf.disposeVariables();
+    return { uploads, results, weights };
+  };
+  const host = await run(false);
+  const device = await run(true);
+  assert.deepEqual(device.uploads, [1, 0, 0, 1, 0], 'uploads per step');
+  host.results.forEach((r, t) => {
+    const g = device.results[t];
+    assert.deepEqual([g.batchStats, g.memoryStats], [r.batchStats, r.memoryStats], `step ${t + 1}: pair counts (the fill's label seen from step 4)`);
+    assert.ok(Math.abs(g.memoryLoss - r.memoryLoss) <= 1e-5 * Math.max(1, r.memoryLoss), `step ${t + 1}: memory loss ${g.memoryLoss} vs ${r.memoryLoss}`);
+  });
+  assert.deepEqual(device.weights, host.weights, 'contrastive: the same weights');
+});
+
 test('the device step embeds once and reads nothing before the update; the record/replay step embeds twice and waits mid-step', async () => {
   await tf.setBackend('cpu');
   const model = createEmbedder({ kind: 'cnn', channels: [4, 8], dim: DIM }, SHAPE, new Rng(1));
