@@ -81,7 +81,7 @@ export async function trainStepMicroBatchedAsyncReads(
     const keys = memory && opts.enqueue && opts.keyEncoder ? await step.embedAsync(opts.keyEncoder) : null;
     const lossOf = step.writeAndLoss(memory, embeddings, keys);
     tf.tidy(() => {
-      tf.dispose(lossOf(loss.withKernelRunner!(recording.run), tf.tensor2d(embeddings, step.batch.shape)));
+      tf.dispose(lossOf(loss.withKernelRunner!(recording.run), step.batch));
     });
     const replay = new KernelReplay(await recording.resolve());
     step.update(tf.valueAndGrad((emb: tf.Tensor2D) => step.kept.take(lossOf(loss.withKernelRunner!(replay.run), emb)))(step.batch), () => replay.finish());
