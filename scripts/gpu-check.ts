@@ -1,7 +1,7 @@
 /**
  * The GPU benchmark of scripts/gpu-check.sh (issue 13): training ms/step on the webgpu backend of
  * (1) the reference embedder (conv 32/64/128, GAP, fc 64) on 28 x 56 x 1 at batch 64 and 16,
- * (2) the trainer's own webgpu step (trainStepAsyncReads) at batch 64 without and with XBM, and
+ * (2) the trainer's webgpu steps (the device step, and the record/replay fallback) at batch 64 without and with XBM, and
  * (3) a MobileNet-class LayersModel (MobileNet v1, width 1.0, 3.2 M parameters, 64-d embedding
  * head) at 224 x 224 x 3, batch 32, built here with tf.layers (no download). Synthetic inputs;
  * the loss is a contrastive loss on cosine similarities of a P x 4 batch; one Adam step per
@@ -21,18 +21,21 @@ import { Rng } from '../src/random.js';
 import { createLoss } from '../src/losses/create-loss.js';
 import { CrossBatchMemory } from '../src/memory/cross-batch-memory.js';
 import { trainStepAsyncReads } from '../src/train/step.js';
+import { deviceTrainStep } from '../src/train/device-step.js';
+import { createDeviceLoss } from '../src/losses/device-loss.js';
 
 /**
- * The trainer's own webgpu step (trainStepAsyncReads: the host loss kernel, record / await /
- * replay) on the reference embedder, contrastive loss, with a memory of `memory` random unit rows
- * (6,000 = two-digit MNIST's train split) or none.
+ * A trainer's webgpu step on the reference embedder, contrastive loss, with a memory of `memory`
+ * random unit rows (6,000 = two-digit MNIST's train split) or none: the device step (what the
+ * trainer uses: one forward pass, the loss as tensor operations) or the record/replay step
+ * (trainStepAsyncReads: the host loss kernel, record / await / replay; the fallback).
  */
-async function timeTrainerStep(batch: number, memory: number, steps: number): Promise<StepTiming> {
-  const name = `trainer step, reference embedder${memory ? ` + XBM (M = ${memory})` : ''}`;
+async function timeTrainerStep(batch: number, memory: number, steps: number, device: boolean): Promise<StepTiming> {
+  const name = `${device ? 'device step' : 'record/replay step'}, reference embedder${memory ? ` + XBM (M = ${memory})` : ''}`;
   const rng = new Rng(3);
   const model = createEmbedder({ ...REFERENCE_EMBEDDER, channels: [...REFERENCE_EMBEDDER.channels] }, REFERENCE_INPUT, rng.fork());
   const optimizer = tf.train.adam(1e-3);
-  const loss = createLoss({ kind: 'contrastive', margin: 0.5 });
+  const loss = device ? createDeviceLoss({ kind: 'contrastive', margin: 0.5 }) : createLoss({ kind: 'contrastive', margin: 0.5 });
   const xbm = memory ? new CrossBatchMemory(memory, REFERENCE_EMBEDDER.dim) : null;
   if (xbm) {
     const ids = Int32Array.from({ length: memory }, (_, i) => i);
@@ -49,7 +52,7 @@ async function timeTrainerStep(batch: number, memory: number, steps: number): Pr
   }));
   try {
     return await timeSteps(name, REFERENCE_INPUT, batch, steps, 2, async (s) => {
-      await trainStepAsyncReads(model, loss, optimizer, xbm, inputs[s], { enqueue: xbm !== null, memoryLoss: xbm !== null, weight: 1, keepEmbeddings: false });
+      await (device ? deviceTrainStep : trainStepAsyncReads)(model, loss, optimizer, xbm, inputs[s], { enqueue: xbm !== null, memoryLoss: xbm !== null, weight: 1, keepEmbeddings: false });
     });
   } finally {
     optimizer.dispose();
@@ -79,7 +82,7 @@ export async function main(): Promise<number> {
     }
   }
   if (cases.includes('trainer')) {
-    for (const memory of [0, 6000]) rows.push(await timeTrainerStep(64, memory, steps));
+    for (const memory of [0, 6000]) for (const device of [true, false]) rows.push(await timeTrainerStep(64, memory, steps, device));
   }
   if (cases.includes('mobilenet')) {
     rows.push(await timeMobileNet(size, steps));
