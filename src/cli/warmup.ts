@@ -1,7 +1,8 @@
 import type { Argv, CommandModule, Options } from 'yargs';
 import { decideRunStart, runStartContext } from '../analysis/warmup-run.js';
 import { parseWarmupPolicy, validateWarmupPolicy } from '../analysis/warmup/parse-policy.js';
-import { DEFAULT_WARMUP_POLICY, policyParameters, WARMUP_POLICY_USAGES } from '../analysis/warmup/policies/index.js';
+import { policyParameters, WARMUP_POLICY_USAGES } from '../analysis/warmup/policies/index.js';
+import { STUDY_CHOICE } from '../config/study-choice.js';
 import type { WarmupPolicyConfig } from '../analysis/warmup/types.js';
 import { UserError } from '../errors.js';
 import type { WarmupFile } from '../io/formats/warmup-file.js';
@@ -31,7 +32,7 @@ export const warmupCommand: CommandModule<object, WarmupArgs> = {
       .option('policy', {
         type: 'string',
         describe: `${WARMUP_POLICY_USAGES.join(' | ')}, with parameters, e.g. 'staleness:threshold=0.02,window=3' ` +
-          `(default: config.json's auto policy, else ${DEFAULT_WARMUP_POLICY})`,
+          `(default: config.json's auto policy, else ${STUDY_CHOICE.policy}, what auto means)`,
       })
       .options(parameterOptions())
       .option('memory-size', { type: 'number', describe: "M, memory capacity (default config.xbm.size; without a memory, the training split size as in the paper)" })
@@ -54,7 +55,7 @@ export async function runWarmup(args: WarmupArgs, print: (line: string) => void,
     batchSize: flagInt('--batch-size', args.batchSize),
     margin: args.margin,
   });
-  const policySpec = args.policy ?? context.autoPolicy ?? 'staleness';
+  const policySpec = args.policy ?? context.autoPolicy ?? STUDY_CHOICE.policy;
   const policy = applyFlags(parseWarmupPolicy(policySpec), args);
   const memorySizes = args.memorySizes === undefined ? null : parseSizes(args.memorySizes);
   return decideRunStart(args.run, { policy, policySpec, context, memorySizes, source: 'warmup', print, note });

@@ -1,6 +1,6 @@
 import { basename, resolve } from 'node:path';
 import { parseWarmupPolicy, validateWarmupPolicy } from '../analysis/warmup/parse-policy.js';
-import { DEFAULT_WARMUP_POLICY, WARMUP_POLICY_USAGES, warmupPolicy, type WarmupPolicyConfig } from '../analysis/warmup/policies/index.js';
+import { WARMUP_POLICY_USAGES, warmupPolicy, type WarmupPolicyConfig } from '../analysis/warmup/policies/index.js';
 import { memorySpan as spanOf } from '../analysis/warmup/threshold.js';
 import { BACKENDS, BACKEND_CHOICES, BACKEND_UNSET, type BackendChoice, type BackendSettings } from '../backend/choices.js';
 import { DATASET_MEMBERS, DATASET_NAMES, datasetKind, isDatasetSpec } from '../data/registry.js';
@@ -356,7 +356,7 @@ export function resolveTrainConfig(f: TrainFlags): TrainConfig {
   const xbmSize = nonNegativeInt('--xbm-size', f.xbmSize, DEFAULTS.xbmSize);
   if (xbmSize > 0 && xbmSize < batchSize) throw new UserError(M.memoryTooSmall(xbmSize, batchSize));
   const start = parityStart(parity, f.xbmStart, xbmSize);
-  if (xbmSize > 0 && f.xbmStart === undefined && parity?.fixedStart === undefined) take('--xbm-start', undefined, 'auto', `auto = auto:${DEFAULT_WARMUP_POLICY} (DEFAULT_WARMUP_POLICY in src/analysis/warmup/policies/index.ts)`);
+  if (xbmSize > 0 && f.xbmStart === undefined && parity?.fixedStart === undefined) take('--xbm-start', undefined, 'auto', `auto = auto:${STUDY_CHOICE.policy}, the policy the XBM study supports (src/config/study-choice.ts)`);
   if (parity && !parity.memoryWeight && f.xbmWeight !== undefined) throw new UserError(M.parityConflict('--xbm-weight', parity.kind, 'it computes one loss of the batch against the memory, without a weight'));
   const fixedStart = start.kind === 'at' ? start.iteration : start.kind === 'auto' ? warmupPolicy(start.policy.kind).startAt?.(start.policy) : undefined;
   if (fixedStart !== undefined && fixedStart >= iterations) throw new UserError(M.startAfterEnd(String(f.xbmStart), fixedStart, iterations));
@@ -582,7 +582,7 @@ export function parseXbmStart(text: string | undefined, memorySize: number): Xbm
   if (t === 'off') return { kind: 'off' };
   if (t === 'auto' || t.startsWith('auto:')) {
     try {
-      return { kind: 'auto', policy: parseWarmupPolicy(t === 'auto' ? DEFAULT_WARMUP_POLICY : t.slice(5)) };
+      return { kind: 'auto', policy: parseWarmupPolicy(t === 'auto' ? STUDY_CHOICE.policy : t.slice(5)) };
     } catch (e) {
       throw e instanceof UserError ? new UserError(M.badAutoPolicy(t, e.message)) : e;
     }

@@ -6,6 +6,7 @@ import { writeDriftOutputs } from '../analysis/drift-output.js';
 import { decideRunStart, runStartContext } from '../analysis/warmup-run.js';
 import { parseWarmupPolicy } from '../analysis/warmup/parse-policy.js';
 import { memorySpan } from '../analysis/warmup/threshold.js';
+import { STUDY_CHOICE } from '../config/study-choice.js';
 import { isUserError } from '../errors.js';
 import type { WarmupFile } from '../io/formats/warmup-file.js';
 import { runPaths } from '../io/run-paths.js';
@@ -68,7 +69,7 @@ export async function analyseRun(dir: string, options: AnalyseRunOptions = {}): 
   if (options.policy !== null) {
     try {
       const context = runStartContext(dir, { memorySize: options.memorySize });
-      const policySpec = options.policy ?? context.autoPolicy ?? 'staleness';
+      const policySpec = options.policy ?? context.autoPolicy ?? STUDY_CHOICE.policy;
       const print = (line: string) => void warmupLines.push(line);
       const policy = given ?? parseWarmupPolicy(policySpec);
       warmup = await decideRunStart(dir, { policy, policySpec, context, memorySizes: null, source: options.source ?? 'warmup', print, note });

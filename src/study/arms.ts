@@ -4,7 +4,8 @@
  * study without editing it. An arm is one configuration of a regime: no XBM, or XBM with a reducer,
  * a compensation strategy and a start.
  */
-import { DEFAULT_WARMUP_POLICY, WARMUP_POLICIES } from '../analysis/warmup/policies/index.js';
+import { WARMUP_POLICIES } from '../analysis/warmup/policies/index.js';
+import { STUDY_CHOICE } from '../config/study-choice.js';
 import { REDUCER_KINDS, type ReducerKind } from '../losses/reducers/registry.js';
 import { ADAPT_KINDS, type XbmAdaptKind } from '../memory/adapt/index.js';
 import { PARITY_MODES } from '../memory/parity/registry.js';
@@ -59,7 +60,7 @@ export const fixedStarts = (iterations: number): string[] => [iterations / 4, it
  * Stage B's arms with the best configuration of stage A: the fixed starts, each auto policy, and
  * (guardArm) the default policy (what `--xbm-start auto` means) with the guard.
  */
-export function startArms(best: Arm, iterations: number, policies: readonly string[] = autoPolicies(), defaultPolicy: string = DEFAULT_WARMUP_POLICY, guardArm = true): Arm[] {
+export function startArms(best: Arm, iterations: number, policies: readonly string[] = autoPolicies(), defaultPolicy: string = STUDY_CHOICE.policy, guardArm = true): Arm[] {
   return [
     ...fixedStarts(iterations).map((start) => ({ ...best, start, guard: false })),
     ...policies.map((p) => ({ ...best, start: `auto:${p}`, guard: false })),

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_WARMUP_POLICY } from '../analysis/warmup/policies/index.js';
+import { STUDY_CHOICE } from '../config/study-choice.js';
 import type { TrainFlags } from '../config/train-config.js';
 import { writeCsv } from '../io/csv.js';
 import { UserError } from '../errors.js';
@@ -26,7 +26,7 @@ export interface WarmupArm {
 export const armSlug = (name: string) => name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
 
 /** Every arm: a new registered policy appears as "XBM auto:<policy>" without editing this. */
-export function warmupArms(xbmSize: number, starts: readonly number[], policies: readonly string[] = autoPolicies(), defaultPolicy = DEFAULT_WARMUP_POLICY): WarmupArm[] {
+export function warmupArms(xbmSize: number, starts: readonly number[], policies: readonly string[] = autoPolicies(), defaultPolicy: string = STUDY_CHOICE.policy): WarmupArm[] {
   return [
     { name: 'no XBM', flags: {} },
     { name: 'XBM from 0', flags: { xbmSize, xbmStart: '0' } },

@@ -137,13 +137,13 @@ test('a baseline without a memory: M defaults to the training split size from ru
   const dir = await makeRun(t, { config: baseline, drift: curve(DECAY, { small: 20, large: 100 }) });
   const rec = fixtureRunRecord({ batchSize: 64 });
   writeRunRecord(runPaths(dir).run, { ...rec, dataset: { ...rec.dataset, trainSize: 3000 } });
-  const out = await cli(['warmup', dir]);
+  const out = await cli(['warmup', dir, '--policy', 'staleness']);
   assert.equal(out[0], reportMessages.memoryFromTrainSplit(3000, runPaths(dir).run));
   assert.equal(out[1], 'start: iteration 900');
   assert.equal(out[3], 'memory span: S = ceil(3000 / 64) = 47 iterations; drift needed at gap 47, read at measured gap 50');
   assert.equal(readWarmup(dir).context!.memorySize, 3000);
   // --memory-size still wins, and then nothing is said about the split
-  const given = await cli(['warmup', dir, '--memory-size', '6400']);
+  const given = await cli(['warmup', dir, '--policy', 'staleness', '--memory-size', '6400']);
   assert.match(given[0], /^start: not reached/);
   assert.equal(readWarmup(dir).context!.memorySize, 6400);
 });

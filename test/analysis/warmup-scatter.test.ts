@@ -167,7 +167,7 @@ test('an old drift.csv without the scatter columns: old policies unchanged, scat
   const old = (await readDriftTable(dir))!;
   assert.deepEqual(old.lacking, ['scatter_within', 'scatter_between', 'probe_spread']);
   assert.ok(old.rows.every((r) => Number.isNaN(r.scatter_within) && Number.isNaN(r.scatter_between)));
-  const staleness = await runWarmup({ run: dir }, quiet);
+  const staleness = await runWarmup({ run: dir, policy: 'staleness' }, quiet);
   assert.equal(staleness.decision.start, 30);
   assert.deepEqual(staleness.decision.evidence.drift[0], { iteration: 10, gap: 10, drift: 0.01 });
   await assert.rejects(runWarmup({ run: dir, policy: 'scatter' }, quiet), {
@@ -181,7 +181,7 @@ test('an old drift.csv without the scatter columns: old policies unchanged, scat
   writeFileSync(runPaths(dir).driftCsv, ['iteration,gap,mean,median,p90,max,n,scatter_within,scatter_between',
     ...[10, 20, 30].map((it) => `${it},10,0.01,0.01,0.01,0.01,8,NaN,NaN`)].join('\n') + '\n');
   await assert.rejects(runWarmup({ run: dir, policy: 'scatter' }, quiet), { message: msg.driftColumnsUnmeasured('scatter', ['scatter_within', 'scatter_between'], 10) });
-  assert.equal((await runWarmup({ run: dir }, quiet)).decision.start, 30);
+  assert.equal((await runWarmup({ run: dir, policy: 'staleness' }, quiet)).decision.start, 30);
   // The library path says the same for rows without the fields.
   assert.throws(() => decideWarmup([10, 20, 30].map((it) => ({ iteration: it, gap: 10, mean: 0.01, median: 0, p90: 0, max: 0, n: 8 })), parseWarmupPolicy('scatter'), CTX),
     { message: msg.driftLacksColumns('scatter', ['scatter_within', 'scatter_between'], 10, '<run>') });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { STUDY_CHOICE } from '../../src/config/study-choice.js';
 import { readCsv } from '../../src/io/csv.js';
 import { readRunRecord } from '../../src/io/formats/run-record.js';
 import { readProbe } from '../../src/io/probe-file.js';
@@ -74,7 +75,7 @@ test('a PyTorch run instrumented with xbm_drift_log goes through import, drift, 
   assert.equal(warm.code, 0, warm.stderr);
   const wf = JSON.parse(readFileSync(join(run, 'analysis', 'warmup.json'), 'utf8'));
   assert.deepEqual(wf.context, { memorySize: 36, batchSize: 12, margin: 0.5, lossKind: 'contrastive' });
-  assert.equal(wf.decision.policy, 'staleness');
+  assert.equal(wf.decision.policy, STUDY_CHOICE.policy, 'no policy in config.json: what auto means');
   assert.equal(wf.decision.evidence.memorySpan, 3);
 
   // report: the HTML and figures from the run's tables, with the run's name.

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { computeDrift, defaultGaps } from '../../src/analysis/drift.js';
 import { decideWarmup } from '../../src/analysis/warmup/decide.js';
 import { parseWarmupPolicy } from '../../src/analysis/warmup/parse-policy.js';
+import { STUDY_CHOICE } from '../../src/config/study-choice.js';
 import { UserError } from '../../src/errors.js';
 import { analyseRun } from '../../src/index.js';
 import { readDriftTable } from '../../src/io/formats/drift-table.js';
@@ -38,10 +39,11 @@ test('analyseRun: drift at the default gaps, the start decision (with the gap it
   assert.ok(notes.some((l) => l.includes('at gaps 50 first')), notes.join('\n'));
   const ctx = { memorySize: 3000, batchSize: 64, margin: 0.5, lossKind: 'contrastive' };
   const rows = (await readDriftTable(dir))!.rows;
-  assert.deepEqual(a.warmup!.decision, decideWarmup(rows, parseWarmupPolicy('staleness'), ctx));
+  // Without --policy and without an auto policy in config.json: what `auto` means.
+  assert.deepEqual(a.warmup!.decision, decideWarmup(rows, parseWarmupPolicy(STUDY_CHOICE.policy), ctx));
   assert.deepEqual(readWarmupFile(runPaths(dir).warmup), a.warmup);
   assert.equal(a.warmupSkipped, null);
-  assert.ok(a.warmupLines.some((l) => l.startsWith('policy: staleness')));
+  assert.ok(a.warmupLines.some((l) => l.startsWith(`policy: ${STUDY_CHOICE.policy}`)));
   assert.equal(a.report!.result.index, join(dir, 'report', 'index.html'));
   assert.ok(existsSync(a.report!.result.index));
 });

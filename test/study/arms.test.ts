@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_WARMUP_POLICY, WARMUP_POLICIES } from '../../src/analysis/warmup/policies/index.js';
+import { WARMUP_POLICIES } from '../../src/analysis/warmup/policies/index.js';
+import { STUDY_CHOICE } from '../../src/config/study-choice.js';
 import { REDUCER_KINDS } from '../../src/losses/reducers/registry.js';
 import { ADAPT_KINDS } from '../../src/memory/adapt/index.js';
 import { PARITY_MODES } from '../../src/memory/parity/registry.js';
@@ -27,7 +28,7 @@ test('every registered policy is in stage B: those deciding from evidence as aut
   for (const s of fixedStarts(200)) assert.ok(starts.includes(s));
   assert.deepEqual(fixedStarts(200), ['50', '100', '150']);
   const guarded = arms.filter((a) => a.guard);
-  assert.deepEqual(guarded.map((a) => a.start), [`auto:${DEFAULT_WARMUP_POLICY}`], 'the default policy once more, with the guard');
+  assert.deepEqual(guarded.map((a) => a.start), [`auto:${STUDY_CHOICE.policy}`], 'the default policy once more, with the guard');
   assert.equal(arms.length, 3 + autoPolicies().length + 1);
   assert.ok(arms.every((a) => a.reducer === best.reducer && a.adapt === best.adapt));
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_WARMUP_POLICY } from '../../src/analysis/warmup/policies/index.js';
+import { STUDY_CHOICE } from '../../src/config/study-choice.js';
 import { UserError } from '../../src/errors.js';
 import { autoPolicies } from '../../src/study/arms.js';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ test('the arms: fixed starts, every registered auto policy (the default as "XBM 
   assert.deepEqual(names.slice(0, 5), ['no XBM', 'XBM from 0', 'XBM from 100', 'XBM from 300', 'XBM auto']);
   assert.equal(names.at(-1), 'XBM auto + guard');
   for (const p of autoPolicies()) {
-    const start = p === DEFAULT_WARMUP_POLICY ? 'auto' : `auto:${p}`;
+    const start = p === STUDY_CHOICE.policy ? 'auto' : `auto:${p}`;
     assert.ok(arms.some((a) => a.flags.xbmStart === start && !a.flags.xbmGuard), p);
   }
   // the folder names of the runs already made

@@ -22,8 +22,6 @@ export type WarmupPolicyKind = WarmupPolicyConfig['kind'];
 export const WARMUP_POLICY_KINDS: readonly WarmupPolicyKind[] = WARMUP_POLICIES.map((p) => p.kind);
 /** How each is written, for messages and --help: staleness, plateau, scatter, fixed:<iteration>. */
 export const WARMUP_POLICY_USAGES: readonly string[] = WARMUP_POLICIES.map((p) => p.usage);
-/** The policy `--xbm-start auto` means. */
-export const DEFAULT_WARMUP_POLICY = 'staleness';
 
 /** Each parameter any policy declares, once, with the policies that declare it (the warmup verb's flags). */
 export function policyParameters(): { key: string; policies: { kind: WarmupPolicyKind; describe: string }[] }[] {
