@@ -1,7 +1,7 @@
 /**
  * The webgpu backend (Dawn) against cpu: a training step's gradients of the default (reference)
- * embedder at full size, relative 1e-4; the trainer's own step with XBM (trainStepAsyncReads, the
- * one the trainer uses on webgpu) against trainStep on cpu; and that step leaks no tensors. Reads
+ * embedder at full size, relative 1e-4; the record/replay step with XBM (trainStepAsyncReads, the
+ * trainer's fallback on webgpu where the device step has no tensor version) against trainStep on cpu; and that step leaks no tensors. Reads
  * are asynchronous (asyncReadsOnly): tfjs-backend-webgpu's dataSync needs OffscreenCanvas. These
  * run where Dawn finds an adapter: a GPU, or Mesa 25's llvmpipe (software, correctness only; .ci/run
  * installs it from Debian's bookworm-backports). Elsewhere the file reports ONE skipped test whose
