@@ -121,7 +121,7 @@ export interface MemoryLimit { bytes: number; what: string }
  * since WebGPU tells the size of the largest buffer but not how much memory the GPU has.
  */
 export function backendMemoryLimit(backend: string): MemoryLimit | null {
-  if (backend === 'wasm') return { bytes: 2 ** 32, what: 'the 4 GiB a wasm32 heap can address' };
+  if (backend === 'wasm') return { bytes: 2 ** 32, what: 'a wasm32 heap (all it can address)' };
   if (backend === 'cpu' || backend === 'tensorflow') return { bytes: totalmem(), what: "this machine's memory" };
   return null;
 }

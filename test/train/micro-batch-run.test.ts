@@ -104,3 +104,19 @@ test('a step over the memory limit is refused before the first step, in one line
   assert.equal(record.status, 'completed');
   assert.match(await refusal(join(dir, 'c'), undefined, 1), /Even --micro-batch 1 needs about/);
 });
+
+test('the CLI on wasm: a step over the 4 GiB heap is refused in one line before anything is written, suggesting --micro-batch, also when one is given', async (t) => {
+  const dir = tempDir(t);
+  // About 15 GiB of activations at batch 1024 (256 channels at 28 x 56); a chunk of 128 fits.
+  const args = (out: string, extra: string[] = []) => ['train', '--backend', 'wasm', '--threads', '1', '--dataset', 'mnist2', '--sampler', 'shuffle', '--batch-size', '1024',
+    '--model', 'cnn', '--channels', '256,256,256', '--iterations', '2', '--eval-every', '0', '--snapshot-every', '0', '--out', out, ...extra];
+  const whole = await runCli(args(join(dir, 'a')));
+  assert.equal(whole.code, 2, whole.stderr);
+  assert.match(whole.stderr.trim(), /^xbm-drift: A training step at batch 1024 needs about [\d.]+ GiB of tensors, over the 4 GiB of a wasm32 heap \(all it can address\): nothing was written\. Add --micro-batch (\d+) \(about [\d.]+ GiB; the same update, chunk by chunk\), or use a smaller --batch-size\.$/);
+  assert.equal(existsSync(join(dir, 'a')), false);
+  const chunked = await runCli(args(join(dir, 'b'), ['--micro-batch', '512']));
+  assert.equal(chunked.code, 2, chunked.stderr);
+  assert.match(chunked.stderr.trim(), /^xbm-drift: A training step at batch 1024 with --micro-batch 512 needs about [\d.]+ GiB .* Use --micro-batch \d+ \(about/);
+  assert.equal(chunked.stderr.trim().split('\n').length, 1);
+  assert.equal(existsSync(join(dir, 'b')), false);
+});
