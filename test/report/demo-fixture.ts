@@ -29,12 +29,13 @@ function scatterDrift(iterations: number, gaps: number[], every: number): DriftR
       const mean = r4(0.8 * Math.exp(-t / 70) * Math.sqrt(gap / 10) + 0.002 * gap ** 0.5);
       const within = r4(0.25 - 0.1 * (1 - Math.exp(-t / 100)));
       const between = r4(0.1 + 0.5 * (1 - Math.exp(-t / 60)));
-      rows.push({ iteration: t, gap, mean, median: r4(mean * 0.9), p90: r4(mean * 1.8), max: r4(mean * 3), n: 256, scatter_within: within, scatter_between: between });
+      const spread = r4(1.2 - 0.3 * (1 - Math.exp(-t / 100)));
+      rows.push({ iteration: t, gap, mean, median: r4(mean * 0.9), p90: r4(mean * 1.8), max: r4(mean * 3), n: 256, scatter_within: within, scatter_between: between, probe_spread: spread });
     }
   return rows;
 }
 
-export async function makeDemoPair(root: string, iterations = 300): Promise<{ baseline: string; xbm: string; warmup: WarmupFile }> {
+export async function makeDemoPair(root: string, iterations = 300, policy = 'scatter'): Promise<{ baseline: string; xbm: string; warmup: WarmupFile }> {
   const memorySize = 1000;
   const batchSize = 64;
   const gaps = [1, 10, 50];
@@ -42,9 +43,9 @@ export async function makeDemoPair(root: string, iterations = 300): Promise<{ ba
   const drift = scatterDrift(iterations, gaps, 20);
   await writeCsv(runPaths(baseline).driftCsv, DRIFT_COLUMNS, drift);
   const context: WarmupContext = { memorySize, batchSize, margin: 0.5, lossKind: 'contrastive' };
-  const decision = decideWarmup(drift, parseWarmupPolicy('scatter'), context);
-  if (decision.start === null) throw new Error('the demo fixture expects scatter to fire');
-  const warmup: WarmupFile = { schemaVersion: 1, source: 'demo', run: baseline, policySpec: 'scatter', context, decision, memoryAdvice: null };
+  const decision = decideWarmup(drift, parseWarmupPolicy(policy), context);
+  if (decision.start === null) throw new Error(`the demo fixture expects ${policy} to fire`);
+  const warmup: WarmupFile = { schemaVersion: 1, source: 'demo', run: baseline, policySpec: policy, context, decision, memoryAdvice: null };
   writeWarmupFile(runPaths(baseline).warmup, warmup);
 
   // The XBM run: a fixed start (config.json and run.json say {kind: 'at'}; no online decision).

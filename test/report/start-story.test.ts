@@ -79,6 +79,17 @@ test("the drift figure draws the threshold of the policy that decided: scatter's
   assert.match(layers, /"name":"thresholds"\},"transform":\[\{"filter":\{"field":"run","equal":"baseline"\}\}\],"mark":\{"type":"line"/);
 });
 
+test("the trial policy's threshold is drawn as ratio x P(t), the probe's spread, on the run it read", async (t) => {
+  const root = tempDir(t);
+  const { baseline } = await makeDemoPair(join(root, 'runs'), 300, 'trial');
+  const report = await buildReport([baseline]);
+  const p = new Map(report.runs[0].drift!.map((d) => [d.iteration, d.probe_spread]));
+  const curve = datasets(report, 'drift').thresholds.filter((r) => r.run === 'baseline');
+  assert.ok(curve.length > 0);
+  assert.deepEqual(curve.map((r) => [r.iteration, r.value]), [...p].sort((a, b) => a[0] - b[0]));
+  assert.ok(curve.every((r) => r.label === 'trial threshold P(t)'));
+});
+
 test('a staleness decision made online is drawn as its constant threshold, labelled with the policy', async (t) => {
   const root = tempDir(t);
   const dir = await makeRun(join(root, 'online'), { name: 'online', xbmStart: 100, policy: 'staleness' });

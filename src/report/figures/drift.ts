@@ -67,11 +67,17 @@ export function driftFigure(input: FigureInput, ctx: FigureContext): FigureOutco
   return figure(ID, TITLE, 'single', rows, DRIFT_FIGURE_COLUMNS, topLevel(ctx, title, { table: rows, markers, thresholds }, body), notes, warnings);
 }
 
+/** Policies whose threshold is ratio x a drift.csv column measured per snapshot: drawn as a curve. */
+const CURVE_THRESHOLDS: Readonly<Record<string, { column: 'scatter_within' | 'probe_spread'; name: string }>> = {
+  scatter: { column: 'scatter_within', name: 'W(t)' },
+  trial: { column: 'probe_spread', name: 'P(t)' },
+};
+
 /**
  * The threshold of the policy that chose the start, drawn in the panel of the run whose drift it
  * read: staleness compares D(t; S) with a constant (a rule); scatter with ratio x W(t), the probe's
- * within-class scatter (a curve, from drift.csv's scatter_within); plateau compares relative
- * changes, not drift, so it has no line here. Without such a policy, the budget the trainer's
+ * within-class scatter, and trial with ratio x P(t), the probe's spread (curves, from drift.csv);
+ * plateau compares relative changes, not drift, so it has no line here. Without such a policy, the budget the trainer's
  * guard watched online (run.json `xbm.threshold`), labelled as that.
  */
 function driftThresholds(runs: FigureInput['runs']): Row[] {
@@ -84,12 +90,16 @@ function driftThresholds(runs: FigureInput['runs']): Row[] {
     const at = gap !== undefined ? `, Δt = ${gap}` : '';
     if (d?.policy === 'staleness' && (num(ev?.threshold) ?? 0) > 0) {
       out.push({ run: r.key, value: num(ev!.threshold)!, label: `staleness threshold${at}` });
-    } else if (d?.policy === 'scatter' && (num(ev?.threshold) ?? 0) > 0) {
+    } else if (d && d.policy in CURVE_THRESHOLDS && (num(ev?.threshold) ?? 0) > 0) {
+      const { column, name } = CURVE_THRESHOLDS[d.policy];
       const ratio = num(ev!.threshold)!;
-      const label = `scatter threshold ${ratio === 1 ? '' : `${ratio} × `}W(t)`;
-      const within = new Map<number, number>();
-      for (const row of r.drift ?? []) if (finite(row.scatter_within) && row.scatter_within > 0) within.set(row.iteration, row.scatter_within);
-      for (const [iteration, w] of [...within].sort((a, b) => a[0] - b[0])) out.push({ run: r.key, iteration, value: ratio * w, label });
+      const label = `${d.policy} threshold ${ratio === 1 ? '' : `${ratio} × `}${name}`;
+      const scale = new Map<number, number>();
+      for (const row of r.drift ?? []) {
+        const v = row[column];
+        if (finite(v) && v > 0) scale.set(row.iteration, v);
+      }
+      for (const [iteration, w] of [...scale].sort((a, b) => a[0] - b[0])) out.push({ run: r.key, iteration, value: ratio * w, label });
     } else if (d === undefined && r.xbm.threshold !== undefined && r.xbm.threshold > 0) {
       out.push({ run: r.key, value: r.xbm.threshold, label: `guard budget${r.xbm.span ? `, Δt = ${r.xbm.span}` : ''}` });
     }
