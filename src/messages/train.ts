@@ -34,6 +34,9 @@ export const trainMessages = {
     (fits
       ? `${microBatch === undefined ? 'Add' : 'Use'} --micro-batch ${fits.microBatch} (about ${bytes(fits.bytes)}; the same update, chunk by chunk), or use a smaller --batch-size.`
       : `Even --micro-batch 1 needs about ${bytes(atOne)}: use a smaller --batch-size or --xbm-size, or a smaller model or --image-size.`),
+  stepNearLimit: (batch: number, microBatch: number | undefined, need: number, limit: { bytes: number; what: string }, fits: { microBatch: number; bytes: number } | null) =>
+    `Warning: a training step at batch ${batch}${microBatch === undefined ? '' : ` with --micro-batch ${microBatch}`} needs about ${bytes(need)} of tensors, ${Math.round((100 * need) / limit.bytes)}% of the ${bytes(limit.bytes)} of ${limit.what}; ` +
+    `the backend's scratch buffers come on top, so it may fail or stall${fits ? `: --micro-batch ${fits.microBatch} needs about ${bytes(fits.bytes)} (the same update, chunk by chunk)` : ''}.`,
   microBatchStep: (n: number, syncReads: boolean) =>
     `--micro-batch ${n}: each step embeds and back-propagates its batch in chunks of ${n} (gradient caching: the whole batch's update, one more forward pass per chunk)${syncReads ? '' : ', its loss kernels on the host (record, await, replay)'}.`,
 } as const;

@@ -127,23 +127,26 @@ export function backendMemoryLimit(backend: string): MemoryLimit | null {
 }
 
 /**
- * Refuses, before the first step, a step whose estimated peak is over what the backend can hold (`limitBytes` in its place: tests, a library
- * caller's budget), in one line with what it needs and the --micro-batch that fits (the largest
- * divisor of the batch within three quarters of the limit, else within it), never a stall or a
- * crash deep in the backend. Nothing is measured where the limit cannot be known (webgpu).
+ * Refuses, before the first step, a step whose estimated peak is over what the backend can hold
+ * (`limitBytes` in its place: tests, a library caller's budget), in one line with what it needs
+ * and the --micro-batch that fits, never a stall or a crash deep in the backend. A step that fits
+ * but takes more than three quarters of the limit gets a warning (returned; null otherwise): the
+ * count leaves out a backend's scratch outside tensors (wasm's XNNPACK buffers), which may then
+ * not fit. The --micro-batch suggested is the largest divisor of the batch within three quarters
+ * of the limit, else within it. Nothing is measured where the limit cannot be known (webgpu).
  */
-export async function checkStepFits(model: Embedder, config: TrainConfig, backend: BackendInfo, keyEncoder: boolean, limitBytes?: number): Promise<void> {
+export async function checkStepFits(model: Embedder, config: TrainConfig, backend: BackendInfo, keyEncoder: boolean, limitBytes?: number): Promise<string | null> {
   const limit = limitBytes === undefined ? backendMemoryLimit(backend.name) : { bytes: limitBytes, what: 'the limit given (stepMemoryLimit)' };
-  if (!limit) return;
+  if (!limit) return null;
   const s: StepShape = { batch: config.batchSize, microBatch: config.microBatch, memoryRows: config.xbm.size };
   const m = await measureStepMemory(model, config.optimizer.kind, keyEncoder);
   const need = stepBytes(m, s);
-  if (need <= limit.bytes) return;
-  // The suggestion leaves a quarter of the limit for what the count leaves out (scratch buffers, fragmentation), where a chunk size can.
+  if (need <= SUGGESTED_SHARE * limit.bytes) return null;
   const smaller = divisors(s.batch).reverse().filter((n) => n < (s.microBatch ?? s.batch + 1));
   const within = (bytes: number) => smaller.find((n) => stepBytes(m, { ...s, microBatch: n }) <= bytes);
-  const fits = within(SUGGESTED_SHARE * limit.bytes) ?? within(limit.bytes);
+  const fits = within(SUGGESTED_SHARE * limit.bytes) ?? (need > limit.bytes ? within(limit.bytes) : undefined);
   const suggestion = fits === undefined ? null : { microBatch: fits, bytes: stepBytes(m, { ...s, microBatch: fits }) };
+  if (need <= limit.bytes) return M.stepNearLimit(s.batch, s.microBatch, need, limit, suggestion);
   throw new UserError(M.stepTooLarge(s.batch, s.microBatch, need, limit, suggestion, stepBytes(m, { ...s, microBatch: 1 })));
 }
 

@@ -147,7 +147,12 @@ async function session(config: TrainConfig, openFolder: (fitted: TrainConfig) =>
   try {
     // Stopped before the run exists (Ctrl-C while loading): create nothing, reject as fetch does.
     if (opts.signal?.aborted) throw opts.signal.reason;
-    await checkStepFits(run.model, run.config, run.backend, run.keyEncoder !== null, opts.stepMemoryLimit); // before the folder: a step too large refuses in one line
+    // Before the folder: a step too large refuses in one line; one near the limit is said and recorded (run.json's backend notes).
+    const tight = await checkStepFits(run.model, run.config, run.backend, run.keyEncoder !== null, opts.stepMemoryLimit);
+    if (tight) {
+      run.backend.notes.push(tight);
+      if (!opts.quiet) process.stderr.write(`${tight}\n`);
+    }
     folder = openFolder(run.config); // the config fitted to the dataset is what config.json records
   } catch (e) {
     run.release(); // refused or stopped: nothing of this session may linger

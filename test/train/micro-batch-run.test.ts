@@ -80,7 +80,7 @@ function neededBytes(message: string): number {
   return Number(value) * 1024 ** ['bytes', 'KiB', 'MiB', 'GiB'].indexOf(unit);
 }
 
-test('a step over the memory limit is refused before the first step, in one line naming what it needs and the --micro-batch that fits; that one trains', async (t) => {
+test('a step over the memory limit is refused before the first step, in one line naming what it needs and the --micro-batch that fits; that one trains; a step near the limit trains with a warning', async (t) => {
   const dir = tempDir(t);
   // A model whose activations outweigh its weights, so chunks help: a small CNN on 28 x 56 images, batch 16.
   const flags: TrainFlags = { ...FLAGS, model: 'cnn', hidden: undefined, channels: '8,8', classesPerBatch: 8, iterations: 3 };
@@ -102,6 +102,12 @@ test('a step over the memory limit is refused before the first step, in one line
   assert.ok(suggested >= 2 && 16 % suggested === 0, `suggests a divisor of the batch: ${suggested}`);
   const record = await train(resolveTrainConfig({ ...flags, out, microBatch: suggested }), { quiet: true, stepMemoryLimit: limit });
   assert.equal(record.status, 'completed');
+  assert.ok(!json(join(out, 'run.json')).backend.notes.some((n: string) => n.startsWith('Warning: a training step')), 'the suggested chunk leaves room: no warning');
+  // Within the limit but above three quarters of it: trains, with a warning in run.json's backend notes.
+  const near = join(dir, 'near');
+  await train(resolveTrainConfig({ ...flags, out: near }), { quiet: true, stepMemoryLimit: Math.ceil(whole * 1.1) });
+  const notes: string[] = json(join(near, 'run.json')).backend.notes;
+  assert.ok(notes.some((n) => /^Warning: a training step at batch 16 needs about [\d.]+ \w+ of tensors, (8\d|9\d)% of the [\d.]+ \w+ of the limit given \(stepMemoryLimit\); the backend's scratch buffers come on top, so it may fail or stall: --micro-batch \d+ needs about/.test(n)), notes.join(' | '));
   assert.match(await refusal(join(dir, 'c'), undefined, 1), /Even --micro-batch 1 needs about/);
 });
 
