@@ -90,7 +90,7 @@ describe('wasm with 2 threads (child processes)', { concurrency: true }, () => {
   });
 
   test('the kernel and model tests pass on 2 threads', async () => {
-    const files = ['wasm-kernels.test.ts', 'depthwise-kernels.test.ts', 'model-gradients.test.ts'].map((f) => join(here, f));
+    const files = ['wasm-kernels.test.ts', 'depthwise-kernels.test.ts', 'conv2d-backprop-filter.test.ts', 'model-gradients.test.ts'].map((f) => join(here, f));
     const run = await runNode(['--test', '--test-concurrency=1', ...files], { XBM_TEST_WASM_THREADS: '2' });
     assert.equal(run.timedOut, false, 'the 2-thread test run timed out');
     assert.equal(run.code, 0, `2-thread test run failed:\n${run.stdout.slice(-4000)}`);

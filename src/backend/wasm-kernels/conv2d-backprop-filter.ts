@@ -3,9 +3,13 @@
  * dW[(i,j,ci), co] = sum over (b,oh,ow) of colT[(i,j,ci), (b,oh,ow)] * dy[(b,oh,ow), co], with
  * colT the transposed im2col matrix of x. colT is built in JavaScript from x transposed to
  * [ci, b, h, w] (for stride 1 and same-size output one shifted block copy per row), and the
- * product is one flag-free matMul, which runs on XNNPACK. The earlier recipe (a dilated forward
+ * product is a flag-free matMul, which runs on XNNPACK. The earlier recipe (a dilated forward
  * Conv2D over transposed x and dy) was 1.5-10x slower: XNNPACK handles a 9-row, 100k-deep
- * product badly. Large batches are split to bound colT's size.
+ * product badly.
+ * Large batches are split to bound colT's size; a split chunk's rows of dy are one contiguous
+ * block, copied directly (wasm's stock Slice took ~50 ms for a 50k-element slice). Splitting into
+ * cache-sized chunks does not pay: every XNNPACK product call costs milliseconds of its own, so
+ * 1 MB chunks were 1.3-4x slower at the reference embedder's layers (scripts/bench-filter-grad.ts).
  */
 import { tf } from '../tf.js';
 import { free, heapF32, pair, reshapeInfo, runStock, transposeInfo, type TensorInfo, type WasmBackend } from './kernel-utils.js';
@@ -14,7 +18,8 @@ type Args = { inputs: tf.NamedTensorInfoMap; backend: WasmBackend; attrs: tf.Nam
 
 /**
  * Largest im2col buffer, in float32 elements (64 MB; the reference embedder's at batch 64 is
- * 29 MB); larger batches are split. Mutable so tests can exercise the split.
+ * 29 MB); larger batches are split. Mutable so tests can exercise the split and the benchmark
+ * can compare chunk sizes (scripts/bench-filter-grad.ts).
  */
 export const conv2dBackpropFilterLimits = { maxColElements: 16 * 1024 * 1024 };
 
@@ -49,7 +54,7 @@ export function conv2dBackpropFilterWasm(args: Args): TensorInfo {
     const nb = Math.min(chunk, b - b0);
     const col = backend.makeOutput([rows, nb * perImage], 'float32');
     fillColT(heapF32(backend, xT), heapF32(backend, col), g, b, b0, nb);
-    const dyPart = nb === b ? dy2 : runStock('Slice', backend, { x: dy2 }, { begin: [b0 * perImage, 0], size: [nb * perImage, co] });
+    const dyPart = nb === b ? dy2 : copyRows(backend, dy2, b0 * perImage, nb * perImage);
     const part = runStock('BatchMatMul', backend, { a: col, b: dyPart }, { transposeA: false, transposeB: false });
     free(backend, col);
     if (dyPart !== dy2) free(backend, dyPart);
@@ -65,6 +70,14 @@ export function conv2dBackpropFilterWasm(args: Args): TensorInfo {
   free(backend, xT, dy2);
   const out = reshapeInfo(backend, dW!, [kh, kw, ci, co]);
   free(backend, dW!);
+  return out;
+}
+
+/** Rows [from, from + count) of a 2-D tensor, as a new tensor: one contiguous block copy. */
+function copyRows(backend: WasmBackend, m: TensorInfo, from: number, count: number): TensorInfo {
+  const cols = m.shape[1];
+  const out = backend.makeOutput([count, cols], 'float32');
+  heapF32(backend, out).set(heapF32(backend, m).subarray(from * cols, (from + count) * cols));
   return out;
 }
 
