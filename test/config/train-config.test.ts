@@ -26,7 +26,9 @@ const refuses = (flags: Partial<TrainFlags>, message: string) =>
   });
 
 test('--xbm-start auto:<policy> is parsed into a typed policy by the config, and a bad one is refused there', (t) => {
-  assert.deepEqual(resolveWith({ xbmSize: 640 }).xbm.start, { kind: 'auto', policy: { kind: 'staleness', window: 3 } });
+  // No --xbm-start with a memory: auto, the study's choice (config/study-choice.ts), trial since 0.3.0.
+  assert.deepEqual(resolveWith({ xbmSize: 640 }).xbm.start, { kind: 'auto', policy: { kind: 'trial', ratio: 1, window: 1 } });
+  assert.deepEqual(resolveWith({ xbmSize: 640, xbmStart: 'auto:staleness' }).xbm.start, { kind: 'auto', policy: { kind: 'staleness', window: 3 } });
   assert.deepEqual(resolveWith({ xbmSize: 640, xbmStart: 'auto:plateau:window=4' }).xbm.start,
     { kind: 'auto', policy: { kind: 'plateau', relativeChange: 0.1, window: 4 } });
   assert.deepEqual(resolveWith({ xbmSize: 640, xbmStart: 'auto:fixed:20' }).xbm.start, { kind: 'auto', policy: { kind: 'fixed', start: 20 } });
