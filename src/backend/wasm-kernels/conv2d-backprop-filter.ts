@@ -7,9 +7,12 @@
  * Conv2D over transposed x and dy) was 1.5-10x slower: XNNPACK handles a 9-row, 100k-deep
  * product badly.
  * Large batches are split to bound colT's size; a split chunk's rows of dy are one contiguous
- * block, copied directly (wasm's stock Slice took ~50 ms for a 50k-element slice). Splitting into
- * cache-sized chunks does not pay: every XNNPACK product call costs milliseconds of its own, so
- * 1 MB chunks were 1.3-4x slower at the reference embedder's layers (scripts/bench-filter-grad.ts).
+ * block, copied directly (wasm's stock Slice took ~50 ms for a 50k-element slice).
+ * Where the time goes (batch 64, 2 threads): XNNPACK packing dy, its second operand, on every
+ * call (single-threaded, ~5-10 ns per element: 15 of the first layer's 17 ms), the product, then
+ * filling colT. Cache-sized chunks do not pay (0.7x at the second and third layers: each call
+ * has its own set-up), nor does the other orientation (dy^T x col packs the larger operand, or
+ * for the first layer needs dy transposed): scripts/bench-filter-grad.ts, docs/benchmarks.md.
  */
 import { tf } from '../tf.js';
 import { free, heapF32, pair, reshapeInfo, runStock, transposeInfo, type TensorInfo, type WasmBackend } from './kernel-utils.js';
