@@ -6,6 +6,7 @@ import { computeDrift } from '../../src/analysis/drift.js';
 import { decideWarmup } from '../../src/analysis/warmup/decide.js';
 import { parseWarmupPolicy } from '../../src/analysis/warmup/parse-policy.js';
 import { runWarmup } from '../../src/cli/warmup.js';
+import { STUDY_CHOICE } from '../../src/config/study-choice.js';
 import { reportMain } from '../../src/cli/report.js';
 import { UserError } from '../../src/errors.js';
 import { readDriftTable } from '../../src/io/formats/drift-table.js';
@@ -42,8 +43,8 @@ test('warmup on a baseline without drift.csv computes the drift at the gap it ne
   assert.deepEqual(io.err, [driftMessages.computingMissing(dir, [50], false)]);
   const table = (await readDriftTable(dir))!;
   assert.deepEqual([...new Set(table.rows.map((r) => r.gap))], [50]);
-  // The same decision as computing the drift and deciding by hand.
-  const reference = decideWarmup(computeDrift(SnapshotReader.open(dir), [50]).rows, parseWarmupPolicy('staleness'), CTX);
+  // The same decision as computing the drift and deciding by hand with what auto means.
+  const reference = decideWarmup(computeDrift(SnapshotReader.open(dir), [50]).rows, parseWarmupPolicy(STUDY_CHOICE.policy), CTX);
   assert.deepEqual(file.decision, reference);
   assert.ok(existsSync(runPaths(dir).warmup));
   // A second time the drift is there: nothing to compute, nothing said.
