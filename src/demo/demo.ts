@@ -6,6 +6,7 @@ import type { RunRecord } from '../io/formats/run-record.js';
 import { writeWarmupFile } from '../io/formats/warmup-file.js';
 import { STUDY_CHOICE } from '../config/study-choice.js';
 import { analyseRun } from '../pipeline/analyse-run.js';
+import { readDriftTable } from '../io/formats/drift-table.js';
 import { runPaths } from '../io/run-paths.js';
 import { scheduledGap } from '../config/snapshot-schedule.js';
 import { memorySpan } from '../analysis/warmup/threshold.js';
@@ -139,7 +140,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   writeWarmupFile(runPaths(xbmDir).warmup, warmupFile);
 
   // The drift at the start as the policy reads it; the largest measured gap if none reaches S.
-  const rowsAtStart = drift.rows.filter((r) => r.iteration === startUsed);
+  // drift.csv, not the demo's gaps alone: the decision computed the gap it needed into it.
+  const rowsAtStart = ((await readDriftTable(baselineDir))?.rows ?? drift.rows).filter((r) => r.iteration === startUsed);
   const atStart = rowAtGap(rowsAtStart, span) ?? rowsAtStart.sort((a, b) => b.gap - a.gap)[0] ?? null;
   const runs: DemoRuns = { baseline, xbm, decision, startUsed, startSource, driftAtStart: atStart, gaps };
 
