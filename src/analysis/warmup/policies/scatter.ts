@@ -1,7 +1,8 @@
 import { UserError } from '../../../errors.js';
 import { analysisMessages as msg } from '../../../messages/analysis.js';
 import type { DriftPoint, WarmupShortfall } from '../../../io/formats/start-decision.js';
-import { integerAtLeast, parameterKeys, parseKeyValues, type PolicyTracker, type WarmupPolicy } from './policy.js';
+import { integerAtLeast, parameterKeys, parseKeyValues, type WarmupPolicy } from './policy.js';
+import { ScaledDriftTracker } from './scaled-drift-tracker.js';
 
 /**
  * Start once the drift over the memory span is no larger than the embedding's own within-class
@@ -30,46 +31,20 @@ export function scatterHolds(p: DriftPoint, ratio: number): boolean {
   return Number.isFinite(p.drift) && Number.isFinite(w) && Number.isFinite(b) && p.drift <= ratio * w && b > w;
 }
 
-/**
- * Fires at the last snapshot of the first `window` consecutive evaluated snapshots at which
- * scatterHolds; any other snapshot restarts the count.
- */
-export class ScatterTracker implements PolicyTracker {
-  private run: number[] = [];
-  private last: DriftPoint | null = null;
-  private best: { iteration: number; value: number } | null = null;
-  private unmeasured = 0;
-
-  constructor(readonly ratio: number, readonly window: number) {}
-
-  step(point: DriftPoint): number[] | null {
-    this.last = point;
-    const w = point.scatterWithin ?? NaN;
-    if (!(Number.isFinite(w) && Number.isFinite(point.scatterBetween ?? NaN))) this.unmeasured++;
-    const dOverW = point.drift / w;
-    if (Number.isFinite(dOverW) && (this.best === null || dOverW < this.best.value)) this.best = { iteration: point.iteration, value: dOverW };
-    if (scatterHolds(point, this.ratio)) this.run.push(point.iteration);
-    else this.run = [];
-    return this.run.length >= this.window ? this.run.slice(-this.window) : null;
+/** scatterHolds over snapshots (scaled-drift-tracker.ts); the shortfall adds the separation B/W. */
+export class ScatterTracker extends ScaledDriftTracker {
+  constructor(ratio: number, window: number) {
+    super(ratio, window, {
+      of: (p) => p.scatterWithin ?? NaN,
+      measured: (p) => Number.isFinite(p.scatterWithin ?? NaN) && Number.isFinite(p.scatterBetween ?? NaN),
+      holds: scatterHolds,
+    });
   }
 
   /** lastValue is D/W at the last snapshot (NaN when W was not measured), separation B/W. */
-  shortfall(): WarmupShortfall {
+  override shortfall(): WarmupShortfall {
     const p = this.last;
-    const w = p?.scatterWithin ?? NaN;
-    const v = p === null ? null : p.drift / w;
-    return {
-      lastIteration: p?.iteration ?? null,
-      lastValue: v,
-      target: this.ratio,
-      excess: v === null ? null : v - this.ratio,
-      ratio: v === null ? null : v / this.ratio,
-      consecutive: this.run.length,
-      window: this.window,
-      best: this.best && { ...this.best },
-      separation: p === null ? null : (p.scatterBetween ?? NaN) / w,
-      unmeasured: this.unmeasured,
-    };
+    return { ...super.shortfall(), separation: p === null ? null : (p.scatterBetween ?? NaN) / (p.scatterWithin ?? NaN) };
   }
 }
 

@@ -1,8 +1,9 @@
 import { UserError } from '../../../errors.js';
 import { analysisMessages as msg } from '../../../messages/analysis.js';
-import type { DriftPoint, WarmupShortfall } from '../../../io/formats/start-decision.js';
+import type { DriftPoint } from '../../../io/formats/start-decision.js';
 import { COLLAPSE_THRESHOLDS } from '../../collapse.js';
-import { integerAtLeast, parameterKeys, parseKeyValues, type PolicyTracker, type StartWatch, type WarmupPolicy, type WatchEvent, type WatchStep } from './policy.js';
+import { integerAtLeast, parameterKeys, parseKeyValues, type StartWatch, type WarmupPolicy, type WatchEvent, type WatchStep } from './policy.js';
+import { ScaledDriftTracker } from './scaled-drift-tracker.js';
 
 /**
  * A trial start: switch the memory on as soon as the evidence allows, then watch it and take its
@@ -39,41 +40,10 @@ export function trialHolds(p: DriftPoint, ratio: number): boolean {
   return Number.isFinite(p.drift) && Number.isFinite(spread) && p.drift < ratio * spread;
 }
 
-/** Fires at the last of `window` consecutive snapshots at which trialHolds. */
-export class TrialTracker implements PolicyTracker {
-  private run: number[] = [];
-  private last: DriftPoint | null = null;
-  private best: { iteration: number; value: number } | null = null;
-  private unmeasured = 0;
-
-  constructor(readonly ratio: number, readonly window: number) {}
-
-  step(point: DriftPoint): number[] | null {
-    this.last = point;
-    const spread = point.spread ?? NaN;
-    if (!Number.isFinite(spread)) this.unmeasured++;
-    const v = point.drift / spread;
-    if (Number.isFinite(v) && (this.best === null || v < this.best.value)) this.best = { iteration: point.iteration, value: v };
-    if (trialHolds(point, this.ratio)) this.run.push(point.iteration);
-    else this.run = [];
-    return this.run.length >= this.window ? this.run.slice(-this.window) : null;
-  }
-
-  /** lastValue is D/P at the last snapshot. */
-  shortfall(): WarmupShortfall {
-    const p = this.last;
-    const v = p === null ? null : p.drift / (p.spread ?? NaN);
-    return {
-      lastIteration: p?.iteration ?? null,
-      lastValue: v,
-      target: this.ratio,
-      excess: v === null ? null : v - this.ratio,
-      ratio: v === null ? null : v / this.ratio,
-      consecutive: this.run.length,
-      window: this.window,
-      best: this.best && { ...this.best },
-      unmeasured: this.unmeasured,
-    };
+/** trialHolds over snapshots (scaled-drift-tracker.ts): the shortfall's values are D/P. */
+export class TrialTracker extends ScaledDriftTracker {
+  constructor(ratio: number, window: number) {
+    super(ratio, window, { of: (p) => p.spread ?? NaN, measured: (p) => Number.isFinite(p.spread ?? NaN), holds: trialHolds });
   }
 }
 
