@@ -2,7 +2,9 @@
  * The wasm kernels this project adds or replaces, and why (CPU ms per call at the shapes of the
  * reference embedder at batch 64, 1 thread, stock -> ours; scripts/bench-kernels.ts):
  * - Conv2DBackpropFilter: missing in tfjs-backend-wasm 4.22.0, so no conv net can train there.
- *   Ours: im2col + one XNNPACK matMul (6 / 75 / 58 ms for the three layers).
+ *   Ours: im2col + one XNNPACK matMul (6 / 75 / 58 ms for the three layers with inputs reused;
+ *   with a new dy at every call, as in a step, XNNPACK repacks it: about 17 / 47 / 35 ms on 2
+ *   threads, docs/benchmarks.md "The wasm filter gradient").
  * - Conv2DBackpropInput: the stock kernel is a scalar loop, two thirds of a step (589 -> 54 ms).
  * - MaxPoolGrad: stock scalar loop (135 -> 28 ms for the first pool).
  * - Sum: the stock kernel transposes a whole activation for every bias gradient (30 -> 5 ms).
