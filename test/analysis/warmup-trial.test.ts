@@ -112,8 +112,12 @@ test('trial watch: the reference is the median of the first steps with the memor
   assert.equal(step(t + 2 * S - 1, 0, false), null);
   assert.equal(step(t + 2 * S, 0, false)!.action, 'resume');
   // A non-finite memory loss pauses at once; a zero reference never pauses on the ratio.
-  const v = new TrialWatch(S, 0);
-  assert.equal(v.observeStep({ iteration: 1, memoryLoss: Infinity, memoryLossOn: true })!.action, 'pause');
+  for (const bad of [Infinity, NaN]) {
+    const v = new TrialWatch(S, 0);
+    assert.equal(v.observeStep({ iteration: 1, memoryLoss: bad, memoryLossOn: true })!.action, 'pause', String(bad));
+    // A step without the memory loss says nothing, whatever its value.
+    assert.equal(new TrialWatch(S, 0).observeStep({ iteration: 1, memoryLoss: bad, memoryLossOn: false }), null);
+  }
   const z = new TrialWatch(S, 0);
   for (let i = 1; i <= refSteps; i++) z.observeStep({ iteration: i, memoryLoss: 0, memoryLossOn: true });
   assert.equal(z.observeStep({ iteration: refSteps + 1, memoryLoss: 5, memoryLossOn: true }), null);

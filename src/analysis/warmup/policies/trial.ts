@@ -69,9 +69,8 @@ export class TrialWatch implements StartWatch {
       this.reference = null;
       return { iteration: row.iteration, action: 'resume', message: msg.trialResume(row.iteration, this.pauses) };
     }
-    if (!row.memoryLossOn || !Number.isFinite(row.memoryLoss)) {
-      return Number.isNaN(row.memoryLoss) || !row.memoryLossOn ? null : this.pause(row.iteration, msg.trialNonFinite(row.iteration, row.memoryLoss));
-    }
+    if (!row.memoryLossOn) return null;
+    if (!Number.isFinite(row.memoryLoss)) return this.pause(row.iteration, msg.trialNonFinite(row.iteration, row.memoryLoss));
     if (this.reference === null) {
       this.window.push(row.memoryLoss);
       if (this.window.length === this.limits.memoryLossReferenceSteps) this.reference = median(this.window);
