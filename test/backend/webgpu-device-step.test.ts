@@ -38,6 +38,7 @@ import { stepMessages } from '../../src/messages/step.js';
 import { readCsv } from '../../src/io/csv.js';
 import type { MetricsRow } from '../../src/io/tables.js';
 import { Rng } from '../../src/random.js';
+import { unitRows } from '../analysis/retrieval-reference.js';
 import { countStep } from '../../scripts/step-counts.js';
 import { runCli, tinyTrain } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -133,12 +134,7 @@ test('the device step on webgpu', async (t) => {
     const nq = 12;
     const nr = 16;
     const rng = new Rng(4);
-    const q = Float32Array.from({ length: nq * nr }, () => rng.normal());
-    for (let i = 0; i < nq; i++) {
-      const row = q.subarray(i * nr, (i + 1) * nr);
-      const n = Math.hypot(...row);
-      row.forEach((x, k) => (row[k] = x / n));
-    }
+    const q = unitRows(rng, nq, nr);
     const grad = async (backend: string, loss: ReturnType<typeof createLoss>) => {
       await tf.setBackend(backend);
       const ql = tf.tensor1d(Int32Array.from({ length: nq }, (_, i) => i % 3), 'int32');

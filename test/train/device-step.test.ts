@@ -50,6 +50,7 @@ import { trainStep, trainStepAsyncReads, type StepOptions, type StepResult } fro
 import { asyncStepFor, deviceTrainStep } from '../../src/train/device-step.js';
 import { stepMessages } from '../../src/messages/step.js';
 import { Rng } from '../../src/random.js';
+import { unitRows } from '../analysis/retrieval-reference.js';
 import { countStep } from '../../scripts/step-counts.js';
 
 before(async () => {
@@ -173,12 +174,7 @@ for (const backend of ['cpu', 'wasm'] as const) test(`multi-similarity's dLoss/d
   const nq = 12;
   const nr = 16;
   const rng = new Rng(4);
-  const q = Float32Array.from({ length: nq * nr }, () => rng.normal());
-  for (let i = 0; i < nq; i++) {
-    const row = q.subarray(i * nr, (i + 1) * nr);
-    const n = Math.hypot(...row);
-    row.forEach((x, k) => (row[k] = x / n));
-  }
+  const q = unitRows(rng, nq, nr);
   const qLabels = Int32Array.from({ length: nq }, (_, i) => i % 3);
   const refLabels = Int32Array.from({ length: nr }, (_, j) => j % 4);
   const selfIndex = Int32Array.from({ length: nq }, (_, i) => (i % 4 === 0 ? i : -1));
