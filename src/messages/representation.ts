@@ -25,7 +25,11 @@ export const representationMessages = {
   badBudget: (value: string) => `--budget ${value}: use --budget small (a quick local look) or --budget paper (the full plan).`,
   badIterations: (value: string) => `--iterations ${value}: give a whole number >= 2.`,
   unknownFlag: (flag: string) =>
-    `${flag} is not a paper-figures flag: use --out, --budget, --iterations, --points, --plan, --run, --collect, --slurm, --k8s (see --help).`,
+    `${flag} is not a paper-figures flag: use --out, --budget, --iterations, --seeds, --drift-runs, --points, --plan, --run, --collect, --slurm, --k8s (see --help).`,
+  badSeeds: (value: string) => `--seeds ${value}: give how many seeds to train every point with, a whole number >= 1 (3 unless told).`,
+  seedAfterDashes: '--seed after -- would give every point the same seed: the plan trains each point once per seed; give --seeds N instead.',
+  driftRunsNotRuns: (dirs: string[]) => `--drift-runs: ${dirs.join(', ')} ${dirs.length === 1 ? 'is not a run folder' : 'are not run folders'} with snapshots; give training runs (their run.json and snapshots/), separated by commas.`,
+  driftRunsOnlyCollect: '--drift-runs is read by --collect only (it names longer runs whose drift the slow-drift claim reads); give it with --collect.',
   needOut: 'Give the sweep folder with --out <dir>.',
   badPoints: (value: string, n: number) => `--points ${value}: give point indices from 0 to ${n - 1} (the first column of plan.tsv), e.g. --points 0,3.`,
   pointsNotIndices: (value: string) => `--points ${value}: give whole point indices separated by commas (the first column of plan.tsv), e.g. --points 0,3.`,

@@ -1,7 +1,7 @@
 /**
  * The report page of scripts/paper-figures.ts: from one planned sweep folder (src/sweep/paper-plan.ts),
  * R@1 against batch size with and without XBM for each loss, R@1 against memory size, and the
- * drift curves of the densely snapshotted run. The figures are the report's own builders applied
+ * drift curves of the densely snapshotted run (and D(t; 100) of longer runs, when given). The figures are the report's own builders applied
  * to the points each one reads.
  */
 import { basename, resolve } from 'node:path';
@@ -13,11 +13,13 @@ import type { FigureContext } from './figures/common.js';
 import { driftFigure } from './figures/drift.js';
 import { sweepBatchFigure, sweepMemoryFigure } from './figures/sweeps.js';
 import { assignKeys, loadRun } from './load-run.js';
+import type { PaperFigure } from '../sweep/paper-plan.js';
 import type { Figure, FigureOutcome, Report, RunTables, SkippedFigure, SweepTables, ThemeName } from './types.js';
 
 /** A point of the plan: which figure it serves is read from its keys (see paperPlan). */
-export function paperFigureOf(values: Record<string, string>): 'batch' | 'memory' | 'drift' {
+export function paperFigureOf(values: Record<string, string>): PaperFigure {
   if ('snapshot-every' in values) return 'drift';
+  if ('sampler' in values) return 'sampler';
   if ('memory' in values) return 'memory';
   return 'batch';
 }
@@ -34,6 +36,8 @@ export interface PaperPageInput {
   sweep: SweepFile;
   /** The run folder of the drift point, when it completed. */
   driftRun?: string;
+  /** Longer runs with their D(t; 100) (the slow-drift claim's evidence), drawn as a figure of their own. */
+  slowDrift?: RunTables[];
   /** The loss and batch size of the memory figure (the plan's budget). */
   memoryLoss: string;
   memoryBatch: number;
@@ -54,9 +58,10 @@ export async function buildPaperPage(o: PaperPageInput): Promise<Report> {
     outcomes.push(renamed(sweepBatchFigure({ runs: [], sweeps: [tables(points)] }, ctx), `paper-batch-${loss}`, `R@1 vs batch size, with and without XBM: ${loss}`));
   }
   // The memory figure: its own points, and the batch figure's points at the same loss and batch (the budget's memory, and the baseline).
-  const memoryPoints = rows.filter((r) => r.values.loss === o.memoryLoss && r.batch === o.memoryBatch && paperFigureOf(r.values) !== 'drift');
+  const memoryPoints = rows.filter((r) => r.values.loss === o.memoryLoss && r.batch === o.memoryBatch && ['batch', 'memory'].includes(paperFigureOf(r.values)));
   outcomes.push(renamed(sweepMemoryFigure({ runs: [], sweeps: [tables(memoryPoints)] }, ctx), 'paper-memory', `R@1 vs memory size: ${o.memoryLoss}, batch ${o.memoryBatch}`));
   outcomes.push(renamed(driftFigure({ runs, sweeps: [] }, ctx), 'paper-drift', 'Feature drift D(t; Δt) at several gaps'));
+  if (o.slowDrift?.length) outcomes.push(renamed(driftFigure({ runs: o.slowDrift, sweeps: [] }, ctx), 'paper-slow-drift', 'Feature drift D(t; 100) over a long run, per seed'));
 
   const figures: Figure[] = outcomes.flatMap((x) => (x.kind === 'figure' ? [x.figure] : []));
   const skipped: SkippedFigure[] = outcomes.flatMap((x) => (x.kind === 'skipped' ? [x.skipped] : []));
@@ -64,8 +69,7 @@ export async function buildPaperPage(o: PaperPageInput): Promise<Report> {
   return { inputs: [o.dir], theme: ctx.theme.name, smooth: ctx.smooth, runs, sweeps, figures, skipped, summary: summarise(runs, sweeps, figures, skipped) };
 }
 
-/** The drift point's run folder in a planned sweep. */
-export function driftRunOf(dir: string, sweep: SweepFile): string | undefined {
-  const p = sweep.points.find((x) => paperFigureOf(x.values) === 'drift');
-  return p ? sweepPaths(dir).point(p.name) : undefined;
+/** The drift points' run folders in a planned sweep, one per seed, in plan order. */
+export function driftRunsOf(dir: string, sweep: SweepFile): string[] {
+  return sweep.points.filter((x) => paperFigureOf(x.values) === 'drift').map((p) => sweepPaths(dir).point(p.name));
 }

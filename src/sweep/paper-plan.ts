@@ -3,7 +3,9 @@
  * - R@1 against batch size (16 ... 256), with and without XBM, for each of the three losses
  *   (the paper's Fig. 1 left and its loss table);
  * - R@1 against memory size at one batch size (Fig. 1 right);
- * - drift curves at several gaps from one run with dense snapshots (Fig. 3).
+ * - drift curves at several gaps from one run with dense snapshots (Fig. 3);
+ * - the shuffle sampler against P x K at that batch size, with and without XBM (the paper's sampler claim);
+ * every point once per seed (three by default: a claim rests on a mean and its spread, not one run).
  * A grid is a cartesian product; these figures are a union of three small grids, so the plan
  * lists its points explicitly. Every point is a run folder trained by `xbm-drift sweep --point`,
  * and sweep.json holds each point's exact train arguments, as for any planned sweep.
@@ -38,14 +40,17 @@ export interface PaperBudget {
 }
 
 export const PAPER_BUDGETS: Record<'small' | 'paper', PaperBudget> = {
-  // A quick local look: 35 runs of 300 iterations.
+  // A quick local look: 37 points of 300 iterations a seed.
   small: { iterations: 300, memory: 3000, memories: [256, 512, 1024, 2048], batch: 64, loss: 'contrastive', snapshotEvery: 20, snapshotOffsets: [1, 5], evalEvery: 0 },
   paper: { iterations: 2000, memory: 3000, memories: [256, 512, 1024, 2048], batch: 64, loss: 'contrastive', snapshotEvery: 50, snapshotOffsets: [1, 10], evalEvery: 0 },
 };
 export type PaperBudgetName = keyof typeof PAPER_BUDGETS;
 
-/** Which figure a point serves. */
-export type PaperFigure = 'batch' | 'memory' | 'drift';
+/** Which figure (or claim) a point serves. */
+export type PaperFigure = 'batch' | 'memory' | 'drift' | 'sampler';
+
+/** Seeds of a plan unless told: three, the fewest a mean and its spread rest on (docs/studies.md). */
+export const PAPER_SEEDS = 3;
 
 export interface PaperPoint extends GridPoint {
   figure: PaperFigure;
@@ -66,24 +71,34 @@ export interface PaperPlan {
  */
 export const perClassFor = (batch: number) => Math.max(4, batch / 32);
 
-export function paperPlan(budget: PaperBudgetName, o: { iterations?: number; extraFlags?: readonly string[] } = {}): PaperPlan {
+export function paperPlan(budget: PaperBudgetName, o: { iterations?: number; seeds?: number; extraFlags?: readonly string[] } = {}): PaperPlan {
   const b = PAPER_BUDGETS[budget];
   const iterations = o.iterations ?? b.iterations;
   const start = Math.floor(iterations / 2);
-  const point = (figure: PaperFigure, values: Record<string, string>): PaperPoint => ({ figure, name: pointName(values), values });
   const sizing = (batch: number): Record<string, string> => (perClassFor(batch) !== 4 ? { 'per-class': String(perClassFor(batch)) } : {});
-  const points: PaperPoint[] = [];
-  for (const loss of PAPER_LOSSES)
-    for (const batch of PAPER_BATCHES)
-      for (const xbm of ['off', 'on']) points.push(point('batch', { loss, batch: String(batch), xbm, ...sizing(batch) }));
-  // The budget's own memory size is the batch figure's point at this loss and batch.
-  for (const memory of b.memories.filter((m) => m !== b.memory)) points.push(point('memory', { loss: b.loss, batch: String(b.batch), xbm: 'on', memory: String(memory), ...sizing(b.batch) }));
-  points.push(
-    point('drift', {
-      loss: b.loss, batch: String(b.batch), xbm: 'on', ...sizing(b.batch),
-      'snapshot-every': String(b.snapshotEvery), 'snapshot-offsets': b.snapshotOffsets.join(','),
-    }),
-  );
+  // One seed's points; seed-major order, so a plan cut short still has whole seeds.
+  const seedPoints = (seed: string): PaperPoint[] => {
+    const point = (figure: PaperFigure, v: Record<string, string>): PaperPoint => {
+      const values = { ...v, seed };
+      return { figure, name: pointName(values), values };
+    };
+    const points: PaperPoint[] = [];
+    for (const loss of PAPER_LOSSES)
+      for (const batch of PAPER_BATCHES)
+        for (const xbm of ['off', 'on']) points.push(point('batch', { loss, batch: String(batch), xbm, ...sizing(batch) }));
+    // The budget's own memory size is the batch figure's point at this loss and batch.
+    for (const memory of b.memories.filter((m) => m !== b.memory)) points.push(point('memory', { loss: b.loss, batch: String(b.batch), xbm: 'on', memory: String(memory), ...sizing(b.batch) }));
+    // P x K is the batch figure's point at this loss and batch; the shuffle sampler is the same point with random batches.
+    for (const xbm of ['off', 'on']) points.push(point('sampler', { loss: b.loss, batch: String(b.batch), xbm, ...sizing(b.batch), sampler: 'shuffle' }));
+    points.push(
+      point('drift', {
+        loss: b.loss, batch: String(b.batch), xbm: 'on', ...sizing(b.batch),
+        'snapshot-every': String(b.snapshotEvery), 'snapshot-offsets': b.snapshotOffsets.join(','),
+      }),
+    );
+    return points;
+  };
+  const points = Array.from({ length: o.seeds ?? PAPER_SEEDS }, (_, i) => seedPoints(String(i + 1))).flat();
   const trainFlags = [
     '--xbm-size', String(b.memory), '--xbm-start', String(start), '--eval-every', String(b.evalEvery),
     // Snapshots only where a figure reads them (the drift run sets its own).
