@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { DEFAULTS, TRAIN_CHOICES, TRAIN_HELP, resolveTrainConfig, type TrainFlags } from '../config/train-config.js';
 import type { TrainConfig } from '../config/train-config.js';
+import { STUDY_CHOICE } from '../config/study-choice.js';
 import { UserError } from '../errors.js';
 import { cliMessages } from '../messages/cli.js';
 import { SMART_MINING_DEFAULTS } from '../mining/smart-config.js';
@@ -49,7 +50,7 @@ export function trainOptions<T>(y: Argv<T>) {
     .option('backend', { choices: TRAIN_CHOICES.backend, describe: `tfjs backend (auto tries ${TRAIN_CHOICES.backend.filter((b) => b !== 'auto').join(', ')} in order, and reads --threads for when it falls to wasm)` })
     .group(['xbm-size', 'xbm-start', 'xbm-weight', 'xbm-init', 'xbm-guard', 'xbm-adapt', 'parity'], 'Cross-batch memory:')
     .option('xbm-size', { type: 'number', describe: 'memory size M (0: no XBM)' })
-    .option('xbm-start', { type: 'string', describe: `N | off | auto[:policy], policy one of ${TRAIN_HELP.warmupPolicy} (default auto = auto:staleness when a memory is given)` })
+    .option('xbm-start', { type: 'string', describe: `N | off | auto[:policy], policy one of ${TRAIN_HELP.warmupPolicy} (default auto = auto:${STUDY_CHOICE.policy} when a memory is given)` })
     .option('xbm-weight', { type: 'number', describe: `weight w of the memory loss (default ${DEFAULTS.xbmWeight})` })
     .option('xbm-init', { choices: TRAIN_CHOICES.xbmInit, describe: `${TRAIN_HELP.xbmInit} (default ${DEFAULTS.xbmInit})` })
     .option('xbm-guard', { type: 'boolean', describe: 'pause the memory loss while the memory is too stale' })
