@@ -13,8 +13,10 @@ import type { FigureContext } from './figures/common.js';
 import { driftFigure } from './figures/drift.js';
 import { sweepBatchFigure, sweepMemoryFigure } from './figures/sweeps.js';
 import { assignKeys, loadRun } from './load-run.js';
-import type { PaperFigure } from '../sweep/paper-plan.js';
 import type { Figure, FigureOutcome, Report, RunTables, SkippedFigure, SweepTables, ThemeName } from './types.js';
+
+/** Which figure (or claim) a point of the paper plan serves (src/sweep/paper-plan.ts). */
+export type PaperFigure = 'batch' | 'memory' | 'drift' | 'sampler';
 
 /** A point of the plan: which figure it serves is read from its keys (see paperPlan). */
 export function paperFigureOf(values: Record<string, string>): PaperFigure {

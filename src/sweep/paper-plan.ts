@@ -12,6 +12,7 @@
  */
 import { mkdirSync, readdirSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import type { PaperFigure } from '../report/paper-page.js';
 import { folderKind } from '../io/folder-kind.js';
 import { reportMessages } from '../messages/report.js';
 import { stableStringify } from '../io/json-values.js';
@@ -46,8 +47,7 @@ export const PAPER_BUDGETS: Record<'small' | 'paper', PaperBudget> = {
 };
 export type PaperBudgetName = keyof typeof PAPER_BUDGETS;
 
-/** Which figure (or claim) a point serves. */
-export type PaperFigure = 'batch' | 'memory' | 'drift' | 'sampler';
+export type { PaperFigure };
 
 /** Seeds of a plan unless told: three, the fewest a mean and its spread rest on (docs/studies.md). */
 export const PAPER_SEEDS = 3;
