@@ -174,6 +174,7 @@ export function memoryClaim(points: readonly ClaimPoint[], o: { loss: string; ba
   const at = (m: number) => points.filter((p) => p.loss === o.loss && p.batch === o.batch && p.xbm === 'on' && p.sampler === undefined && (p.memory ?? o.memory) === m).map((p) => p.r1);
   const sizes = [...new Set(points.filter((p) => p.memory !== undefined).map((p) => p.memory!)), o.memory].sort((a, b) => a - b);
   const [small, large] = [sizes[0], sizes[sizes.length - 1]];
+  if (small === large) return [{ claim: 'R@1 grows with the memory size M', setting: `${o.loss}, batch ${o.batch}`, measured: `memory sizes completed: 1 (M = ${large})`, verdict: 'not testable here' }];
   return [row('R@1 grows with the memory size M', `${o.loss}, batch ${o.batch}: M = ${large} vs ${small}`, compare(at(large), at(small)), beats)];
 }
 

@@ -106,6 +106,8 @@ test('memory claim: the largest M (the plan memory, from the batch figure) again
   assert.equal(rows[0].verdict, 'holds');
   const flat = memoryClaim([...at({ loss: 'contrastive', batch: 64, xbm: 'on', memory: 256 }, 0.6), ...at({ loss: 'contrastive', batch: 64, xbm: 'on' }, 0.6)], { loss: 'contrastive', batch: 64, memory: 3000 });
   assert.equal(flat[0].verdict, 'does not hold here');
+  const one = memoryClaim(at({ loss: 'contrastive', batch: 64, xbm: 'on' }, 0.6), { loss: 'contrastive', batch: 64, memory: 3000 });
+  assert.deepEqual([one[0].verdict, one[0].measured], ['not testable here', 'memory sizes completed: 1 (M = 3000)']);
 });
 
 test('slow drift: the first D(t; 100) above 0.7 in every seed and the last quarter below it', () => {
