@@ -3,7 +3,7 @@
  * against batch size (16-256) with and without XBM for contrastive, triplet and multi-similarity;
  * R@1 against memory size; drift curves at several gaps from one run with dense snapshots; the
  * shuffle sampler against P x K; each once per seed. --collect draws the figures and checks the
- * paper's claims on them (paper-claims.ts), writing report/claims.md.
+ * paper's claims on them (paper-claims.ts), writing claims.md beside sweep.csv (the report folder holds only what a report writes, so a rerun may replace it).
  * Every point is an ordinary sweep point (`xbm-drift sweep --point <index> <dir>`); the modes here
  * plan it, train it here, write it as a cluster job (cluster.ts, as the studies do), or collect it.
  */
@@ -88,7 +88,7 @@ export function paperCommands(a: PaperArgs, sweep: SweepFile): string[] {
     `  ${self} --slurm --partition <p> --time 2:00:00   then: sbatch ${sweepPaths(a.out).sbatch}`,
     `  ${self} --k8s --image <image with xbm-drift>     then: kubectl apply -f ${sweepPaths(a.out).k8s}`,
     'then the figures:',
-    `  ${self} --collect [--drift-runs <runs of 1,000+ iterations>]   (writes ${join(a.out, 'report', 'index.html')} and claims.md)`,
+    `  ${self} --collect [--drift-runs <runs of 1,000+ iterations>]   (writes ${join(a.out, 'report', 'index.html')} and ${join(a.out, 'claims.md')})`,
   ];
 }
 
@@ -176,7 +176,7 @@ export async function paperFigures(a: PaperArgs, deps: PaperDeps = {}): Promise<
       points: claimPoints(c.rows), memory: b.memory, loss: b.loss, batch: b.batch, drift,
       driftSource: a.driftRuns ? `runs given with --drift-runs: ${a.driftRuns.map((d) => basename(d)).join(', ')}` : `the plan's drift runs (${sweep.iterations} iterations)`,
     });
-    const claimsFile = writeClaims(join(a.out, 'report'), claims);
+    const claimsFile = writeClaims(a.out, claims);
     log(`claims: ${claimsFile} (${claims.filter((x) => x.verdict === 'holds').length} of ${claims.length} hold)`);
     return { sweep, report: r.index, claims };
   }

@@ -145,9 +145,13 @@ test('tiny budget end to end: points of 4 iterations trained, --collect draws R@
   assert.ok(existsSync(join(figures, 'paper-drift.svg')), 'drift curves of the snapshotted run');
   assert.ok(lines.some((l) => l.startsWith('not drawn: R@1 vs memory size')), 'memory figure: not trained, said so');
   // One seed and one batch size: every claim is untestable, and says so rather than passing.
-  const claims = readFileSync(join(out, 'report', 'claims.md'), 'utf8');
+  const claims = readFileSync(join(out, 'claims.md'), 'utf8');
   assert.equal(collected.claims?.filter((c) => c.verdict !== 'not testable here').length, 0, claims);
   assert.match(claims, /Slow drift.*runs given with --drift-runs/);
+  // Collecting again (more points done) replaces the report and the claims.
+  const twice = await paperFigures(parsePaperArgs([...base, '--collect']), { log });
+  assert.ok(twice.report && existsSync(twice.report), lines.join('\n'));
+  assert.match(readFileSync(join(out, 'claims.md'), 'utf8'), /Slow drift.*the plan's drift runs/);
   // Completed points are not retrained.
   const again = await paperFigures(parsePaperArgs([...base, '--run', '--points', '0']), { log });
   assert.deepEqual(again.trained, []);
