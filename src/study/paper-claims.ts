@@ -139,7 +139,7 @@ export function smallBatchClaims(points: readonly ClaimPoint[]): ClaimRow[] {
 
 /** With XBM the shuffle sampler does as well as P x K (the memory supplies the positives). */
 export function samplerClaim(points: readonly ClaimPoint[], loss: string, batch: number): ClaimRow[] {
-  const shuffle = (xbm: 'on' | 'off') => points.filter((p) => p.sampler === 'shuffle' && p.loss === loss && p.batch === batch && p.xbm === xbm && p.memory === undefined).map((p) => p.r1);
+  const shuffle = (xbm: 'on' | 'off') => select(points, { sampler: 'shuffle', loss, batch, xbm, memory: undefined });
   const pxk = (xbm: 'on' | 'off') => select(batchPoints(points), { loss, batch, xbm });
   const withXbm = compare(shuffle('on'), pxk('on'));
   const claim = 'With XBM the shuffle sampler does as well as P x K';

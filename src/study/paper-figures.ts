@@ -7,7 +7,6 @@
  * Every point is an ordinary sweep point (`xbm-drift sweep --point <index> <dir>`); the modes here
  * plan it, train it here, write it as a cluster job (cluster.ts, as the studies do), or collect it.
  */
-import { writeFileSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { computeDrift, defaultGaps } from '../analysis/drift.js';
 import { writeDriftOutputs } from '../analysis/drift-output.js';
@@ -16,6 +15,7 @@ import { sweepPaths, type SweepFile } from '../io/formats/sweep-file.js';
 import { pointStatus, type SweepPointRow } from '../io/formats/sweep-table.js';
 import { SnapshotReader } from '../io/snapshot-reader.js';
 import { representationMessages as msg } from '../messages/representation.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import { folderKind } from '../io/folder-kind.js';
 import { buildPaperPage, driftRunsOf } from '../report/paper-page.js';
 import { assignKeys, loadRun } from '../report/load-run.js';
@@ -133,14 +133,6 @@ function seriesOf(r: RunTables): DriftSeries {
   return { seed: String(r.seed ?? r.key), gap: DRIFT_GAP, iterations: r.iterations ?? points.at(-1)?.iteration ?? 0, points };
 }
 
-/** claims.md, written to a temporary name and renamed (a reader never sees half a table). */
-function writeClaims(dir: string, claims: readonly ClaimRow[]): string {
-  const file = join(dir, 'claims.md');
-  writeFileSync(`${file}.tmp`, claimsMarkdown(claims));
-  renameSync(`${file}.tmp`, file);
-  return file;
-}
-
 export async function paperFigures(a: PaperArgs, deps: PaperDeps = {}): Promise<{ sweep: SweepFile; report?: string; trained?: string[]; claims?: ClaimRow[] }> {
   const log = deps.log ?? ((l: string) => console.log(l));
   const plan = paperPlan(a.budget, { iterations: a.iterations, seeds: a.seeds, extraFlags: a.extraFlags });
@@ -176,7 +168,8 @@ export async function paperFigures(a: PaperArgs, deps: PaperDeps = {}): Promise<
       points: claimPoints(c.rows), memory: b.memory, loss: b.loss, batch: b.batch, drift,
       driftSource: a.driftRuns ? `runs given with --drift-runs: ${a.driftRuns.map((d) => basename(d)).join(', ')}` : `the plan's drift runs (${sweep.iterations} iterations)`,
     });
-    const claimsFile = writeClaims(a.out, claims);
+    const claimsFile = join(a.out, 'claims.md');
+    writeFileAtomic(claimsFile, claimsMarkdown(claims));
     log(`claims: ${claimsFile} (${claims.filter((x) => x.verdict === 'holds').length} of ${claims.length} hold)`);
     return { sweep, report: r.index, claims };
   }
