@@ -17,7 +17,7 @@ import { SnapshotReader } from '../io/snapshot-reader.js';
 import { representationMessages as msg } from '../messages/representation.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { folderKind } from '../io/folder-kind.js';
-import { buildPaperPage, driftRunsOf } from '../report/paper-page.js';
+import { buildPaperPage, driftRunsOf, paperFigureOf } from '../report/paper-page.js';
 import { assignKeys, loadRun } from '../report/load-run.js';
 import type { RunTables } from '../report/types.js';
 import { renderReport } from '../report/render-report.js';
@@ -111,7 +111,7 @@ async function driftOfDriftRun(run: string, budget: PaperBudgetName): Promise<vo
 /** Completed points as the claims read them. */
 export function claimPoints(rows: readonly SweepPointRow[]): ClaimPoint[] {
   return rows
-    .filter((r) => r.status === 'completed' && Number.isFinite(r.recall_at_1) && r.batch !== undefined && r.xbm !== undefined && !('snapshot-every' in r.values))
+    .filter((r) => r.status === 'completed' && Number.isFinite(r.recall_at_1) && r.batch !== undefined && r.xbm !== undefined && paperFigureOf(r.values) !== 'drift')
     .map((r) => ({
       loss: r.values.loss, batch: r.batch!, xbm: r.xbm!, seed: r.values.seed ?? '1', r1: r.recall_at_1,
       ...(r.values.memory !== undefined ? { memory: Number(r.values.memory) } : {}),
